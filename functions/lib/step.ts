@@ -1,0 +1,56 @@
+// The contract every guide step shares (DESIGN.md §3). A step module exports `apply`, `destroy` and
+// `check` over injected clients; its Lambda handler is a thin wrapper that builds the clients once.
+//
+// Resources carry ids, names and ARNs only, never a secret value: they travel through the state
+// machine's payloads and execution history.
+
+export interface Resources {
+  // Authentik
+  groupPk?: string; // uuid
+  testUserPk?: number;
+  testUserPasswordSecretArn?: string;
+  providerPk?: number;
+  oidcClientSecretArn?: string; // holds {client_id, client_secret}
+  applicationSlug?: string;
+  applicationPk?: string; // uuid
+  issuer?: string; // https://<host>/application/o/<slug>/ (trailing slash)
+  policyPk?: string; // uuid
+  policyBindingPk?: string; // uuid
+  // Cognito
+  userPoolId?: string;
+  userPoolDomain?: string; // prefix domain or custom domain
+  redirectUri?: string; // https://<domain>/oauth2/idpresponse
+  appClientId?: string;
+  identityProviderName?: string;
+  /** Keys of the resources above that this system created, so deprovisioning deletes only those. */
+  created?: (keyof Omit<Resources, 'created'>)[];
+}
+
+export type ApplyOutcome = 'created' | 'updated' | 'unchanged';
+export type DestroyOutcome = 'deleted' | 'absent' | 'unwired' | 'kept';
+export type CheckOutcome = 'in-sync' | 'drifted' | 'missing';
+
+export interface Drift {
+  /** What differs, in the domain's words: `redirect_uris`, `SupportedIdentityProviders`, … */
+  field: string;
+  expected: unknown;
+  actual: unknown;
+}
+
+export interface ApplyResult {
+  outcome: ApplyOutcome;
+  /** The resources this step found or made; merged into the workflow's resources. */
+  resources: Resources;
+  /** Write requests this step sent (0 on a no-op re-run). */
+  writes: number;
+}
+
+export interface DestroyResult {
+  outcome: DestroyOutcome;
+  resources: Resources;
+}
+
+export interface CheckResult {
+  outcome: CheckOutcome;
+  drift: Drift[];
+}

@@ -36,6 +36,8 @@ export interface OidcProvider {
   clientType: 'confidential' | 'public';
   redirectUris: RedirectUriRule[];
   authorizationFlowSlug: string;
+  /** The provider's own authentication flow; when null or absent, the brand's default (default-authentication-flow). */
+  authenticationFlowSlug?: string | null;
   invalidationFlowSlug: string | null;
   /** Certificate key pair uuid; without one Authentik signs HS256 with the client secret. */
   signingKeyPk: string | null;

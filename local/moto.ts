@@ -1,0 +1,283 @@
+import { type ChildProcessByStdio, spawn } from 'node:child_process';
+import { createHash } from 'node:crypto';
+import { existsSync, readFileSync, renameSync, rmSync, writeFileSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { delimiter, join } from 'node:path';
+import type { Readable, Writable } from 'node:stream';
+
+/** A moto_server on a loopback port, owned by this Node process. */
+export interface MotoServer {
+  /** `http://127.0.0.1:<port>` */
+  endpoint: string;
+  /** Region the world's clients sign for; moto keys its state by the signed region. */
+  region: string;
+  pid: number;
+  /** Forget every resource (`POST /moto-api/reset`). */
+  reset(): Promise<void>;
+  stop(): Promise<void>;
+}
+
+export interface StartMotoOptions {
+  region?: string;
+  /** How long to wait for moto to answer before giving up (default 30 s; the machine may be busy). */
+  startTimeoutMs?: number;
+}
+
+export const defaultRegion = 'eu-west-1';
+
+const installHint = 'install it with pip install "moto[server]" (Python 3.9+)';
+
+// The wrapper binds port 0 itself, so no other process can take the port between choosing and
+// binding it, and exits as soon as its stdin reaches end-of-file. The pipe's write end lives only in
+// this Node process, so the kernel closes it when Node dies for any reason, SIGKILL included: moto
+// cannot outlive us even when no exit handler gets to run.
+const wrapper = `
+import json, logging, os, sys
+try:
+    from moto.moto_server.threaded_moto_server import ThreadedMotoServer
+except ImportError as error:
+    print(json.dumps({"missing": str(error)}), flush=True)
+    os._exit(3)
+logging.getLogger("werkzeug").setLevel(logging.ERROR)
+server = ThreadedMotoServer(ip_address="127.0.0.1", port=0, verbose=False)
+server.start()
+print(json.dumps({"port": server.get_host_and_port()[1], "python": sys.executable}), flush=True)
+try:
+    sys.stdin.buffer.read()
+finally:
+    os._exit(0)
+`;
+
+type MotoChild = ChildProcessByStdio<Writable, Readable, Readable>;
+
+const running = new Set<MotoChild>();
+let exitHookInstalled = false;
+
+function installExitHook(): void {
+  if (exitHookInstalled) return;
+  exitHookInstalled = true;
+  // Belt and braces next to the stdin pipe: on a normal exit, kill without waiting for moto to
+  // notice end-of-file.
+  process.on('exit', () => {
+    for (const child of running) child.kill('SIGKILL');
+  });
+}
+
+export async function startMoto(options: StartMotoOptions = {}): Promise<MotoServer> {
+  const region = options.region ?? defaultRegion;
+  const timeoutMs = options.startTimeoutMs ?? 30_000;
+  const python = resolvePython();
+  try {
+    return await launch(python.command, region, timeoutMs, python.cacheKey);
+  } catch (error) {
+    // A cached interpreter may have lost moto since (a pyenv switch); fall back once.
+    if (python.fromCache && error instanceof MotoNotInstalledError) {
+      forgetCachedPython();
+      return launch('python3', region, timeoutMs, python.cacheKey);
+    }
+    throw error;
+  }
+}
+
+class MotoNotInstalledError extends Error {
+  override readonly name = 'MotoNotInstalledError';
+}
+
+async function launch(
+  python: string,
+  region: string,
+  timeoutMs: number,
+  cacheKey: string | undefined,
+): Promise<MotoServer> {
+  installExitHook();
+  const child: MotoChild = spawn(python, ['-c', wrapper], {
+    stdio: ['pipe', 'pipe', 'pipe'],
+    env: { ...process.env, AWS_DEFAULT_REGION: region, PYTHONUNBUFFERED: '1' },
+  });
+  running.add(child);
+  const stderr = tailOf(child.stderr);
+  const exited = new Promise<number | null>((resolve) => child.once('exit', (code) => resolve(code)));
+  child.once('exit', () => running.delete(child));
+
+  const fail = (error: Error): never => {
+    child.kill('SIGKILL');
+    throw error;
+  };
+
+  let ready: { port: number; python: string };
+  try {
+    ready = await readyLine(child, exited, timeoutMs);
+  } catch (error) {
+    const cause = error as Error & { code?: string };
+    if (cause.code === 'ENOENT') {
+      fail(new MotoNotInstalledError(`moto_server cannot start: ${python} was not found; ${installHint}`));
+    }
+    if (cause instanceof MotoNotInstalledError) fail(cause);
+    const detail = stderr.text();
+    return fail(new Error(`moto_server did not start: ${cause.message}${detail ? `\n${detail}` : ''}`));
+  }
+
+  const endpoint = `http://127.0.0.1:${ready.port}`;
+  await waitUntilAnswering(endpoint, Date.now() + timeoutMs).catch((error: Error) => fail(error));
+  if (cacheKey && python === 'python3') rememberPython(cacheKey, ready.python);
+
+  // Moto must never keep the Node process alive on its own; the pipes close with the process.
+  child.unref();
+  for (const stream of [child.stdin, child.stdout, child.stderr]) {
+    (stream as unknown as { unref?: () => void }).unref?.();
+  }
+
+  const pid = child.pid ?? 0;
+  let stopped: Promise<void> | undefined;
+  return {
+    endpoint,
+    region,
+    pid,
+    async reset() {
+      const response = await fetch(`${endpoint}/moto-api/reset`, { method: 'POST' });
+      if (!response.ok) throw new Error(`moto reset answered ${response.status}`);
+      await response.arrayBuffer();
+    },
+    stop() {
+      stopped ??= (async () => {
+        if (child.exitCode !== null || child.signalCode !== null) return;
+        child.stdin.end();
+        child.kill('SIGTERM');
+        const timer = setTimeout(() => child.kill('SIGKILL'), 3_000);
+        await exited;
+        clearTimeout(timer);
+      })();
+      return stopped;
+    },
+  };
+}
+
+function readyLine(
+  child: MotoChild,
+  exited: Promise<number | null>,
+  timeoutMs: number,
+): Promise<{ port: number; python: string }> {
+  return new Promise((resolve, reject) => {
+    let buffered = '';
+    const timer = setTimeout(() => reject(new Error(`no answer within ${timeoutMs} ms`)), timeoutMs);
+    const settle = (action: () => void) => {
+      clearTimeout(timer);
+      child.stdout.removeAllListeners('data');
+      action();
+    };
+    child.once('error', (error) => settle(() => reject(error)));
+    exited.then((code) => settle(() => reject(new Error(`the process exited with code ${code}`))));
+    child.stdout.on('data', (chunk: Buffer) => {
+      buffered += chunk.toString('utf8');
+      const newline = buffered.indexOf('\n');
+      if (newline < 0) return;
+      const line = JSON.parse(buffered.slice(0, newline)) as {
+        port?: number;
+        python?: string;
+        missing?: string;
+      };
+      if (line.missing !== undefined) {
+        settle(() =>
+          reject(new MotoNotInstalledError(`moto is not installed for ${child.spawnfile}: ${installHint}`)),
+        );
+      } else {
+        settle(() => resolve({ port: line.port ?? 0, python: line.python ?? '' }));
+      }
+    });
+  });
+}
+
+async function waitUntilAnswering(endpoint: string, deadline: number): Promise<void> {
+  for (;;) {
+    try {
+      const response = await fetch(`${endpoint}/moto-api/`, { signal: AbortSignal.timeout(2_000) });
+      await response.arrayBuffer();
+      if (response.ok) return;
+    } catch {
+      // not answering yet
+    }
+    if (Date.now() > deadline) throw new Error(`moto_server at ${endpoint} did not answer GET /moto-api/`);
+    await new Promise((resolve) => setTimeout(resolve, 50));
+  }
+}
+
+/** Keeps the last lines a process wrote, for error messages (moto never logs request bodies). */
+function tailOf(stream: Readable): { text(): string } {
+  let tail = '';
+  stream.on('data', (chunk: Buffer) => {
+    tail = (tail + chunk.toString('utf8')).slice(-2_000);
+  });
+  return { text: () => tail.trim() };
+}
+
+// Which Python to run. A pyenv shim costs ~0.4 s of bash per start (measured here), which every
+// test file pays, so prefer the interpreter behind moto_server: from MOTO_PYTHON, from the
+// script's shebang, or from what an earlier start through the shim reported (cached in tmpdir).
+interface PythonChoice {
+  command: string;
+  fromCache: boolean;
+  cacheKey?: string;
+}
+
+const cacheFile = join(tmpdir(), 'authentik-cognito-federation-moto-python.json');
+
+function resolvePython(): PythonChoice {
+  const configured = process.env.MOTO_PYTHON;
+  if (configured) return { command: configured, fromCache: false };
+  const script = findOnPath('moto_server');
+  const shebangPython = script ? interpreterOf(script) : undefined;
+  if (shebangPython) return { command: shebangPython, fromCache: false };
+  const cacheKey = createHash('sha256')
+    .update([process.env.PATH, process.env.PYENV_VERSION, process.cwd(), script].join('\0'))
+    .digest('hex');
+  const cached = cachedPython(cacheKey);
+  if (cached) return { command: cached, fromCache: true, cacheKey };
+  return { command: 'python3', fromCache: false, cacheKey };
+}
+
+function findOnPath(name: string): string | undefined {
+  for (const dir of (process.env.PATH ?? '').split(delimiter)) {
+    if (!dir) continue;
+    const candidate = join(dir, name);
+    if (existsSync(candidate)) return candidate;
+  }
+  return undefined;
+}
+
+function interpreterOf(script: string): string | undefined {
+  try {
+    const firstLine = readFileSync(script, 'utf8').slice(0, 300).split('\n')[0] ?? '';
+    const match = /^#!\s*(\S+)\s*$/.exec(firstLine);
+    const interpreter = match?.[1];
+    if (interpreter && /\/python[\d.]*$/.test(interpreter) && existsSync(interpreter)) return interpreter;
+  } catch {
+    // unreadable: fall through to python3
+  }
+  return undefined;
+}
+
+function cachedPython(key: string): string | undefined {
+  try {
+    const entry = JSON.parse(readFileSync(cacheFile, 'utf8')) as { key?: string; python?: string };
+    if (entry.key === key && entry.python && existsSync(entry.python)) return entry.python;
+  } catch {
+    // no cache yet
+  }
+  return undefined;
+}
+
+function rememberPython(key: string, python: string): void {
+  if (!python || !existsSync(python)) return;
+  try {
+    // Write-then-rename so a concurrent reader never sees half a file.
+    const temporary = `${cacheFile}.${process.pid}`;
+    writeFileSync(temporary, JSON.stringify({ key, python }));
+    renameSync(temporary, cacheFile);
+  } catch {
+    // the cache is only an optimisation
+  }
+}
+
+function forgetCachedPython(): void {
+  rmSync(cacheFile, { force: true });
+}

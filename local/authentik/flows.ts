@@ -1,0 +1,441 @@
+// The Authentik flow executor, as a headless client meets it: `/if/flow/<slug>/` (the shell a browser
+// loads), `/api/v3/flows/executor/<slug>/?query=<the shell's query string>` (challenges as JSON), and
+// `/flows/-/default/authentication/` (where Authentik sends a visitor without a session).
+// Authentik keeps the flow plan in the session, so the plan lives in the `authentik_session` entry;
+// the OIDC authorize endpoint plans the authorization flow there too, ending in a fulfilment stage.
+import { randomBytes, randomUUID } from 'node:crypto';
+import type { IncomingMessage, ServerResponse } from 'node:http';
+import type { AuthentikBackend, FlowSummary, OidcUser } from './backend.ts';
+
+export const SESSION_COOKIE = 'authentik_session';
+/** Where Authentik sends a visitor who must log in first (its LOGIN_URL). */
+export const DEFAULT_AUTHENTICATION_PATH = '/flows/-/default/authentication/';
+/** The brand's authentication flow in a fresh Authentik. */
+export const DEFAULT_AUTHENTICATION_FLOW = 'default-authentication-flow';
+
+const EXECUTOR_PATH = /^\/api\/v3\/flows\/executor\/([^/]+)\/$/;
+const SHELL_PATH = /^\/if\/flow\/([^/]+)\/$/;
+const DEFAULT_AVATAR = '/static/dist/assets/images/user_default.png';
+// Authentik's password stage default (`failed_attempts_before_cancel`).
+const FAILED_ATTEMPTS_BEFORE_CANCEL = 5;
+const MAX_SESSIONS = 10_000;
+const MAX_BODY_BYTES = 64 * 1024;
+
+export type StageKind =
+  | 'identification'
+  | 'password'
+  | 'user_login'
+  | 'user_logout'
+  | 'consent'
+  | 'fulfillment';
+
+/** The user a flow is about; `user` is null when the identifier matched nobody (Authentik pretends it exists). */
+export interface PendingUser {
+  identifier: string;
+  user: OidcUser | null;
+}
+
+export interface ConsentRequest {
+  headerText: string;
+  permissions: { id: string; name: string }[];
+}
+
+/** What is left of one flow execution. */
+export interface FlowPlan {
+  flowSlug: string;
+  stages: StageKind[];
+  applicationName?: string;
+  pendingUser?: PendingUser;
+  consent?: ConsentRequest;
+  consentToken?: string;
+  /** Set by whoever planned the flow on behalf of a provider: resolves the URL the flow ends at. */
+  fulfil?: () => Promise<string>;
+}
+
+export interface AuthentikSession {
+  readonly id: string;
+  userPk: number | null;
+  /** Epoch seconds of the login, for auth_time. */
+  authTime: number | null;
+  plan: FlowPlan | null;
+  /** The query string the current flow was started with (holds `next`). */
+  flowQuery: URLSearchParams;
+  invalidPasswordTries: number;
+}
+
+/** Reads one cookie from a request without any signing layer. */
+export function readCookie(req: IncomingMessage, name: string): string | undefined {
+  for (const part of (req.headers.cookie ?? '').split(';')) {
+    const eq = part.indexOf('=');
+    if (eq > 0 && part.slice(0, eq).trim() === name) {
+      try {
+        return decodeURIComponent(part.slice(eq + 1).trim());
+      } catch {
+        return undefined;
+      }
+    }
+  }
+  return undefined;
+}
+
+export function appendSetCookie(res: ServerResponse, cookie: string): void {
+  const existing = res.getHeader('set-cookie');
+  const list = existing === undefined ? [] : Array.isArray(existing) ? existing : [String(existing)];
+  res.setHeader('set-cookie', [...list, cookie]);
+}
+
+/** Authentik sessions, keyed by the `authentik_session` cookie. */
+export class AuthentikSessions {
+  readonly #byId = new Map<string, AuthentikSession>();
+
+  find(req: IncomingMessage): AuthentikSession | undefined {
+    const id = readCookie(req, SESSION_COOKIE);
+    return id === undefined ? undefined : this.#byId.get(id);
+  }
+
+  /** The request's session, or a new one whose cookie is set on the response. */
+  ensure(req: IncomingMessage, res: ServerResponse): AuthentikSession {
+    const found = this.find(req);
+    if (found) return found;
+    const session: AuthentikSession = {
+      id: randomBytes(24).toString('base64url'),
+      userPk: null,
+      authTime: null,
+      plan: null,
+      flowQuery: new URLSearchParams(),
+      invalidPasswordTries: 0,
+    };
+    if (this.#byId.size >= MAX_SESSIONS) {
+      const oldest = this.#byId.keys().next().value;
+      if (oldest !== undefined) this.#byId.delete(oldest);
+    }
+    this.#byId.set(session.id, session);
+    appendSetCookie(res, `${SESSION_COOKIE}=${session.id}; Path=/; HttpOnly; SameSite=Lax`);
+    return session;
+  }
+
+  clear(): void {
+    this.#byId.clear();
+  }
+}
+
+export interface FlowExecutor {
+  /** Serves the request when it is for a flow path; false otherwise. */
+  handle(req: IncomingMessage, res: ServerResponse): Promise<boolean>;
+}
+
+type Json = Record<string, unknown>;
+
+function sendJson(res: ServerResponse, status: number, body: unknown): void {
+  const text = JSON.stringify(body);
+  res.writeHead(status, { 'content-type': 'application/json', 'content-length': Buffer.byteLength(text) });
+  res.end(text);
+}
+
+function sendRedirect(res: ServerResponse, location: string): void {
+  res.writeHead(302, { location, 'content-length': 0 });
+  res.end();
+}
+
+function errorDetail(message: string, code: string): { string: string; code: string } {
+  return { string: message, code };
+}
+
+/** Authentik follows only relative `next` URLs (flows/views/executor.py, is_url_absolute). */
+function isAbsoluteUrl(url: string): boolean {
+  return /^[a-z][a-z0-9+.-]*:/i.test(url) || url.startsWith('//');
+}
+
+async function readBody(req: IncomingMessage): Promise<Json | 'invalid'> {
+  const chunks: Buffer[] = [];
+  let size = 0;
+  for await (const chunk of req) {
+    size += (chunk as Buffer).length;
+    if (size > MAX_BODY_BYTES) return 'invalid';
+    chunks.push(chunk as Buffer);
+  }
+  const text = Buffer.concat(chunks).toString('utf8');
+  if (text.trim() === '') return {};
+  if ((req.headers['content-type'] ?? '').includes('application/x-www-form-urlencoded')) {
+    return Object.fromEntries(new URLSearchParams(text));
+  }
+  try {
+    const parsed: unknown = JSON.parse(text);
+    return parsed !== null && typeof parsed === 'object' && !Array.isArray(parsed)
+      ? (parsed as Json)
+      : 'invalid';
+  } catch {
+    return 'invalid';
+  }
+}
+
+function shellPage(flow: FlowSummary): string {
+  const title = flow.title.replace(/[<>&"]/g, '');
+  return `<!DOCTYPE html><html><head><meta charset="utf-8"><title>${title}</title></head><body><ak-flow-executor flowSlug="${flow.slug}"></ak-flow-executor></body></html>`;
+}
+
+export function createFlowExecutor(backend: AuthentikBackend, sessions: AuthentikSessions): FlowExecutor {
+  function flowInfo(flow: FlowSummary, plan: FlowPlan | null): Json {
+    const title = flow.title
+      .replaceAll('%(app)s', plan?.applicationName ?? '')
+      .replaceAll('%(user)s', plan?.pendingUser?.identifier ?? '');
+    return {
+      title,
+      background: '/static/dist/assets/images/flow_background.jpg',
+      cancel_url: '/flows/-/cancel/',
+      layout: 'stacked',
+    };
+  }
+
+  async function planFor(
+    flow: FlowSummary,
+    session: AuthentikSession,
+  ): Promise<FlowPlan | { denied: string }> {
+    switch (flow.designation) {
+      case 'authentication':
+        return { flowSlug: flow.slug, stages: ['identification', 'password', 'user_login'] };
+      case 'authorization': {
+        // Authentik's authorization flows require an authenticated user.
+        const user = session.userPk === null ? undefined : await backend.findUser(session.userPk);
+        if (!user?.isActive) return { denied: 'Flow does not apply to current user.' };
+        return {
+          flowSlug: flow.slug,
+          stages: flow.consent === 'explicit' ? ['consent'] : [],
+          pendingUser: { identifier: user.username, user },
+          consent: { headerText: '', permissions: [] },
+        };
+      }
+      case 'invalidation':
+        return { flowSlug: flow.slug, stages: ['user_logout'] };
+      default:
+        return { flowSlug: flow.slug, stages: [] };
+    }
+  }
+
+  function challengeFor(stage: StageKind, flow: FlowSummary, plan: FlowPlan): Json {
+    const info = flowInfo(flow, plan);
+    const pendingUser = plan.pendingUser?.identifier ?? '';
+    switch (stage) {
+      case 'identification':
+        return {
+          flow_info: info,
+          component: 'ak-stage-identification',
+          user_fields: ['email', 'username'],
+          password_fields: false,
+          allow_show_password: false,
+          ...(plan.applicationName === undefined ? {} : { application_pre: plan.applicationName }),
+          flow_designation: flow.designation,
+          captcha_stage: null,
+          primary_action: flow.designation === 'authentication' ? 'Log in' : 'Continue',
+          sources: [],
+          show_source_labels: false,
+          enable_remember_me: true,
+          passkey_challenge: null,
+        };
+      case 'password':
+        return {
+          flow_info: info,
+          component: 'ak-stage-password',
+          pending_user: pendingUser,
+          pending_user_avatar: DEFAULT_AVATAR,
+          allow_show_password: false,
+        };
+      case 'consent':
+        plan.consentToken ??= randomUUID();
+        return {
+          flow_info: info,
+          component: 'ak-stage-consent',
+          pending_user: pendingUser,
+          pending_user_avatar: DEFAULT_AVATAR,
+          header_text: plan.consent?.headerText ?? '',
+          permissions: plan.consent?.permissions ?? [],
+          additional_permissions: [],
+          token: plan.consentToken,
+        };
+      default:
+        throw new Error(`stage ${stage} has no challenge`);
+    }
+  }
+
+  const COMPONENTS: Partial<Record<StageKind, string>> = {
+    identification: 'ak-stage-identification',
+    password: 'ak-stage-password',
+    consent: 'ak-stage-consent',
+  };
+
+  return {
+    async handle(req, res) {
+      const url = new URL(req.url ?? '/', 'http://authentik.invalid');
+      const method = req.method ?? 'GET';
+
+      if (url.pathname === DEFAULT_AUTHENTICATION_PATH && (method === 'GET' || method === 'HEAD')) {
+        sendRedirect(res, `/if/flow/${DEFAULT_AUTHENTICATION_FLOW}/${url.search}`);
+        return true;
+      }
+
+      const shell = SHELL_PATH.exec(url.pathname);
+      if (shell && (method === 'GET' || method === 'HEAD')) {
+        const flow = await backend.findFlow(decodeURIComponent(shell[1] ?? ''));
+        if (!flow) {
+          res.writeHead(404, { 'content-type': 'text/html' });
+          res.end('<!DOCTYPE html><title>Not Found</title>');
+          return true;
+        }
+        sessions.ensure(req, res);
+        const page = shellPage(flow);
+        res.writeHead(200, {
+          'content-type': 'text/html; charset=utf-8',
+          'content-length': Buffer.byteLength(page),
+        });
+        res.end(method === 'HEAD' ? undefined : page);
+        return true;
+      }
+
+      const executor = EXECUTOR_PATH.exec(url.pathname);
+      if (!executor) return false;
+      if (method !== 'GET' && method !== 'POST') {
+        sendJson(res, 405, { detail: `Method "${method}" not allowed.` });
+        return true;
+      }
+      const flow = await backend.findFlow(decodeURIComponent(executor[1] ?? ''));
+      if (!flow) {
+        sendJson(res, 404, { detail: 'Not found.' });
+        return true;
+      }
+      const session = sessions.ensure(req, res);
+      session.flowQuery = new URLSearchParams(url.searchParams.get('query') ?? '');
+      const selfUrl = `${url.pathname}${url.search}`;
+
+      const accessDenied = (message: string, plan: FlowPlan | null): true => {
+        session.plan = null;
+        sendJson(res, 200, {
+          flow_info: flowInfo(flow, plan),
+          component: 'ak-stage-access-denied',
+          pending_user: plan?.pendingUser?.identifier ?? '',
+          pending_user_avatar: DEFAULT_AVATAR,
+          error_message: message,
+        });
+        return true;
+      };
+
+      const flowDone = (plan: FlowPlan): true => {
+        session.plan = null;
+        const next = session.flowQuery.get('next') ?? '/';
+        if (isAbsoluteUrl(next)) return accessDenied('Invalid next URL', plan);
+        sendJson(res, 200, { component: 'xak-flow-redirect', to: next });
+        return true;
+      };
+
+      // After a stage passes Authentik redirects to the executor again, or finishes the flow.
+      const stageOk = (plan: FlowPlan): true => {
+        plan.stages.shift();
+        if (plan.stages.length > 0) {
+          sendRedirect(res, selfUrl);
+          return true;
+        }
+        return flowDone(plan);
+      };
+
+      let plan = session.plan?.flowSlug === flow.slug ? session.plan : null;
+      if (!plan) {
+        const planned = await planFor(flow, session);
+        if ('denied' in planned) return accessDenied(planned.denied, null);
+        plan = planned;
+        session.plan = plan;
+      }
+
+      const stage = plan.stages[0];
+      if (stage === undefined) return flowDone(plan);
+
+      // Stages without a challenge run on any request, as Authentik's StageView does.
+      if (stage === 'user_login') {
+        const user = plan.pendingUser?.user;
+        if (!user) return accessDenied('Unknown error', plan);
+        if (!user.isActive) return accessDenied('User account is inactive', plan);
+        session.userPk = user.pk;
+        session.authTime = Math.floor(Date.now() / 1000);
+        return stageOk(plan);
+      }
+      if (stage === 'user_logout') {
+        session.userPk = null;
+        session.authTime = null;
+        return stageOk(plan);
+      }
+      if (stage === 'fulfillment') {
+        session.plan = null;
+        try {
+          const to = await (plan.fulfil ?? (async () => '/'))();
+          sendJson(res, 200, { component: 'xak-flow-redirect', to });
+          return true;
+        } catch (error) {
+          return accessDenied(error instanceof Error ? error.message : 'Unknown error', plan);
+        }
+      }
+
+      if (method === 'GET') {
+        sendJson(res, 200, challengeFor(stage, flow, plan));
+        return true;
+      }
+
+      const body = await readBody(req);
+      if (body === 'invalid') {
+        sendJson(res, 400, { non_field_errors: ['Invalid request body.'] });
+        return true;
+      }
+      const expected = COMPONENTS[stage];
+      if (body.component !== undefined && body.component !== expected) {
+        sendJson(res, 400, { component: [`This flow is at ${expected}, not ${String(body.component)}.`] });
+        return true;
+      }
+      const invalid = (errors: Record<string, { string: string; code: string }[]>): true => {
+        sendJson(res, 200, { ...challengeFor(stage, flow, plan), response_errors: errors });
+        return true;
+      };
+      const text = (value: unknown): string => (typeof value === 'string' ? value : '');
+
+      switch (stage) {
+        case 'identification': {
+          const identifier = text(body.uid_field);
+          if (identifier === '') {
+            return invalid({
+              non_field_errors: [errorDetail('No identification data provided.', 'invalid')],
+            });
+          }
+          // Authentik's default identification stage pretends an unknown user exists, so the
+          // password stage answers the same way for a wrong user and a wrong password.
+          plan.pendingUser = { identifier, user: (await backend.findUserByIdentifier(identifier)) ?? null };
+          return stageOk(plan);
+        }
+        case 'password': {
+          if (!('password' in body) || body.password === null) {
+            return invalid({ password: [errorDetail('This field is required.', 'required')] });
+          }
+          const password = text(body.password);
+          if (password === '')
+            return invalid({ password: [errorDetail('This field may not be blank.', 'blank')] });
+          const user = plan.pendingUser?.user;
+          // Django's ModelBackend refuses inactive users the same way as a wrong password.
+          const valid = user?.isActive === true && (await backend.checkPassword(user.pk, password));
+          if (!valid) {
+            session.invalidPasswordTries += 1;
+            if (session.invalidPasswordTries > FAILED_ATTEMPTS_BEFORE_CANCEL) {
+              session.invalidPasswordTries = 0;
+              return accessDenied('Unknown error', plan);
+            }
+            return invalid({ password: [errorDetail('Invalid password', 'invalid')] });
+          }
+          session.invalidPasswordTries = 0;
+          return stageOk(plan);
+        }
+        case 'consent': {
+          if (plan.consentToken === undefined || text(body.token) !== plan.consentToken) {
+            return invalid({ token: [errorDetail('Invalid consent token, re-showing prompt', 'invalid')] });
+          }
+          return stageOk(plan);
+        }
+        default:
+          return invalid({});
+      }
+    },
+  };
+}

@@ -1,0 +1,274 @@
+// A headless login through Authentik, as a browser would do it: follow the authorization request's
+// redirects by hand with a cookie jar, and whenever Authentik sends the user to a flow
+// (`/if/flow/<slug>/?…`), drive the flow executor API (`/api/v3/flows/executor/<slug>/`):
+// identification → password → consent where the flow has one → `xak-flow-redirect`. It ends at the
+// first redirect that leaves Authentik (or reaches `redirectUri`): the client's callback with the code.
+// Works against the emulator and a real Authentik (it sends Authentik's CSRF header when the
+// `authentik_csrf` cookie is set). Never puts the password in an error message.
+import { TransientError } from '#lib/errors.ts';
+
+export interface HeadlessLoginOptions {
+  /** Authentik's base URL, e.g. https://auth.example.com */
+  baseUrl: string;
+  /** The full authorization request URL (…/application/o/authorize/?client_id=…). */
+  authorizeUrl: string;
+  username: string;
+  password: string;
+  /** Stop at a redirect to this URL; by default at the first redirect off Authentik's origin. */
+  redirectUri?: string;
+  /** Accept the consent stage when a flow shows one (default true). */
+  consent?: boolean;
+  fetch?: typeof fetch;
+  /** Per-request timeout (default 10 s). */
+  timeoutMs?: number;
+  /** Upper bound on requests, against redirect loops (default 40). */
+  maxRequests?: number;
+}
+
+export type HeadlessLoginFailure =
+  | 'invalid_credentials'
+  | 'access_denied'
+  | 'consent_declined'
+  | 'unsupported_stage'
+  | 'unexpected_response'
+  | 'too_many_requests';
+
+/** The login cannot complete; `reason` says why. Retrying will not help (unlike TransientError). */
+export class HeadlessLoginError extends Error {
+  override readonly name = 'HeadlessLoginError';
+  readonly reason: HeadlessLoginFailure;
+  constructor(reason: HeadlessLoginFailure, message: string) {
+    super(message);
+    this.reason = reason;
+  }
+}
+
+interface Cookie {
+  name: string;
+  value: string;
+  path: string;
+  expiresAt: number | null;
+}
+
+/** Just enough of RFC 6265 for one host: names, paths, expiry. */
+export class CookieJar {
+  #cookies: Cookie[] = [];
+
+  store(requestUrl: URL, setCookies: readonly string[]): void {
+    for (const line of setCookies) {
+      const [pair = '', ...attributes] = line.split(';');
+      const eq = pair.indexOf('=');
+      if (eq <= 0) continue;
+      const name = pair.slice(0, eq).trim();
+      const value = pair.slice(eq + 1).trim();
+      const dir = requestUrl.pathname.slice(0, requestUrl.pathname.lastIndexOf('/')) || '/';
+      let path = dir;
+      let expiresAt: number | null = null;
+      for (const attribute of attributes) {
+        const [key = '', ...rest] = attribute.split('=');
+        const attrValue = rest.join('=').trim();
+        switch (key.trim().toLowerCase()) {
+          case 'path':
+            if (attrValue.startsWith('/')) path = attrValue;
+            break;
+          case 'max-age':
+            expiresAt = Date.now() + Number(attrValue) * 1000;
+            break;
+          case 'expires':
+            if (expiresAt === null && !Number.isNaN(Date.parse(attrValue))) expiresAt = Date.parse(attrValue);
+            break;
+        }
+      }
+      this.#cookies = this.#cookies.filter((c) => !(c.name === name && c.path === path));
+      if (expiresAt === null || expiresAt > Date.now()) this.#cookies.push({ name, value, path, expiresAt });
+    }
+  }
+
+  header(url: URL): string | undefined {
+    const now = Date.now();
+    const matching = this.#cookies
+      .filter((c) => c.expiresAt === null || c.expiresAt > now)
+      .filter((c) => pathMatches(url.pathname, c.path))
+      .sort((a, b) => b.path.length - a.path.length);
+    return matching.length > 0 ? matching.map((c) => `${c.name}=${c.value}`).join('; ') : undefined;
+  }
+
+  get(name: string): string | undefined {
+    return this.#cookies.find((c) => c.name === name)?.value;
+  }
+}
+
+function pathMatches(requestPath: string, cookiePath: string): boolean {
+  if (requestPath === cookiePath) return true;
+  if (!requestPath.startsWith(cookiePath)) return false;
+  return cookiePath.endsWith('/') || requestPath.charAt(cookiePath.length) === '/';
+}
+
+const FLOW_SHELL = /^\/if\/flow\/([^/]+)\/$/;
+const MAX_STAGES_PER_FLOW = 20;
+
+interface Challenge {
+  component?: string;
+  to?: string;
+  token?: string;
+  password_fields?: boolean;
+  error_message?: string;
+  response_errors?: Record<string, { string?: string }[]>;
+}
+
+function errorStrings(challenge: Challenge): string {
+  return Object.values(challenge.response_errors ?? {})
+    .flat()
+    .map((e) => e.string ?? '')
+    .filter(Boolean)
+    .join('; ');
+}
+
+function pageTitle(html: string): string | undefined {
+  return /<title>([^<]*)<\/title>/i.exec(html)?.[1]?.trim() || undefined;
+}
+
+/** Logs in and returns the URL Authentik finally redirects to (the client's callback with `code`). */
+export async function headlessLogin(options: HeadlessLoginOptions): Promise<string> {
+  const base = new URL(options.baseUrl);
+  const doFetch = options.fetch ?? fetch;
+  const timeoutMs = options.timeoutMs ?? 10_000;
+  const maxRequests = options.maxRequests ?? 40;
+  const jar = new CookieJar();
+  let requests = 0;
+
+  async function request(method: 'GET' | 'POST', url: URL, body?: unknown, referer?: URL): Promise<Response> {
+    requests += 1;
+    if (requests > maxRequests) {
+      throw new HeadlessLoginError(
+        'too_many_requests',
+        `login did not finish within ${maxRequests} requests`,
+      );
+    }
+    const headers: Record<string, string> = {
+      accept: body === undefined ? 'text/html,application/json' : 'application/json',
+    };
+    const cookie = jar.header(url);
+    if (cookie) headers.cookie = cookie;
+    if (body !== undefined) {
+      headers['content-type'] = 'application/json';
+      headers.origin = base.origin;
+      if (referer) headers.referer = referer.href;
+      const csrf = jar.get('authentik_csrf');
+      if (csrf) headers['x-authentik-csrf'] = csrf;
+    }
+    let response: Response;
+    try {
+      response = await doFetch(url, {
+        method,
+        headers,
+        redirect: 'manual',
+        signal: AbortSignal.timeout(timeoutMs),
+        ...(body === undefined ? {} : { body: JSON.stringify(body) }),
+      });
+    } catch (error) {
+      throw new TransientError(
+        `${method} ${url.pathname} failed: ${error instanceof Error ? error.message : 'network error'}`,
+      );
+    }
+    jar.store(url, response.headers.getSetCookie());
+    if (response.status >= 500 || response.status === 429) {
+      await response.body?.cancel();
+      throw new TransientError(`${method} ${url.pathname} answered ${response.status}`);
+    }
+    return response;
+  }
+
+  const isRedirect = (response: Response) => response.status >= 300 && response.status < 400;
+  const location = async (response: Response, from: URL): Promise<URL> => {
+    await response.body?.cancel();
+    const target = response.headers.get('location');
+    if (!target)
+      throw new HeadlessLoginError('unexpected_response', `${from.pathname} redirected without a Location`);
+    return new URL(target, from);
+  };
+  const unexpected = async (response: Response, url: URL): Promise<HeadlessLoginError> => {
+    const title = pageTitle(await response.text());
+    const reason: HeadlessLoginFailure = title === 'Access denied' ? 'access_denied' : 'unexpected_response';
+    return new HeadlessLoginError(
+      reason,
+      `${url.pathname} answered ${response.status}${title ? ` (${title})` : ''} instead of a redirect`,
+    );
+  };
+  const finished = (url: URL): boolean =>
+    options.redirectUri !== undefined ? url.href.startsWith(options.redirectUri) : url.origin !== base.origin;
+
+  async function runFlow(slug: string, shell: URL): Promise<URL> {
+    const shellResponse = await request('GET', shell);
+    if (!shellResponse.ok) throw await unexpected(shellResponse, shell);
+    await shellResponse.body?.cancel();
+
+    const executor = new URL(`/api/v3/flows/executor/${slug}/`, base);
+    executor.searchParams.set('query', shell.search.replace(/^\?/, ''));
+    let response = await request('GET', executor);
+    for (let stage = 0; stage < MAX_STAGES_PER_FLOW; stage += 1) {
+      while (isRedirect(response)) response = await request('GET', await location(response, executor));
+      if (!response.ok) throw await unexpected(response, executor);
+      const challenge = (await response.json()) as Challenge;
+      const component = challenge.component ?? '';
+      if (challenge.response_errors && Object.keys(challenge.response_errors).length > 0) {
+        const reason = component === 'ak-stage-consent' ? 'unexpected_response' : 'invalid_credentials';
+        throw new HeadlessLoginError(
+          reason,
+          `flow ${slug} refused the ${component} answer: ${errorStrings(challenge)}`,
+        );
+      }
+      switch (component) {
+        case 'xak-flow-redirect':
+          if (!challenge.to)
+            throw new HeadlessLoginError('unexpected_response', `flow ${slug} redirected nowhere`);
+          return new URL(challenge.to, base);
+        case 'ak-stage-identification':
+          response = await request(
+            'POST',
+            executor,
+            {
+              component,
+              uid_field: options.username,
+              ...(challenge.password_fields ? { password: options.password } : {}),
+            },
+            shell,
+          );
+          break;
+        case 'ak-stage-password':
+          response = await request('POST', executor, { component, password: options.password }, shell);
+          break;
+        case 'ak-stage-consent':
+          if (options.consent === false) {
+            throw new HeadlessLoginError('consent_declined', `flow ${slug} asks for consent`);
+          }
+          response = await request('POST', executor, { component, token: challenge.token ?? '' }, shell);
+          break;
+        case 'ak-stage-access-denied':
+          throw new HeadlessLoginError(
+            'access_denied',
+            `flow ${slug} denied access${challenge.error_message ? `: ${challenge.error_message}` : ''}`,
+          );
+        default:
+          throw new HeadlessLoginError(
+            'unsupported_stage',
+            `flow ${slug} shows ${component || 'an unknown stage'}`,
+          );
+      }
+    }
+    throw new HeadlessLoginError('too_many_requests', `flow ${slug} did not finish`);
+  }
+
+  let url = new URL(options.authorizeUrl);
+  for (;;) {
+    if (finished(url)) return url.href;
+    const shell = FLOW_SHELL.exec(url.pathname);
+    if (shell && url.origin === base.origin) {
+      url = await runFlow(shell[1] ?? '', url);
+      continue;
+    }
+    const response = await request('GET', url);
+    if (!isRedirect(response)) throw await unexpected(response, url);
+    url = await location(response, url);
+  }
+}

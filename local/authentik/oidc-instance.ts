@@ -1,0 +1,212 @@
+// One oidc-provider instance for one Authentik application: its issuer is the application's
+// (`/application/o/<slug>/`), its single client is the application's OAuth2 provider, its key is
+// the provider's signing key. The paths are Authentik's: authorize, token and userinfo are global,
+// JWKS sits under the issuer.
+import { createHash, createPrivateKey, X509Certificate } from 'node:crypto';
+import {
+  type Account,
+  type ClientMetadata,
+  type Configuration,
+  type Interaction,
+  interactionPolicy,
+  type KoaContext,
+  Provider,
+} from 'oidc-provider';
+import type { OidcApplication, OidcProvider, SigningKey } from './backend.ts';
+import { htmlPage } from './oidc-page.ts';
+import { redirectUriAllowed } from './oidc-redirect-uri.ts';
+import type { OidcStore } from './oidc-store.ts';
+
+/** The `acr` Authentik puts in its ID tokens. */
+export const AUTHENTIK_ACR = 'goauthentik.io/providers/oauth2/default';
+
+export const GLOBAL_PATHS = {
+  authorization: '/application/o/authorize/',
+  token: '/application/o/token/',
+  userinfo: '/application/o/userinfo/',
+  revocation: '/application/o/revoke/',
+  introspection: '/application/o/introspect/',
+} as const;
+
+// Authentik's model defaults (providers/oauth2/models.py).
+const DEFAULT_ACCESS_CODE_VALIDITY = 'minutes=1';
+const DEFAULT_ACCESS_TOKEN_VALIDITY = 'hours=1';
+const DEFAULT_REFRESH_TOKEN_VALIDITY = 'days=30';
+const INTERACTION_TTL_SECONDS = 3600;
+// oidc-provider rejects a client without a redirect URI it can parse; a provider with only regex
+// rules gets this one, which never matches because redirectUriAllowed is Authentik's check.
+const UNREACHABLE_REDIRECT_URI = 'https://redirect-uri.invalid/regex-rules-only';
+
+const SECONDS: Record<string, number> = {
+  weeks: 604_800,
+  days: 86_400,
+  hours: 3_600,
+  minutes: 60,
+  seconds: 1,
+  milliseconds: 0.001,
+  microseconds: 0.000_001,
+};
+
+/** Authentik's timedelta strings ("hours=1;minutes=30") in whole seconds. */
+export function timedeltaSeconds(value: string | undefined, fallback: string): number {
+  let total = 0;
+  for (const part of (value ?? fallback).split(';')) {
+    const [unit, amount] = part.split('=').map((s) => s.trim());
+    const factor = SECONDS[unit ?? ''];
+    const number = Number(amount);
+    if (factor === undefined || !Number.isFinite(number)) {
+      return value === undefined ? 60 : timedeltaSeconds(undefined, fallback);
+    }
+    total += number * factor;
+  }
+  return Math.max(1, Math.floor(total));
+}
+
+interface SigningSetup {
+  jwks: { keys: Record<string, unknown>[] };
+  alg: string;
+}
+
+function signingSetup(key: SigningKey | undefined): SigningSetup {
+  // Without a signing key Authentik signs ID tokens HS256 with the client secret.
+  if (!key) return { jwks: { keys: [] }, alg: 'HS256' };
+  const jwk = createPrivateKey(key.privateKeyPem).export({ format: 'jwk' }) as Record<string, unknown>;
+  const alg =
+    jwk.kty === 'RSA' ? 'RS256' : jwk.crv === 'P-256' ? 'ES256' : jwk.crv === 'P-384' ? 'ES384' : undefined;
+  if (!alg) throw new Error(`certificate key pair ${key.name} has a key type Authentik cannot sign with`);
+  const kid = createHash('md5').update(key.privateKeyPem).digest('hex');
+  const x5c = certificateChain(key.certificatePem);
+  return { jwks: { keys: [{ ...jwk, kid, use: 'sig', alg, ...(x5c ? { x5c } : {}) }] }, alg };
+}
+
+function certificateChain(pem: string | undefined): string[] | undefined {
+  if (!pem) return undefined;
+  try {
+    return [new X509Certificate(pem).raw.toString('base64')];
+  } catch {
+    return undefined;
+  }
+}
+
+function clientMetadata(provider: OidcProvider, alg: string): ClientMetadata {
+  const strictUris = provider.redirectUris
+    .filter((rule) => rule.matching_mode === 'strict' && URL.canParse(rule.url))
+    .map((rule) => rule.url);
+  const confidential = provider.clientType === 'confidential';
+  return {
+    client_id: provider.clientId,
+    ...(confidential ? { client_secret: provider.clientSecret } : {}),
+    redirect_uris: strictUris.length > 0 ? strictUris : [UNREACHABLE_REDIRECT_URI],
+    grant_types: ['authorization_code', 'refresh_token'],
+    response_types: ['code'],
+    // oidc-provider accepts client_secret_post from a client registered for client_secret_basic
+    // (and the reverse), which is what Authentik does too.
+    token_endpoint_auth_method: confidential ? 'client_secret_basic' : 'none',
+    id_token_signed_response_alg: alg,
+    // Authentik's ID tokens always carry auth_time.
+    require_auth_time: true,
+    application_type: 'web',
+  };
+}
+
+export interface OidcInstanceOptions {
+  /** `<baseUrl>/application/o/<slug>/`, with the trailing slash. */
+  issuer: string;
+  application: OidcApplication;
+  provider: OidcProvider;
+  signingKey: SigningKey | undefined;
+  /** Claim names each scope yields, e.g. { email: ['email', 'email_verified'] }. */
+  claimNames: Record<string, string[]>;
+  store: OidcStore;
+  cookieKeys: string[];
+  findAccount(sub: string): Promise<Account | undefined>;
+  /** Where an authorization request goes when it needs the user: Authentik's flows. */
+  interactionUrl(ctx: KoaContext, interaction: Interaction, instance: Provider): Promise<string>;
+}
+
+export function createOidcInstance(options: OidcInstanceOptions): Provider {
+  const { application, provider } = options;
+  const { jwks, alg } = signingSetup(options.signingKey);
+
+  // Every authorization request goes through Authentik's flows (session, policy, consent), so the
+  // login prompt is always requested until the flow executor hands back a result.
+  const policy = interactionPolicy.base();
+  policy
+    .get('login')
+    ?.checks.add(
+      new interactionPolicy.Check(
+        'authentik_flow',
+        'the authorization runs through Authentik flows',
+        (ctx) =>
+          ctx.oidc.result?.login
+            ? interactionPolicy.Check.NO_NEED_TO_PROMPT
+            : interactionPolicy.Check.REQUEST_PROMPT,
+      ),
+    );
+
+  const accessTokenTtl = timedeltaSeconds(provider.accessTokenValidity, DEFAULT_ACCESS_TOKEN_VALIDITY);
+  const refreshTokenTtl = timedeltaSeconds(provider.refreshTokenValidity, DEFAULT_REFRESH_TOKEN_VALIDITY);
+  const scopes = new Set(['openid', 'offline_access', ...provider.scopeNames]);
+
+  let instance: Provider | undefined;
+  const configuration: Configuration = {
+    adapter: (model: string) => options.store.adapterFor(model),
+    clients: [clientMetadata(provider, alg)],
+    jwks,
+    enabledJWA: { idTokenSigningAlgValues: ['RS256', 'ES256', 'ES384', 'HS256'] },
+    findAccount: (_ctx: KoaContext, sub: string) => options.findAccount(sub),
+    claims: { acr: null, amr: null, auth_time: null, sid: null, ...options.claimNames, openid: ['sub'] },
+    // Authentik's include_claims_in_id_token (default true) puts the scope claims in the ID token.
+    conformIdTokenClaims: provider.includeClaimsInIdToken === false,
+    acrValues: [AUTHENTIK_ACR],
+    scopes: [...scopes],
+    responseTypes: ['code'],
+    cookies: { keys: options.cookieKeys },
+    features: {
+      devInteractions: { enabled: false },
+      rpInitiatedLogout: { enabled: false },
+      resourceIndicators: { enabled: false },
+      pushedAuthorizationRequests: { enabled: false },
+      revocation: { enabled: true },
+      introspection: { enabled: true },
+      userinfo: { enabled: true },
+    },
+    interactions: {
+      policy,
+      url: (ctx: KoaContext, interaction: Interaction) => {
+        if (!instance) throw new Error('provider instance is not ready');
+        return options.interactionUrl(ctx, interaction, instance);
+      },
+    },
+    routes: { ...GLOBAL_PATHS, jwks: `/application/o/${application.slug}/jwks/` },
+    allowOmittingSingleRegisteredRedirectUri: false,
+    pkce: { required: () => false },
+    ttl: {
+      AuthorizationCode: timedeltaSeconds(provider.accessCodeValidity, DEFAULT_ACCESS_CODE_VALIDITY),
+      AccessToken: accessTokenTtl,
+      IdToken: accessTokenTtl,
+      RefreshToken: refreshTokenTtl,
+      Grant: refreshTokenTtl,
+      Session: refreshTokenTtl,
+      Interaction: INTERACTION_TTL_SECONDS,
+    },
+    renderError: async (ctx: KoaContext, out: Record<string, string>) => {
+      // Authentik answers a bad redirect URI with an error page, never with a redirect.
+      const title = out.error === 'invalid_redirect_uri' ? 'Redirect URI Error' : (out.error ?? 'Error');
+      const text = out.error_description ?? '';
+      ctx.type = 'html';
+      ctx.body = htmlPage(title, text);
+    },
+  };
+
+  instance = new Provider(options.issuer, configuration);
+  // Authentik's redirect URI rules (strict and regex) replace oidc-provider's exact list.
+  instance.Client.prototype.redirectUriAllowed = (uri: string) =>
+    redirectUriAllowed(provider.redirectUris, uri);
+  // Routes are absolute paths on the emulator, not under the issuer's path.
+  instance.use(async (ctx, next) => {
+    ctx.mountPath = '';
+    await next();
+  });
+  return instance;
+}

@@ -1,0 +1,415 @@
+// Authentik's OIDC endpoints, served by one oidc-provider instance per application:
+//   <issuer> = <baseUrl>/application/o/<slug>/
+//   <issuer>.well-known/openid-configuration, <issuer>jwks/          (per application)
+//   /application/o/authorize/, /token/, /userinfo/, /revoke/, /introspect/   (global)
+// A global request is routed to the instance of the application whose client it names: the
+// `client_id` of an authorization request, the client authentication of a token request, the
+// stored access token of a userinfo request. Instances are rebuilt when the application, its
+// provider or its key change. Authorization runs through Authentik's flows: without a session the
+// user is sent to the authentication flow; with one, the application's policies are evaluated and
+// the provider's authorization flow is planned (consent, then fulfilment back into oidc-provider).
+import '#local/polyfills.ts';
+import { createHash, randomBytes } from 'node:crypto';
+import type { IncomingMessage, ServerResponse } from 'node:http';
+import { Readable } from 'node:stream';
+import type { Interaction, KoaContext, Provider } from 'oidc-provider';
+import type { AuthentikBackend, OidcApplication, OidcProvider, OidcUser } from './backend.ts';
+import {
+  type AuthentikSession,
+  AuthentikSessions,
+  createFlowExecutor,
+  DEFAULT_AUTHENTICATION_PATH,
+  type FlowExecutor,
+} from './flows.ts';
+import { accountFor, claimNamesFor, consentPermissions, grantedScopes, subjectFor } from './oidc-claims.ts';
+import { AUTHENTIK_ACR, createOidcInstance, GLOBAL_PATHS } from './oidc-instance.ts';
+import { htmlPage } from './oidc-page.ts';
+import { redirectUriAllowed } from './oidc-redirect-uri.ts';
+import { OidcStore } from './oidc-store.ts';
+
+export interface OidcHandler {
+  /** Serves the request when it is for an OIDC path; false otherwise. */
+  handle(req: IncomingMessage, res: ServerResponse): Promise<boolean>;
+  /** Drops every provider instance and all issued codes and tokens. */
+  close(): void;
+}
+
+interface Instance {
+  fingerprint: string;
+  provider: Provider;
+  callback: (req: IncomingMessage, res: ServerResponse) => Promise<void>;
+}
+
+interface Resolved {
+  application: OidcApplication;
+  provider: OidcProvider;
+  instance: Instance;
+}
+
+const RESUME_PATH = /^\/application\/o\/authorize\/([^/]+)$/;
+const DISCOVERY_PATH = /^\/application\/o\/([^/]+)\/\.well-known\/(openid-configuration)$/;
+const JWKS_PATH = /^\/application\/o\/([^/]+)\/jwks\/$/;
+const CLIENT_AUTHENTICATED_PATHS = new Set<string>([
+  GLOBAL_PATHS.token,
+  GLOBAL_PATHS.revocation,
+  GLOBAL_PATHS.introspection,
+]);
+const MAX_BODY_BYTES = 56 * 1024;
+// oidc-provider's own session cookie: every authorization must consult the Authentik session
+// instead, so requests reach oidc-provider without it.
+const PROVIDER_SESSION_COOKIES = new Set([
+  '_session',
+  '_session.sig',
+  '_session.legacy',
+  '_session.legacy.sig',
+]);
+
+function page(res: ServerResponse, status: number, title: string, text: string): void {
+  const html = htmlPage(title, text);
+  res.writeHead(status, {
+    'content-type': 'text/html; charset=utf-8',
+    'content-length': Buffer.byteLength(html),
+  });
+  res.end(html);
+}
+
+function sendJson(
+  res: ServerResponse,
+  status: number,
+  body: unknown,
+  headers: Record<string, string> = {},
+): void {
+  const text = JSON.stringify(body);
+  res.writeHead(status, {
+    'content-type': 'application/json',
+    'content-length': Buffer.byteLength(text),
+    ...headers,
+  });
+  res.end(text);
+}
+
+async function readRawBody(req: IncomingMessage): Promise<Buffer | undefined> {
+  const chunks: Buffer[] = [];
+  let size = 0;
+  for await (const chunk of req) {
+    size += (chunk as Buffer).length;
+    if (size > MAX_BODY_BYTES) return undefined;
+    chunks.push(chunk as Buffer);
+  }
+  return Buffer.concat(chunks);
+}
+
+/** The request again, with its body readable once more, for oidc-provider to parse. */
+function replay(req: IncomingMessage, body: Buffer): IncomingMessage {
+  const copy = Readable.from(body.length > 0 ? [body] : []) as unknown as Record<string, unknown>;
+  const source = req as unknown as Record<string, unknown>;
+  for (const key of [
+    'headers',
+    'rawHeaders',
+    'method',
+    'url',
+    'httpVersion',
+    'httpVersionMajor',
+    'httpVersionMinor',
+  ]) {
+    copy[key] = source[key];
+  }
+  copy.socket = req.socket;
+  copy.connection = req.socket;
+  copy.complete = true;
+  return copy as unknown as IncomingMessage;
+}
+
+function withoutProviderSession(req: IncomingMessage): void {
+  const header = req.headers.cookie;
+  if (!header) return;
+  const kept = header
+    .split(';')
+    .map((part) => part.trim())
+    .filter((part) => part !== '' && !PROVIDER_SESSION_COOKIES.has(part.slice(0, part.indexOf('=')).trim()));
+  if (kept.length > 0) req.headers.cookie = kept.join('; ');
+  else delete req.headers.cookie;
+}
+
+function basicClientId(req: IncomingMessage): string | undefined {
+  const [scheme, value] = (req.headers.authorization ?? '').split(' ');
+  if (scheme?.toLowerCase() !== 'basic' || !value) return undefined;
+  const decoded = Buffer.from(value, 'base64').toString('utf8');
+  const colon = decoded.indexOf(':');
+  if (colon < 0) return undefined;
+  try {
+    return decodeURIComponent(decoded.slice(0, colon).replace(/\+/g, '%20'));
+  } catch {
+    return undefined;
+  }
+}
+
+function bearerToken(req: IncomingMessage): string | undefined {
+  const [scheme, value] = (req.headers.authorization ?? '').split(' ');
+  return scheme?.toLowerCase() === 'bearer' && value ? value : undefined;
+}
+
+function formParams(req: IncomingMessage, body: Buffer): URLSearchParams {
+  return (req.headers['content-type'] ?? '').includes('application/x-www-form-urlencoded')
+    ? new URLSearchParams(body.toString('utf8'))
+    : new URLSearchParams();
+}
+
+export function createOidcHandler(backend: AuthentikBackend, sessions: AuthentikSessions): OidcHandler {
+  const store = new OidcStore();
+  const cookieKeys = [randomBytes(32).toString('base64url')];
+  const instances = new Map<string, Instance>();
+  // The subject oidc-provider knows an account by, per client, back to the Authentik user.
+  const accounts = new Map<string, number>();
+  const accountKey = (clientId: string, sub: string) => `${clientId}\u0000${sub}`;
+
+  async function instanceFor(application: OidcApplication, provider: OidcProvider): Promise<Instance> {
+    const signingKey =
+      provider.signingKeyPk === null ? undefined : await backend.signingKey(provider.signingKeyPk);
+    const fingerprint = createHash('sha256')
+      .update(JSON.stringify({ application, provider, key: signingKey ?? null, base: backend.baseUrl() }))
+      .digest('hex');
+    const cached = instances.get(application.slug);
+    if (cached?.fingerprint === fingerprint) return cached;
+
+    const oidc = createOidcInstance({
+      issuer: `${backend.baseUrl()}/application/o/${application.slug}/`,
+      application,
+      provider,
+      signingKey,
+      claimNames: await claimNamesFor(backend, provider.scopeNames),
+      store,
+      cookieKeys,
+      findAccount: async (sub) => {
+        const pk = accounts.get(accountKey(provider.clientId, sub));
+        const user = pk === undefined ? undefined : await backend.findUser(pk);
+        return user?.isActive ? accountFor(backend, provider, user, sub) : undefined;
+      },
+      interactionUrl: (ctx, interaction, instance) =>
+        toAuthentikFlows(ctx, interaction, instance, application, provider),
+    });
+    oidc.on('server_error', (_ctx: unknown, error: Error) => {
+      console.error(
+        `authentik emulator: OIDC server error for application ${application.slug}: ${error.message}`,
+      );
+    });
+    const instance = { fingerprint, provider: oidc, callback: oidc.callback() };
+    instances.set(application.slug, instance);
+    return instance;
+  }
+
+  async function resolveSlug(slug: string): Promise<Resolved | undefined> {
+    const application = await backend.findApplication(slug);
+    if (!application || application.providerPk === null) return undefined;
+    const provider = await backend.findProvider(application.providerPk);
+    if (!provider) return undefined;
+    return { application, provider, instance: await instanceFor(application, provider) };
+  }
+
+  async function resolveClient(clientId: string | undefined | null): Promise<Resolved | undefined> {
+    if (!clientId) return undefined;
+    const provider = await backend.findProviderByClientId(clientId);
+    if (!provider) return undefined;
+    const application = await backend.findApplicationByProvider(provider.pk);
+    if (!application) return undefined;
+    return { application, provider, instance: await instanceFor(application, provider) };
+  }
+
+  async function sessionUser(session: AuthentikSession | undefined): Promise<OidcUser | undefined> {
+    if (session?.userPk === null || session?.userPk === undefined) return undefined;
+    const user = await backend.findUser(session.userPk);
+    return user?.isActive ? user : undefined;
+  }
+
+  // oidc-provider asks where to send the user; the answer is Authentik's flows.
+  async function toAuthentikFlows(
+    ctx: KoaContext,
+    interaction: Interaction,
+    instance: Provider,
+    application: OidcApplication,
+    provider: OidcProvider,
+  ): Promise<string> {
+    const params = Object.entries(interaction.params).filter(
+      (entry): entry is [string, string] => typeof entry[1] === 'string',
+    );
+    const query = ctx.querystring || new URLSearchParams(params).toString();
+    const session = sessions.find(ctx.req);
+    const user = await sessionUser(session);
+    if (!session || !user) {
+      const next = encodeURIComponent(`${GLOBAL_PATHS.authorization}?${query}`);
+      return provider.authenticationFlowSlug
+        ? `/if/flow/${encodeURIComponent(provider.authenticationFlowSlug)}/?next=${next}`
+        : `${DEFAULT_AUTHENTICATION_PATH}?next=${next}`;
+    }
+    const flow = await backend.findFlow(provider.authorizationFlowSlug);
+    const scopes = grantedScopes(interaction.params.scope, provider.scopeNames);
+    session.plan = {
+      flowSlug: provider.authorizationFlowSlug,
+      stages: flow?.consent === 'explicit' ? ['consent', 'fulfillment'] : ['fulfillment'],
+      applicationName: application.name,
+      pendingUser: { identifier: user.username, user },
+      consent: {
+        headerText: `You're about to sign into ${application.name}.`,
+        permissions: await consentPermissions(backend, scopes),
+      },
+      fulfil: () => fulfil(instance, interaction.uid, provider, user, scopes, session.authTime),
+    };
+    return `/if/flow/${encodeURIComponent(provider.authorizationFlowSlug)}/?${query}`;
+  }
+
+  // The authorization flow passed: hand oidc-provider the login and the granted scopes, and
+  // send the user to its resume endpoint, which issues the code.
+  async function fulfil(
+    instance: Provider,
+    uid: string,
+    provider: OidcProvider,
+    user: OidcUser,
+    scopes: string[],
+    authTime: number | null,
+  ): Promise<string> {
+    const interaction = await instance.Interaction.find(uid);
+    if (!interaction) throw new Error('The authorization request has expired.');
+    const sub = subjectFor(user, provider.subMode);
+    accounts.set(accountKey(provider.clientId, sub), user.pk);
+    const grant = new instance.Grant({ accountId: sub, clientId: provider.clientId });
+    grant.addOIDCScope(scopes.join(' '));
+    const grantId = await grant.save();
+    const now = Math.floor(Date.now() / 1000);
+    interaction.result = {
+      login: { accountId: sub, acr: AUTHENTIK_ACR, amr: ['pwd'], ts: authTime ?? now, remember: false },
+      consent: { grantId },
+    };
+    await interaction.save(Math.max(1, interaction.exp - now));
+    return interaction.returnTo;
+  }
+
+  // Only GET: oidc-provider's POST authorization needs SameSite=None cookies, which need https.
+  async function authorize(req: IncomingMessage, res: ServerResponse, url: URL): Promise<void> {
+    const params = url.searchParams;
+    const resolved = await resolveClient(params.get('client_id'));
+    if (!resolved) {
+      return page(res, 400, 'Client ID Error', 'The client identifier (client_id) is missing or invalid.');
+    }
+    // Authentik checks the request, then the session, then the application's policies; a denial
+    // is its "Access denied" page (HTTP 200), never a redirect to the client.
+    if (redirectUriAllowed(resolved.provider.redirectUris, params.get('redirect_uri') ?? undefined)) {
+      const user = await sessionUser(sessions.find(req));
+      if (user) {
+        const access = await backend.checkAccess(resolved.application.slug, user.pk);
+        if (!access.passing) {
+          return page(res, 200, 'Access denied', access.messages.join(' ') || 'Access denied');
+        }
+      }
+    }
+    withoutProviderSession(req);
+    await resolved.instance.callback(req, res);
+  }
+
+  return {
+    async handle(req, res) {
+      const url = new URL(req.url ?? '/', 'http://authentik.invalid');
+      const path = url.pathname;
+      if (!path.startsWith('/application/o/')) return false;
+
+      if (path === GLOBAL_PATHS.authorization) {
+        await authorize(req, res, url);
+        return true;
+      }
+
+      const resume = RESUME_PATH.exec(path);
+      if (resume) {
+        const interaction = store.get('Interaction', decodeURIComponent(resume[1] ?? ''));
+        const params = interaction?.params as { client_id?: string } | undefined;
+        const resolved = await resolveClient(params?.client_id);
+        if (!resolved) {
+          page(res, 400, 'Error', 'The authorization request has expired.');
+          return true;
+        }
+        withoutProviderSession(req);
+        await resolved.instance.callback(req, res);
+        return true;
+      }
+
+      if (CLIENT_AUTHENTICATED_PATHS.has(path) || path === GLOBAL_PATHS.userinfo) {
+        let forward = req;
+        let form = new URLSearchParams();
+        if (req.method === 'POST') {
+          const body = await readRawBody(req);
+          if (!body) {
+            sendJson(res, 413, { error: 'invalid_request', error_description: 'request body too large' });
+            return true;
+          }
+          form = formParams(req, body);
+          forward = replay(req, body);
+        }
+        let resolved: Resolved | undefined;
+        if (path === GLOBAL_PATHS.userinfo) {
+          const token = bearerToken(req) ?? form.get('access_token') ?? undefined;
+          const stored = token === undefined ? undefined : store.get('AccessToken', token);
+          resolved = await resolveClient(typeof stored?.clientId === 'string' ? stored.clientId : undefined);
+          if (!resolved) {
+            sendJson(
+              res,
+              401,
+              { error: 'invalid_token', error_description: 'invalid token provided' },
+              { 'www-authenticate': 'Bearer realm="authentik", error="invalid_token"' },
+            );
+            return true;
+          }
+        } else {
+          resolved = await resolveClient(basicClientId(req) ?? form.get('client_id'));
+          if (!resolved) {
+            sendJson(res, 401, {
+              error: 'invalid_client',
+              error_description: 'client authentication failed',
+            });
+            return true;
+          }
+        }
+        await resolved.instance.callback(forward, res);
+        return true;
+      }
+
+      const discovery = DISCOVERY_PATH.exec(path) ?? JWKS_PATH.exec(path);
+      if (discovery) {
+        const resolved = await resolveSlug(decodeURIComponent(discovery[1] ?? ''));
+        if (!resolved) {
+          sendJson(res, 404, { detail: 'Not found.' });
+          return true;
+        }
+        if (DISCOVERY_PATH.test(path)) req.url = `/.well-known/${discovery[2]}`;
+        await resolved.instance.callback(req, res);
+        return true;
+      }
+      return false;
+    },
+    close() {
+      instances.clear();
+      accounts.clear();
+      store.clear();
+    },
+  };
+}
+
+export interface AuthentikLogin extends OidcHandler {
+  sessions: AuthentikSessions;
+  flows: FlowExecutor;
+}
+
+/** The OIDC endpoints and the flow executor over one session store: mount this in the emulator. */
+export function createOidcAndFlows(backend: AuthentikBackend): AuthentikLogin {
+  const sessions = new AuthentikSessions();
+  const flows = createFlowExecutor(backend, sessions);
+  const oidc = createOidcHandler(backend, sessions);
+  return {
+    sessions,
+    flows,
+    async handle(req, res) {
+      return (await flows.handle(req, res)) || (await oidc.handle(req, res));
+    },
+    close() {
+      oidc.close();
+      sessions.clear();
+    },
+  };
+}

@@ -121,7 +121,9 @@ async function launch(
   await waitUntilAnswering(endpoint, Date.now() + timeoutMs).catch((error: Error) => fail(error));
   if (cacheKey && python === 'python3') rememberPython(cacheKey, ready.python);
 
-  // Moto must never keep the Node process alive on its own; the pipes close with the process.
+  // Nothing more is expected on stdout, but keep draining it so a chatty moto never blocks on a
+  // full pipe. Moto must never keep the Node process alive on its own; the pipes close with it.
+  child.stdout.resume();
   child.unref();
   for (const stream of [child.stdin, child.stdout, child.stderr]) {
     (stream as unknown as { unref?: () => void }).unref?.();
@@ -166,25 +168,42 @@ function readyLine(
       action();
     };
     child.once('error', (error) => settle(() => reject(error)));
-    exited.then((code) => settle(() => reject(new Error(`the process exited with code ${code}`))));
+    const notInstalled = () =>
+      new MotoNotInstalledError(`moto is not installed for ${child.spawnfile}: ${installHint}`);
+    // Exit code 3 is the wrapper's "cannot import moto", in case the exit overtakes its last line.
+    exited.then((code) =>
+      settle(() => reject(code === 3 ? notInstalled() : new Error(`the process exited with code ${code}`))),
+    );
     child.stdout.on('data', (chunk: Buffer) => {
       buffered += chunk.toString('utf8');
-      const newline = buffered.indexOf('\n');
-      if (newline < 0) return;
-      const line = JSON.parse(buffered.slice(0, newline)) as {
-        port?: number;
-        python?: string;
-        missing?: string;
-      };
-      if (line.missing !== undefined) {
-        settle(() =>
-          reject(new MotoNotInstalledError(`moto is not installed for ${child.spawnfile}: ${installHint}`)),
-        );
-      } else {
-        settle(() => resolve({ port: line.port ?? 0, python: line.python ?? '' }));
+      for (let newline = buffered.indexOf('\n'); newline >= 0; newline = buffered.indexOf('\n')) {
+        const line = parseLine(buffered.slice(0, newline));
+        buffered = buffered.slice(newline + 1);
+        if (line?.missing !== undefined) {
+          const missing = new MotoNotInstalledError(
+            `moto is not installed for ${child.spawnfile}: ${installHint}`,
+          );
+          settle(() => reject(missing));
+          return;
+        }
+        if (line?.port) {
+          const { port, python = '' } = line;
+          settle(() => resolve({ port, python }));
+          return;
+        }
       }
     });
   });
+}
+
+// The wrapper's ready line; anything else a site customisation prints to stdout is skipped.
+function parseLine(line: string): { port?: number; python?: string; missing?: string } | undefined {
+  try {
+    const parsed: unknown = JSON.parse(line);
+    return parsed && typeof parsed === 'object' ? parsed : undefined;
+  } catch {
+    return undefined;
+  }
 }
 
 async function waitUntilAnswering(endpoint: string, deadline: number): Promise<void> {

@@ -181,6 +181,16 @@ describe('Authentik errors', () => {
     expect(err.message).toMatch(/redirected \(302\).*Authentik URL/);
   });
 
+  it('a 200 that is not JSON (a login page in front of Authentik) says to check the URL', async () => {
+    const { client } = clientAnswering(
+      () => new Response('<html>Sign in</html>', { status: 200, headers: { 'content-type': 'text/html' } }),
+    );
+    const err = await failureOf(findGroupByName(client, 'g'));
+    expect(err.message).toBe(
+      'Authentik GET /api/v3/core/groups/ answered text/html, not JSON: check that the Authentik URL is the origin it serves',
+    );
+  });
+
   it('a request that outlives the timeout is a TransientError', async () => {
     const { client } = clientAnswering(
       (request) =>

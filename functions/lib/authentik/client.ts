@@ -58,6 +58,13 @@ export function createAuthentikClient(options: AuthentikClientOptions): Authenti
     }
     if (!response.ok) throw errorForStatus(method, path, response.status, body, redact);
     const contentType = response.headers.get('content-type');
+    // A login page or proxy answering 200 in Authentik's place would otherwise surface as a JSON
+    // syntax error far from its cause.
+    if (body !== '' && !contentType?.includes('json')) {
+      throw new Error(
+        `Authentik ${method} ${path} answered ${contentType ?? 'without a content type'}, not JSON: check that the Authentik URL is the origin it serves`,
+      );
+    }
     return new Response(body === '' ? null : body, {
       status: response.status,
       headers: contentType ? { 'content-type': contentType } : {},

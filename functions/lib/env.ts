@@ -1,0 +1,116 @@
+// Each function's environment, validated once at cold start: a misconfigured function fails on its
+// first invocation with every bad variable named, not half-way through a step. The CDK side types
+// each function's `environment` from the same schemas (`FunctionEnvInput<'ensure-user-pool'>`).
+//
+// Variables Lambda sets itself (AWS_REGION, credentials) are not here: CDK may not set them. The
+// *_ENDPOINT variables exist for the local world only (moto behind the strict Cognito layer).
+
+import { z } from 'zod';
+import { ValidationError } from './errors.ts';
+import type { Deployment } from './tenant-spec.ts';
+
+const endpoint = z.url({ protocol: /^https?$/ }).optional();
+const flag = z
+  .enum(['true', 'false'])
+  .default('false')
+  .transform((value) => value === 'true');
+const hostList = z
+  .string()
+  .min(1)
+  .transform((value) =>
+    value
+      .split(',')
+      .map((host) => host.trim())
+      .filter((host) => host !== ''),
+  );
+
+const cognitoEnv = { COGNITO_ENDPOINT: endpoint };
+const secretsEnv = {
+  SECRETS_MANAGER_ENDPOINT: endpoint,
+  /** Secrets are named `<SECRET_PREFIX>/<tenantId>/<kind>`: one prefix per deployment. */
+  SECRET_PREFIX: z
+    .string()
+    .regex(/^[A-Za-z0-9_+=.@-]+(\/[A-Za-z0-9_+=.@-]+)*$/, 'must be a secret name prefix like federation'),
+};
+const registryEnv = {
+  DYNAMODB_ENDPOINT: endpoint,
+  REGISTRY_TABLE_NAME: z.string().regex(/^[A-Za-z0-9_.-]{3,255}$/, 'must be a DynamoDB table name'),
+};
+const deploymentEnv = {
+  /** Comma-separated hosts (`auth.example.com`, `*.example.com`) the workflow may send requests to. */
+  ALLOWED_AUTHENTIK_HOSTS: hostList,
+  ALLOW_LOOPBACK_HTTP: flag,
+  ALLOW_PRIVATE_ADDRESSES: flag,
+};
+
+/**
+ * Every step Lambda (the shared wrapper in lambda.ts builds the same clients for each): Cognito,
+ * Secrets Manager, the registry, and the deployment's SSRF boundary, since each step parses the spec
+ * again.
+ */
+export const stepEnv = z.object({ ...cognitoEnv, ...secretsEnv, ...registryEnv, ...deploymentEnv });
+/** record-outcome: only the registry. */
+export const registryStepEnv = z.object({ ...registryEnv });
+/** The API Lambda: validates specs, stores Authentik tokens, starts executions, reads the registry. */
+export const apiEnv = z.object({
+  ...registryEnv,
+  ...secretsEnv,
+  ...deploymentEnv,
+  STATE_MACHINE_ARN: z.string().regex(/^arn:aws[\w-]*:states:[\w-]+:\d{12}:stateMachine:[\w-]+$/),
+  STEP_FUNCTIONS_ENDPOINT: endpoint,
+});
+
+/** Every function's schema by function name (the folder under functions/). */
+export const functionEnvSchemas = {
+  'validate-tenant': stepEnv,
+  'ensure-group': stepEnv,
+  'ensure-test-user': stepEnv,
+  'ensure-oidc-provider': stepEnv,
+  'ensure-application': stepEnv,
+  'ensure-access-policy': stepEnv,
+  'ensure-user-pool': stepEnv,
+  'ensure-identity-provider': stepEnv,
+  'enable-identity-provider': stepEnv,
+  'verify-federation': stepEnv,
+  'record-outcome': registryStepEnv,
+  api: apiEnv,
+} as const;
+
+export type FunctionName = keyof typeof functionEnvSchemas;
+/** What CDK sets (strings, defaults optional). */
+export type FunctionEnvInput<F extends FunctionName> = z.input<(typeof functionEnvSchemas)[F]>;
+/** What the function reads after validation. */
+export type FunctionEnv<F extends FunctionName> = z.output<(typeof functionEnvSchemas)[F]>;
+
+/** Validates the environment; the error names each bad variable and never echoes a value. */
+export function loadEnv<S extends z.ZodType>(
+  schema: S,
+  source: Record<string, string | undefined> = process.env,
+): z.output<S> {
+  const result = schema.safeParse(source);
+  if (result.success) return result.data;
+  const fields: Record<string, string[]> = {};
+  for (const issue of result.error.issues) {
+    const key = issue.path.map(String).join('.') || '(environment)';
+    const messages = fields[key] ?? [];
+    fields[key] = messages;
+    messages.push(issue.message);
+  }
+  const summary = Object.entries(fields)
+    .map(([key, messages]) => `${key}: ${messages.join('; ')}`)
+    .join(' | ');
+  throw new ValidationError(`invalid environment: ${summary}`, fields);
+}
+
+/** The SSRF boundary of this deployment, from its environment. */
+export function deploymentFromEnv(env: {
+  ALLOWED_AUTHENTIK_HOSTS: string[];
+  ALLOW_LOOPBACK_HTTP: boolean;
+  ALLOW_PRIVATE_ADDRESSES: boolean;
+}): Deployment {
+  return {
+    allowedAuthentikHosts: env.ALLOWED_AUTHENTIK_HOSTS,
+    allowLoopbackHttp: env.ALLOW_LOOPBACK_HTTP,
+    allowPrivateAddresses: env.ALLOW_PRIVATE_ADDRESSES,
+  };
+}

@@ -1,0 +1,583 @@
+// The tenant spec: the one input of the workflow, validated at the edge (API) and again as the
+// workflow's first state. This zod schema is the single source; the JSON Schema for API Gateway and
+// the docs is derived from it (`tenantSpecJsonSchema`). Parsing fills in every default, so later
+// steps read a complete spec.
+//
+// The spec never carries a secret: the Authentik token is referenced by its Secrets Manager ARN, and
+// any field whose name looks like a credential is refused. Objects are strict everywhere, so an
+// unknown key (a typo, an `expression`, an inline `token`) is an error rather than silently dropped.
+
+import { createHash } from 'node:crypto';
+import { isIP } from 'node:net';
+import { z } from 'zod';
+import { ValidationError } from './errors.ts';
+
+/** What the deployment allows as an Authentik base URL (the SSRF boundary, see `checkAuthentikBaseUrl`). */
+export interface Deployment {
+  /** Exact hosts (`auth.example.com`, `127.0.0.1`, `::1`) or `*.example.com` (any subdomain, not the apex). */
+  readonly allowedAuthentikHosts: readonly string[];
+  /** The local world: loopback hosts are not refused as private, and may be reached over plain http. */
+  readonly allowLoopbackHttp: boolean;
+  /** Private ranges (10/8, 172.16/12, 192.168/16, 100.64/10, fc00::/7), e.g. an Authentik inside a VPC. */
+  readonly allowPrivateAddresses?: boolean;
+}
+
+/** The deployment of the local world: the Authentik emulator listens on loopback, over http. */
+export const localDeployment: Deployment = {
+  allowedAuthentikHosts: ['127.0.0.1', 'localhost', '::1'],
+  allowLoopbackHttp: true,
+};
+
+// ---------------------------------------------------------------------------------------------
+// Messages shared by the schema and the error formatting
+
+const SECRETS_BY_ARN = 'secrets are referenced by ARN, never inline';
+const NO_EXPRESSIONS =
+  "expressions are not accepted: access is one of the templates 'everyone' or 'group' " +
+  '(an expression policy is Python run inside Authentik)';
+const ACCESS_TEMPLATES = `must be 'everyone' or 'group'; ${NO_EXPRESSIONS}`;
+
+// A key with one of these words in its name is a credential someone tried to pass inline.
+const SECRET_LIKE_KEY = /token|password|passwd|secret|credential|private[-_]?key|api[-_]?key/i;
+const EXPRESSION_LIKE_KEY = /expression|python|script|code/i;
+
+function unknownKeyMessage(key: string): string {
+  if (EXPRESSION_LIKE_KEY.test(key)) return NO_EXPRESSIONS;
+  if (SECRET_LIKE_KEY.test(key)) return SECRETS_BY_ARN;
+  return 'unknown field';
+}
+
+// ---------------------------------------------------------------------------------------------
+// Authentik base URL: the SSRF boundary
+//
+// The workflow sends requests (carrying the Authentik token) to this URL from inside AWS, so a URL
+// pointing at the instance metadata service or at a private service would turn the workflow into a
+// proxy. The deployment's host allow-list is THE guard: a hostname can still resolve to a private
+// address (DNS rebinding, `127.0.0.1.nip.io`), and only the allow-list stops that, since this check
+// runs without DNS. The address checks below are defence in depth for literal IPs, which an operator
+// might put on the allow-list by mistake.
+
+type AddressClass =
+  | 'public'
+  | 'loopback'
+  | 'private'
+  | 'link-local' // includes the instance metadata service 169.254.169.254
+  | 'metadata'
+  | 'unspecified'
+  | 'reserved';
+
+const addressClassWords: Record<Exclude<AddressClass, 'public'>, string> = {
+  loopback: 'a loopback address',
+  private: 'a private address',
+  'link-local': 'a link-local address (the instance metadata service lives there)',
+  metadata: 'an instance metadata address',
+  unspecified: 'the unspecified address',
+  reserved: 'a reserved, multicast or non-routable address',
+};
+
+function ipv4Octets(text: string): number[] | undefined {
+  if (isIP(text) !== 4) return undefined;
+  return text.split('.').map(Number);
+}
+
+function classifyIpv4(o: readonly number[]): AddressClass {
+  const [a = 0, b = 0, c = 0] = o;
+  if (a === 0) return 'unspecified'; // 0.0.0.0/8: "this network"; 0.0.0.0 reaches loopback on Linux
+  if (a === 127) return 'loopback';
+  if (a === 169 && b === 254) return 'link-local';
+  if (a === 10) return 'private';
+  if (a === 172 && b >= 16 && b <= 31) return 'private';
+  if (a === 192 && b === 168) return 'private';
+  if (a === 100 && b >= 64 && b <= 127) return 'private'; // carrier-grade NAT; Alibaba's metadata 100.100.100.200
+  if (a === 192 && b === 0 && (c === 0 || c === 2)) return 'reserved'; // protocol assignments, TEST-NET-1
+  if (a === 198 && (b === 18 || b === 19)) return 'reserved'; // benchmarking
+  if (a === 198 && b === 51 && c === 100) return 'reserved'; // TEST-NET-2
+  if (a === 203 && b === 0 && c === 113) return 'reserved'; // TEST-NET-3
+  if (a >= 224) return 'reserved'; // multicast, 240/4, broadcast
+  return 'public';
+}
+
+/** Eight 16-bit groups of an IPv6 address (with or without an embedded dotted quad), or undefined. */
+function ipv6Groups(text: string): number[] | undefined {
+  if (isIP(text) !== 6) return undefined;
+  let body = text;
+  const tail: number[] = [];
+  const lastColon = body.lastIndexOf(':');
+  const maybeV4 = ipv4Octets(body.slice(lastColon + 1));
+  if (maybeV4) {
+    const [a = 0, b = 0, c = 0, d = 0] = maybeV4;
+    tail.push((a << 8) | b, (c << 8) | d);
+    body = body.slice(0, lastColon + 1);
+    if (!body.endsWith('::')) body = body.slice(0, -1);
+  }
+  const [head = '', rest] = body.split('::');
+  const parse = (part: string) => (part === '' ? [] : part.split(':').map((g) => Number.parseInt(g, 16)));
+  const left = parse(head);
+  const right = rest === undefined ? [] : parse(rest);
+  const missing = 8 - tail.length - left.length - right.length;
+  if (rest === undefined && missing !== 0) return undefined;
+  return [...left, ...new Array(Math.max(missing, 0)).fill(0), ...right, ...tail];
+}
+
+function classifyIpv6(g: readonly number[]): AddressClass {
+  const at = (i: number) => g[i] ?? 0;
+  const embeddedV4 = (hi: number, lo: number) => [at(hi) >> 8, at(hi) & 0xff, at(lo) >> 8, at(lo) & 0xff];
+  const zeroUpTo = (n: number) => g.slice(0, n).every((x) => x === 0);
+  if (g.every((x) => x === 0)) return 'unspecified';
+  if (zeroUpTo(7) && at(7) === 1) return 'loopback';
+  // IPv4-mapped (::ffff:a.b.c.d) and the deprecated IPv4-compatible (::a.b.c.d) reach IPv4 hosts.
+  if (zeroUpTo(5) && at(5) === 0xffff) return classifyIpv4(embeddedV4(6, 7));
+  if (zeroUpTo(6)) return classifyIpv4(embeddedV4(6, 7));
+  // NAT64 (64:ff9b::/96) and 6to4 (2002::/16) embed an IPv4 address as well.
+  if (at(0) === 0x64 && at(1) === 0xff9b && at(2) === 0 && at(3) === 0 && at(4) === 0 && at(5) === 0) {
+    return classifyIpv4(embeddedV4(6, 7));
+  }
+  if (at(0) === 0x2002) {
+    const v4 = classifyIpv4(embeddedV4(1, 2));
+    if (v4 !== 'public') return v4;
+  }
+  // EC2's IPv6 instance metadata endpoint fd00:ec2::254 sits inside fc00::/7; name it.
+  if (at(0) === 0xfd00 && at(1) === 0xec2 && g.slice(2, 7).every((x) => x === 0) && at(7) === 0x254) {
+    return 'metadata';
+  }
+  if ((at(0) & 0xfe00) === 0xfc00) return 'private'; // unique local fc00::/7
+  if ((at(0) & 0xffc0) === 0xfe80) return 'link-local'; // fe80::/10
+  if ((at(0) & 0xffc0) === 0xfec0) return 'private'; // deprecated site-local fec0::/10
+  if ((at(0) & 0xff00) === 0xff00) return 'reserved'; // multicast
+  if (at(0) === 0x2001 && at(1) === 0xdb8) return 'reserved'; // documentation
+  return 'public';
+}
+
+/** Classifies a URL hostname (as `new URL` serialises it: IPv6 in brackets, IPv4 dotted). */
+function classifyHost(hostname: string): AddressClass {
+  const bare = hostname.replace(/^\[(.*)\]$/, '$1');
+  const v4 = ipv4Octets(bare);
+  if (v4) return classifyIpv4(v4);
+  const v6 = ipv6Groups(bare);
+  if (v6) return classifyIpv6(v6);
+  if (bare === 'localhost' || bare.endsWith('.localhost')) return 'loopback';
+  return 'public'; // a name: only the allow-list can judge it (see the note above)
+}
+
+function normaliseAllowedHost(entry: string): string {
+  const lower = entry.trim().toLowerCase().replace(/\.$/, '');
+  const wildcard = lower.startsWith('*.');
+  const host = wildcard ? lower.slice(2) : lower;
+  const bracketed = isIP(host) === 6 ? `[${host}]` : host;
+  let canonical = bracketed;
+  try {
+    canonical = new URL(`http://${bracketed}/`).hostname;
+  } catch {
+    // an entry that is not a host at all matches nothing
+  }
+  return wildcard ? `*.${canonical}` : canonical;
+}
+
+function hostAllowed(hostname: string, allowed: readonly string[]): boolean {
+  return allowed.some((raw) => {
+    const entry = normaliseAllowedHost(raw);
+    if (entry.startsWith('*.'))
+      return hostname.endsWith(entry.slice(1)) && hostname.length > entry.length - 1;
+    return hostname === entry;
+  });
+}
+
+/** The host as the caller wrote it, so spellings the URL parser rewrites (2130706433, 0x7f.1) show. */
+function rawHostOf(input: string): string | undefined {
+  const authority = /^[a-z][a-z0-9+.-]*:[/\\]{2}([^/?#\\]*)/i.exec(input)?.[1];
+  if (authority === undefined) return undefined;
+  const hostPort = authority.slice(authority.lastIndexOf('@') + 1);
+  if (hostPort.startsWith('[')) return hostPort.slice(0, hostPort.indexOf(']') + 1).toLowerCase();
+  const colon = hostPort.indexOf(':');
+  return (colon === -1 ? hostPort : hostPort.slice(0, colon)).toLowerCase();
+}
+
+/**
+ * Every reason `input` is not an acceptable Authentik base URL; empty when it is. Without a
+ * deployment only the rules that hold everywhere are checked (the JSON Schema build uses that).
+ * Messages never echo the URL: it could carry credentials.
+ */
+export function checkAuthentikBaseUrl(input: string, deployment?: Deployment): string[] {
+  let url: URL;
+  try {
+    url = new URL(input);
+  } catch {
+    return ['must be an absolute URL like https://authentik.example.com'];
+  }
+  const problems: string[] = [];
+  if (url.protocol !== 'https:' && url.protocol !== 'http:') problems.push('must use https');
+  if (url.username !== '' || url.password !== '' || /^[^/?#]*:\/\/[^/?#]*@/.test(input)) {
+    problems.push(`must not carry credentials (user:password@); ${SECRETS_BY_ARN}`);
+  }
+  if (url.pathname !== '/' || /[?#]/.test(input)) {
+    problems.push('must be the bare origin (no path, query or fragment): the API lives at /api/v3/');
+  }
+  const hostname = url.hostname;
+  if (hostname.endsWith('.')) problems.push('host must not end with a dot');
+  const raw = rawHostOf(input);
+  if (raw !== undefined && raw !== hostname) {
+    problems.push(
+      `host must be written in its canonical form (it is read as ${hostname}); ` +
+        'decimal, hex, octal or shortened IP spellings and non-ASCII names are refused',
+    );
+  }
+  const kind = classifyHost(hostname);
+  const loopbackAllowed = kind === 'loopback' && deployment?.allowLoopbackHttp === true;
+  const privateAllowed = kind === 'private' && deployment?.allowPrivateAddresses === true;
+  if (kind !== 'public' && !loopbackAllowed && !privateAllowed) {
+    problems.push(`host ${hostname} is ${addressClassWords[kind]}, which is refused`);
+  }
+  if (url.protocol === 'http:' && !loopbackAllowed) {
+    problems.push('must use https (plain http only for a loopback host in the local world)');
+  }
+  if (deployment && !hostAllowed(hostname, deployment.allowedAuthentikHosts)) {
+    problems.push(`host ${hostname} is not on this deployment's allow-list of Authentik hosts`);
+  }
+  return problems;
+}
+
+// ---------------------------------------------------------------------------------------------
+// Field rules
+
+const noControlChars = (max: number) =>
+  z
+    .string()
+    .min(1)
+    .max(max)
+    // biome-ignore lint/suspicious/noControlCharactersInRegex: refusing control characters is the point
+    .regex(/^[^\u0000-\u001f\u007f]+$/, 'must not contain control characters');
+
+const tenantId = z
+  .string()
+  .regex(
+    /^[a-z0-9][a-z0-9-]{1,30}[a-z0-9]$/,
+    'must be 3-32 characters of a-z, 0-9 and -, starting and ending with a letter or digit',
+  )
+  .describe('Stable id of the tenant; names and defaults are derived from it.');
+
+const slug = z
+  .string()
+  .max(50)
+  .regex(/^[-a-zA-Z0-9_]+$/, 'must be a slug (letters, digits, - and _)');
+
+const secretArn = z
+  .string()
+  .regex(
+    /^arn:aws(-[a-z]+)*:secretsmanager:[a-z]{2}(-[a-z]+)+-\d:\d{12}:secret:[A-Za-z0-9/_+=.@-]{1,512}$/,
+    `must be a Secrets Manager ARN (arn:aws:secretsmanager:<region>:<account>:secret:<name>); ${SECRETS_BY_ARN}`,
+  );
+
+// Cognito accepts https, and plain http only for localhost (for testing); never a fragment.
+const callbackUrl = z
+  .string()
+  .max(1024)
+  .superRefine((value, ctx) => {
+    let url: URL;
+    try {
+      url = new URL(value);
+    } catch {
+      ctx.addIssue({ code: 'custom', message: 'must be an absolute URL' });
+      return;
+    }
+    const localhostHttp = url.protocol === 'http:' && url.hostname === 'localhost';
+    if (url.protocol !== 'https:' && !localhostHttp) {
+      ctx.addIssue({ code: 'custom', message: 'must use https (plain http only for localhost)' });
+    }
+    if (value.includes('#')) ctx.addIssue({ code: 'custom', message: 'must not contain a fragment' });
+    if (url.username !== '' || url.password !== '') {
+      ctx.addIssue({ code: 'custom', message: 'must not carry credentials' });
+    }
+  });
+
+// Cognito's own rule for identity provider names (CreateIdentityProvider), 1-32 characters.
+const IDENTITY_PROVIDER_NAME = /^[^_\p{Z}][\p{L}\p{M}\p{S}\p{N}\p{P}][^_\p{Z}]+$/u;
+const identityProviderName = z
+  .string()
+  .max(32, 'must be at most 32 characters (Cognito)')
+  .regex(
+    IDENTITY_PROVIDER_NAME,
+    'must follow Cognito provider name rules: at least 3 characters, no leading "_", no spaces or "_" after the second character',
+  )
+  .refine((name) => name.toUpperCase() !== 'COGNITO', 'COGNITO is the user pool itself');
+
+// Cognito forbids these words in a prefix domain.
+const RESERVED_IN_DOMAIN_PREFIX = /aws|amazon|cognito/;
+const domainPrefix = z
+  .string()
+  .regex(/^[a-z0-9](?:[a-z0-9-]{0,61}[a-z0-9])?$/, 'must be 1-63 characters of a-z, 0-9 and -')
+  .refine((p) => !RESERVED_IN_DOMAIN_PREFIX.test(p), 'must not contain "aws", "amazon" or "cognito"');
+
+const customDomain = z
+  .string()
+  .max(253)
+  .regex(/^([a-z0-9](?:[a-z0-9-]{0,61}[a-z0-9])?\.)+[a-z]{2,63}$/, 'must be a lower-case host name');
+
+const userPoolAttribute = z
+  .string()
+  .regex(
+    /^(address|birthdate|email|email_verified|family_name|gender|given_name|locale|middle_name|name|nickname|phone_number|phone_number_verified|picture|preferred_username|profile|updated_at|website|zoneinfo|username|custom:[\w-]{1,20})$/,
+    'must be a standard user pool attribute or custom:<name>',
+  );
+const claimName = z.string().regex(/^[\w:.-]{1,128}$/, 'must be a claim name');
+
+// RFC 6749 scope-token characters.
+const scope = z.string().regex(/^[\x21\x23-\x5b\x5d-\x7e]{1,128}$/, 'must be a scope token');
+
+const testUser = z
+  .strictObject({
+    username: z
+      .string()
+      .regex(/^[\w.@+-]{1,150}$/, 'must be 1-150 characters of letters, digits and . @ + - _')
+      .optional(),
+    name: noControlChars(255).optional(),
+    email: z.email().max(254).optional(),
+  })
+  .describe(
+    'The Authentik user the verification signs in as. Its password is generated and kept in Secrets Manager.',
+  );
+
+const access = z
+  .discriminatedUnion(
+    'template',
+    [
+      z.strictObject({ template: z.literal('everyone') }).describe('Every Authentik user may sign in.'),
+      z
+        .strictObject({ template: z.literal('group'), group: noControlChars(80).optional() })
+        .describe('Only members of the group (default: authentik.group) may sign in.'),
+    ],
+    { error: (issue) => (issue.code === 'invalid_union' ? ACCESS_TEMPLATES : undefined) },
+  )
+  .describe(`Who may sign in through the application; ${NO_EXPRESSIONS}.`);
+
+function buildSchema(deployment: Deployment | undefined) {
+  const baseUrl = z
+    .string()
+    .max(2048)
+    .superRefine((value, ctx) => {
+      for (const message of checkAuthentikBaseUrl(value, deployment))
+        ctx.addIssue({ code: 'custom', message });
+    })
+    // Steps append /api/v3/... and /application/o/...: keep the origin only.
+    .transform((value) => new URL(value).origin)
+    .describe(
+      'Origin of the Authentik instance, e.g. https://authentik.example.com. Its host must be allowed.',
+    );
+
+  const authentik = z.strictObject({
+    baseUrl,
+    tokenSecretArn: secretArn.describe(
+      'ARN of the Secrets Manager secret holding {"token": "<Authentik API token>"}.',
+    ),
+    authorizationFlow: slug.default('default-provider-authorization-explicit-consent'),
+    invalidationFlow: slug.default('default-provider-invalidation-flow'),
+    signingKeyName: noControlChars(255).default('authentik Self-signed Certificate'),
+    group: noControlChars(80).default('cognito-users'),
+    applicationSlug: slug.optional(),
+    applicationName: noControlChars(255).optional(),
+    providerName: noControlChars(255).optional(),
+    testUser: testUser.prefault({}),
+  });
+
+  const cognito = z
+    .strictObject({
+      region: z
+        .string()
+        .regex(/^[a-z]{2}(-[a-z]+)+-\d$/, 'must be an AWS region like eu-west-1')
+        .optional(),
+      userPoolId: z
+        .string()
+        .max(55)
+        .regex(/^[\w-]+_[0-9a-zA-Z]+$/, 'must be a user pool id like eu-west-1_AbC123')
+        .optional()
+        .describe('A user pool the tenant brings; created when absent.'),
+      userPoolName: z
+        .string()
+        .max(128)
+        .regex(/^[\w\s+=,.@-]+$/, 'must be a user pool name')
+        .optional(),
+      domainPrefix: domainPrefix.optional(),
+      customDomain: customDomain
+        .optional()
+        .describe('A custom domain already set up on the pool (it needs an ACM certificate).'),
+      appClientId: z
+        .string()
+        .max(128)
+        .regex(/^[\w+]+$/, 'must be an app client id')
+        .optional()
+        .describe('An app client the tenant brings; created when absent.'),
+      appClientName: z
+        .string()
+        .max(128)
+        .regex(/^[\w\s+=,.@-]+$/, 'must be an app client name')
+        .optional(),
+      callbackUrls: z.array(callbackUrl).max(100, 'at most 100 callback URLs (Cognito)').default([]),
+      logoutUrls: z.array(callbackUrl).max(100, 'at most 100 logout URLs (Cognito)').default([]),
+      identityProviderName: identityProviderName.optional(),
+      attributeMapping: z
+        .record(userPoolAttribute, claimName)
+        .default({ email: 'email' })
+        .refine((mapping) => 'email' in mapping, 'must map email (the user pool requires it)'),
+      scopes: z
+        .array(scope)
+        .max(25)
+        .default(['openid', 'email', 'profile'])
+        .refine((s) => s.includes('openid') && s.includes('email'), 'must include openid and email'),
+    })
+    .superRefine((c, ctx) => {
+      if (c.domainPrefix !== undefined && c.customDomain !== undefined) {
+        ctx.addIssue({
+          code: 'custom',
+          path: ['customDomain'],
+          message: 'give domainPrefix or customDomain, not both',
+        });
+      }
+      if (c.appClientId === undefined && c.callbackUrls.length === 0) {
+        ctx.addIssue({
+          code: 'custom',
+          path: ['callbackUrls'],
+          message: 'at least one callback URL is needed to create an app client (or bring appClientId)',
+        });
+      }
+    });
+
+  return z
+    .strictObject({
+      tenantId,
+      displayName: noControlChars(128).optional(),
+      authentik,
+      access: access.optional(),
+      cognito,
+    })
+    .transform((s, ctx) => {
+      const id = s.tenantId;
+      const username = s.authentik.testUser.username ?? `cognito-test-${id}`;
+      const derivedPrefix = `${id}-login`;
+      const prefix =
+        s.cognito.customDomain === undefined ? (s.cognito.domainPrefix ?? derivedPrefix) : undefined;
+      if (
+        s.cognito.domainPrefix === undefined &&
+        prefix !== undefined &&
+        RESERVED_IN_DOMAIN_PREFIX.test(prefix)
+      ) {
+        ctx.issues.push({
+          code: 'custom',
+          input: s.cognito,
+          path: ['cognito', 'domainPrefix'],
+          message: `the prefix derived from tenantId (${prefix}) contains a word Cognito reserves; set cognito.domainPrefix`,
+        });
+      }
+      const accessOut =
+        s.access === undefined || s.access.template === 'group'
+          ? { template: 'group' as const, group: s.access?.group ?? s.authentik.group }
+          : { template: 'everyone' as const };
+      return {
+        tenantId: id,
+        ...(s.displayName === undefined ? {} : { displayName: s.displayName }),
+        authentik: {
+          ...s.authentik,
+          applicationSlug: s.authentik.applicationSlug ?? `cognito-${id}`,
+          applicationName: s.authentik.applicationName ?? s.displayName ?? `Cognito ${id}`,
+          providerName: s.authentik.providerName ?? `Cognito ${id} (OIDC)`,
+          testUser: {
+            username,
+            name: s.authentik.testUser.name ?? `Cognito test user (${id})`,
+            email: s.authentik.testUser.email ?? `${username}@example.com`,
+          },
+        },
+        access: accessOut,
+        cognito: {
+          ...s.cognito,
+          ...(prefix === undefined ? {} : { domainPrefix: prefix }),
+          userPoolName: s.cognito.userPoolName ?? `federation-${id}`,
+          appClientName: s.cognito.appClientName ?? `federation-${id}`,
+          identityProviderName: s.cognito.identityProviderName ?? defaultIdentityProviderName(id),
+        },
+      };
+    });
+}
+
+/**
+ * `authentik-<tenantId>` when it fits Cognito's 32 characters; otherwise `ak-`, the first 20
+ * characters and a hash of the whole id, so two long ids sharing a prefix still get distinct names.
+ */
+export function defaultIdentityProviderName(tenant: string): string {
+  const plain = `authentik-${tenant}`;
+  if (plain.length <= 32) return plain;
+  const hash = createHash('sha256').update(tenant).digest('hex').slice(0, 8);
+  return `ak-${tenant.slice(0, 20).replace(/-+$/, '')}-${hash}`;
+}
+
+const staticSchema = buildSchema(undefined);
+const schemaByDeployment = new WeakMap<Deployment, ReturnType<typeof buildSchema>>();
+
+/** The schema with this deployment's rules (allow-list, loopback, private addresses) built in. */
+export function tenantSpecSchema(deployment: Deployment): ReturnType<typeof buildSchema> {
+  let schema = schemaByDeployment.get(deployment);
+  if (!schema) {
+    schema = buildSchema(deployment);
+    schemaByDeployment.set(deployment, schema);
+  }
+  return schema;
+}
+
+/** The spec as callers write it (defaults optional). */
+export type TenantSpecInput = z.input<typeof staticSchema>;
+/** The spec as steps read it: every default filled in. */
+export type TenantSpec = z.output<typeof staticSchema>;
+
+function fieldPath(path: readonly PropertyKey[]): string {
+  return path.map(String).join('.') || '(spec)';
+}
+
+/** Flattens zod issues to `{ 'dotted.path': [messages] }`, one entry per unknown key. */
+export function issuesToFields(issues: readonly z.core.$ZodIssue[]): Record<string, string[]> {
+  const fields: Record<string, string[]> = {};
+  const add = (path: readonly PropertyKey[], message: string) => {
+    const key = fieldPath(path);
+    const list = fields[key] ?? [];
+    fields[key] = list;
+    if (!list.includes(message)) list.push(message);
+  };
+  for (const issue of issues) {
+    if (issue.code === 'unrecognized_keys') {
+      for (const key of issue.keys) add([...issue.path, key], unknownKeyMessage(key));
+    } else if (issue.code === 'invalid_key') {
+      add(issue.path, issue.issues[0]?.message ?? issue.message);
+    } else {
+      add(issue.path, issue.message);
+    }
+  }
+  return fields;
+}
+
+/**
+ * Validates a tenant spec and fills in its defaults. Throws `ValidationError` whose `fields` names
+ * each bad field by dotted path (`authentik.baseUrl`, `cognito.callbackUrls.0`) and whose message
+ * lists them. Messages name fields and rules, never echo values.
+ */
+export function parseTenantSpec(input: unknown, deployment: Deployment): TenantSpec {
+  const result = tenantSpecSchema(deployment).safeParse(input);
+  if (result.success) return result.data;
+  const fields = issuesToFields(result.error.issues);
+  const summary = Object.entries(fields)
+    .map(([field, messages]) => `${field}: ${messages.join('; ')}`)
+    .join(' | ');
+  throw new ValidationError(`invalid tenant spec: ${summary}`, fields);
+}
+
+export type JsonSchemaTarget = 'draft-04' | 'draft-07' | 'draft-2020-12' | 'openapi-3.0';
+
+/**
+ * The JSON Schema of the spec as callers write it (defaults shown, not required), derived from the
+ * zod schema. API Gateway REST models want draft-04, which `z.toJSONSchema` can target (as well as
+ * draft-07, draft-2020-12 and openapi-3.0). Rules that are code, not schema (the SSRF checks, the
+ * allow-list, cross-field rules) are not in it: the Lambda validates again with `parseTenantSpec`.
+ */
+export function tenantSpecJsonSchema(target: JsonSchemaTarget = 'draft-04'): Record<string, unknown> {
+  const schema = z.toJSONSchema(staticSchema, { target, io: 'input' }) as Record<string, unknown>;
+  return {
+    ...schema,
+    title: 'Tenant spec',
+    description: 'One tenant federated from Authentik into Cognito.',
+  };
+}

@@ -103,8 +103,6 @@ function clientMetadata(provider: OidcProvider, alg: string): ClientMetadata {
     // (and the reverse), which is what Authentik does too.
     token_endpoint_auth_method: confidential ? 'client_secret_basic' : 'none',
     id_token_signed_response_alg: alg,
-    // Authentik's ID tokens always carry auth_time.
-    require_auth_time: true,
     application_type: 'web',
   };
 }
@@ -129,20 +127,27 @@ export function createOidcInstance(options: OidcInstanceOptions): Provider {
   const { jwks, alg } = signingSetup(options.signingKey);
 
   // Every authorization request goes through Authentik's flows (session, policy, consent), so the
-  // login prompt is always requested until the flow executor hands back a result.
+  // login prompt is always requested until the flow executor hands back a result, and the grant it
+  // hands back is final: oidc-provider's own consent checks would send the user round again.
+  const { Check } = interactionPolicy;
   const policy = interactionPolicy.base();
   policy
     .get('login')
     ?.checks.add(
-      new interactionPolicy.Check(
-        'authentik_flow',
-        'the authorization runs through Authentik flows',
-        (ctx) =>
-          ctx.oidc.result?.login
-            ? interactionPolicy.Check.NO_NEED_TO_PROMPT
-            : interactionPolicy.Check.REQUEST_PROMPT,
+      new Check('authentik_flow', 'the authorization runs through Authentik flows', (ctx) =>
+        ctx.oidc.result?.login ? Check.NO_NEED_TO_PROMPT : Check.REQUEST_PROMPT,
       ),
     );
+  const consent = policy.get('consent');
+  for (const reason of [
+    'native_client_prompt',
+    'op_scopes_missing',
+    'op_claims_missing',
+    'rs_scopes_missing',
+    'rar_prompt',
+  ]) {
+    consent?.checks.remove(reason);
+  }
 
   const accessTokenTtl = timedeltaSeconds(provider.accessTokenValidity, DEFAULT_ACCESS_TOKEN_VALIDITY);
   const refreshTokenTtl = timedeltaSeconds(provider.refreshTokenValidity, DEFAULT_REFRESH_TOKEN_VALIDITY);
@@ -155,7 +160,8 @@ export function createOidcInstance(options: OidcInstanceOptions): Provider {
     jwks,
     enabledJWA: { idTokenSigningAlgValues: ['RS256', 'ES256', 'ES384', 'HS256'] },
     findAccount: (_ctx: KoaContext, sub: string) => options.findAccount(sub),
-    claims: { acr: null, amr: null, auth_time: null, sid: null, ...options.claimNames, openid: ['sub'] },
+    // Authentik's ID tokens always carry acr, amr and auth_time: granting them with openid does that.
+    claims: { sid: null, ...options.claimNames, openid: ['sub', 'acr', 'amr', 'auth_time'] },
     // Authentik's include_claims_in_id_token (default true) puts the scope claims in the ID token.
     conformIdTokenClaims: provider.includeClaimsInIdToken === false,
     acrValues: [AUTHENTIK_ACR],

@@ -78,13 +78,15 @@ declare module 'oidc-provider' {
     response_types?: string[];
     token_endpoint_auth_method?: string;
     id_token_signed_response_alg?: string;
-    require_auth_time?: boolean;
     application_type?: 'web' | 'native';
   }
 
   export interface Prompt {
     name: string;
-    checks: interactionPolicy.Check[] & { add(check: interactionPolicy.Check, index?: number): void };
+    checks: interactionPolicy.Check[] & {
+      add(check: interactionPolicy.Check, index?: number): void;
+      remove(reason: string): void;
+    };
   }
 
   export type Middleware = (ctx: KoaContext, next: () => Promise<void>) => Promise<void> | void;

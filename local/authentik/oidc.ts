@@ -243,9 +243,13 @@ export function createOidcHandler(backend: AuthentikBackend, sessions: Authentik
     }
     const flow = await backend.findFlow(provider.authorizationFlowSlug);
     const scopes = grantedScopes(interaction.params.scope, provider.scopeNames);
+    // prompt=consent adds a consent stage to a flow without one, as Authentik does.
+    const promptConsent = String(interaction.params.prompt ?? '')
+      .split(' ')
+      .includes('consent');
     session.plan = {
       flowSlug: provider.authorizationFlowSlug,
-      stages: flow?.consent === 'explicit' ? ['consent', 'fulfillment'] : ['fulfillment'],
+      stages: flow?.consent === 'explicit' || promptConsent ? ['consent', 'fulfillment'] : ['fulfillment'],
       applicationName: application.name,
       pendingUser: { identifier: user.username, user },
       consent: {

@@ -154,6 +154,8 @@ describe('authorization code flow', () => {
     expect(claims?.email_verified).toBe(false);
     expect(claims?.preferred_username).toBe('alice');
     expect(typeof claims?.auth_time).toBe('number');
+    expect(claims?.acr).toBe('goauthentik.io/providers/oauth2/default');
+    expect(claims?.amr).toEqual(['pwd']);
 
     const userinfo = await oidc.fetchUserInfo(config, tokens.access_token, claims?.sub ?? '');
     expect(userinfo).toMatchObject({ email: ALICE.email, email_verified: false, groups: ['cognito-users'] });

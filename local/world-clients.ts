@@ -1,0 +1,69 @@
+// The step clients pointed at a local world, and the one-time set-up a world needs before a tenant
+// can be provisioned in it: the registry table, and the emulator's API token stored in the world's
+// Secrets Manager, as an operator stores a real token before provisioning.
+import { DynamoDBClient } from '@aws-sdk/client-dynamodb';
+import { createStepClients, type StepClients } from '#lib/clients.ts';
+import { createRegistryTable } from '#lib/registry.ts';
+import { putSecret } from '#lib/secrets.ts';
+import { localDeployment } from '#lib/tenant-spec.ts';
+import { localCredentials, type WorldEndpoints } from './world.ts';
+
+export const LOCAL_SECRET_PREFIX = 'federation';
+export const LOCAL_REGISTRY_TABLE = 'federation-tenants';
+
+export function worldStepClients(
+  endpoints: WorldEndpoints,
+  options: { authentikTimeoutMs?: number } = {},
+): StepClients {
+  return createStepClients({
+    region: endpoints.region,
+    credentials: localCredentials,
+    cognitoEndpoint: endpoints.cognito,
+    secretsManagerEndpoint: endpoints.secretsManager,
+    dynamodbEndpoint: endpoints.dynamodb,
+    secretPrefix: LOCAL_SECRET_PREFIX,
+    registryTableName: LOCAL_REGISTRY_TABLE,
+    deployment: localDeployment,
+    ...(options.authentikTimeoutMs ? { authentikTimeoutMs: options.authentikTimeoutMs } : {}),
+  });
+}
+
+/** Creates the registry table (if missing). */
+export async function prepareWorld(endpoints: WorldEndpoints): Promise<void> {
+  const dynamodb = new DynamoDBClient({
+    region: endpoints.region,
+    endpoint: endpoints.dynamodb,
+    credentials: localCredentials,
+  });
+  try {
+    await createRegistryTable(dynamodb, LOCAL_REGISTRY_TABLE);
+  } finally {
+    dynamodb.destroy();
+  }
+}
+
+/**
+ * Points a tenant spec at the world's Authentik: stores the emulator's token in the world's Secrets
+ * Manager under the tenant's name and rewrites `authentik.baseUrl` and `authentik.tokenSecretArn`.
+ */
+export async function localTenantSpec(
+  endpoints: WorldEndpoints,
+  clients: Pick<StepClients, 'secrets'>,
+  input: Record<string, unknown> & {
+    tenantId: string;
+    authentik?: Record<string, unknown>;
+    cognito?: Record<string, unknown>;
+  },
+): Promise<Record<string, unknown>> {
+  const { arn } = await putSecret(clients.secrets, {
+    prefix: LOCAL_SECRET_PREFIX,
+    tenantId: input.tenantId,
+    kind: 'authentik-token',
+    value: { token: endpoints.authentikToken },
+  });
+  return {
+    ...input,
+    authentik: { ...input.authentik, baseUrl: endpoints.authentik, tokenSecretArn: arn },
+    cognito: { ...input.cognito, region: endpoints.region },
+  };
+}

@@ -1,0 +1,76 @@
+// The local world: moto (Cognito, Secrets Manager, DynamoDB) with the strict Cognito layer in front
+// of it, and the Authentik emulator. One function starts it all for the tests, `npm start`,
+// `npm run world` and the local API, so they all run against the same strictness.
+import './polyfills.ts';
+import { type AuthentikEmulator, startAuthentikEmulator } from './authentik/server.ts';
+import { type CognitoLayer, type CognitoQuotaSettings, startCognitoLayer } from './cognito/index.ts';
+import { type MotoServer, startMoto } from './moto.ts';
+
+/** What `npm run world` prints, and what `FEDERATION_WORLD` carries to the CLI. */
+export interface WorldEndpoints {
+  region: string;
+  cognito: string;
+  secretsManager: string;
+  dynamodb: string;
+  authentik: string;
+  authentikToken: string;
+}
+
+export interface World {
+  endpoints: WorldEndpoints;
+  moto: MotoServer;
+  cognito: CognitoLayer;
+  authentik: AuthentikEmulator;
+  stop(): Promise<void>;
+}
+
+export interface WorldOptions {
+  region?: string;
+  /** Cognito's request-rate quotas; real values unless overridden, `false` turns them off. */
+  quotas?: CognitoQuotaSettings | false;
+  authentikVersion?: string;
+}
+
+/** Fake credentials: moto accepts any, and the SDK refuses to sign without some. */
+export const localCredentials = { accessKeyId: 'local-world', secretAccessKey: 'local-world' } as const;
+
+export async function startWorld(options: WorldOptions = {}): Promise<World> {
+  const region = options.region ?? 'us-east-1';
+  const started: { stop(): Promise<void> }[] = [];
+  const stopAll = async () => {
+    // Stop in reverse order of start; keep going if one part fails so no process is left behind.
+    const results = await Promise.allSettled(started.reverse().map((part) => part.stop()));
+    const failed = results.find((r): r is PromiseRejectedResult => r.status === 'rejected');
+    if (failed) throw failed.reason;
+  };
+  try {
+    const [moto, authentik] = await Promise.all([
+      startMoto({ region }).then((m) => (started.push(m), m)),
+      startAuthentikEmulator(options.authentikVersion ? { version: options.authentikVersion } : {}).then(
+        (a) => (started.push(a), a),
+      ),
+    ]);
+    const cognito = await startCognitoLayer({
+      motoEndpoint: moto.endpoint,
+      ...(options.quotas !== undefined ? { quotas: options.quotas } : {}),
+    });
+    started.push(cognito);
+    return {
+      endpoints: {
+        region,
+        cognito: cognito.endpoint,
+        secretsManager: moto.endpoint,
+        dynamodb: moto.endpoint,
+        authentik: authentik.url,
+        authentikToken: authentik.token,
+      },
+      moto,
+      cognito,
+      authentik,
+      stop: stopAll,
+    };
+  } catch (error) {
+    await stopAll().catch(() => {});
+    throw error;
+  }
+}

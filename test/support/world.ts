@@ -1,0 +1,34 @@
+// One local world per test file (each file runs in its own worker), started before its tests and
+// always stopped after them.
+import { afterAll, beforeAll } from 'vitest';
+import type { StepClients } from '#lib/clients.ts';
+import { startWorld, type World, type WorldOptions } from '../../local/world.ts';
+import { localTenantSpec, prepareWorld, worldStepClients } from '../../local/world-clients.ts';
+
+export interface WorldFixture {
+  world: World;
+  clients: StepClients;
+  /** A tenant spec input pointed at this world's Authentik, its token stored in Secrets Manager. */
+  tenant(tenantId: string, overrides?: Record<string, unknown>): Promise<Record<string, unknown>>;
+}
+
+export function useWorld(options: WorldOptions = {}): WorldFixture {
+  const fixture = {} as WorldFixture;
+  beforeAll(async () => {
+    const world = await startWorld(options);
+    await prepareWorld(world.endpoints);
+    const clients = worldStepClients(world.endpoints);
+    fixture.world = world;
+    fixture.clients = clients;
+    fixture.tenant = (tenantId, overrides = {}) =>
+      localTenantSpec(world.endpoints, clients, {
+        tenantId,
+        cognito: { callbackUrls: [`https://${tenantId}.app.example/callback`] },
+        ...overrides,
+      });
+  }, 60_000);
+  afterAll(async () => {
+    await fixture.world?.stop();
+  });
+  return fixture;
+}

@@ -1,0 +1,82 @@
+// The clients a step works with. On Lambda they are built once per cold start from the environment;
+// the local runner builds the same set pointed at the local world. Cores take only what they use.
+import { CognitoIdentityProviderClient } from '@aws-sdk/client-cognito-identity-provider';
+import { DynamoDBClient } from '@aws-sdk/client-dynamodb';
+import { SecretsManagerClient } from '@aws-sdk/client-secrets-manager';
+import { DynamoDBDocumentClient } from '@aws-sdk/lib-dynamodb';
+import { z } from 'zod';
+import { type AuthentikClient, createAuthentikClient } from './authentik/client.ts';
+import { TenantRegistry } from './registry.ts';
+import { readSecretJson } from './secrets.ts';
+import type { Deployment, TenantSpec } from './tenant-spec.ts';
+
+export interface AwsClientConfig {
+  region?: string;
+  cognitoEndpoint?: string | undefined;
+  secretsManagerEndpoint?: string | undefined;
+  dynamodbEndpoint?: string | undefined;
+  credentials?: { accessKeyId: string; secretAccessKey: string };
+}
+
+export interface StepClients {
+  cognito: CognitoIdentityProviderClient;
+  secrets: SecretsManagerClient;
+  registry: TenantRegistry;
+  /** Secrets are named `<secretPrefix>/<tenantId>/<kind>`. */
+  secretPrefix: string;
+  deployment: Deployment;
+  /** An Authentik client for the tenant, its token read from Secrets Manager inside this Lambda. */
+  authentik(spec: TenantSpec): Promise<AuthentikClient>;
+}
+
+export interface StepClientsConfig extends AwsClientConfig {
+  secretPrefix: string;
+  registryTableName: string;
+  deployment: Deployment;
+  authentikTimeoutMs?: number;
+}
+
+const tokenSecret = z.object({ token: z.string().min(1) });
+// A warm Lambda reuses the token for a while; a rotated token is picked up within this time.
+const TOKEN_TTL_MS = 5 * 60_000;
+
+export function createStepClients(config: StepClientsConfig): StepClients {
+  const common = {
+    ...(config.region ? { region: config.region } : {}),
+    ...(config.credentials ? { credentials: config.credentials } : {}),
+  };
+  const cognito = new CognitoIdentityProviderClient({
+    ...common,
+    ...(config.cognitoEndpoint ? { endpoint: config.cognitoEndpoint } : {}),
+  });
+  const secrets = new SecretsManagerClient({
+    ...common,
+    ...(config.secretsManagerEndpoint ? { endpoint: config.secretsManagerEndpoint } : {}),
+  });
+  const dynamodb = new DynamoDBClient({
+    ...common,
+    ...(config.dynamodbEndpoint ? { endpoint: config.dynamodbEndpoint } : {}),
+  });
+  const registry = new TenantRegistry(DynamoDBDocumentClient.from(dynamodb), config.registryTableName);
+  const cache = new Map<string, { client: AuthentikClient; until: number }>();
+  return {
+    cognito,
+    secrets,
+    registry,
+    secretPrefix: config.secretPrefix,
+    deployment: config.deployment,
+    async authentik(spec) {
+      const key = `${spec.authentik.tokenSecretArn} ${spec.authentik.baseUrl}`;
+      const cached = cache.get(key);
+      if (cached && cached.until > Date.now()) return cached.client;
+      const { token } = await readSecretJson(secrets, spec.authentik.tokenSecretArn, tokenSecret);
+      const client = createAuthentikClient({
+        baseUrl: spec.authentik.baseUrl,
+        token,
+        ...(config.authentikTimeoutMs ? { timeoutMs: config.authentikTimeoutMs } : {}),
+      });
+      cache.set(key, { client, until: Date.now() + TOKEN_TTL_MS });
+      return client;
+    },
+  };
+}

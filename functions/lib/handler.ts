@@ -1,0 +1,82 @@
+// The one wrapper every step Lambda shares. The state machine hands each Task the same payload,
+// `{ step, action, spec, resources, outcomes }`, and gets back `{ spec, resources, outcomes }` with
+// this step's outcome and resources merged in, so the ASL stays a plain chain of Tasks.
+//
+// The spec is parsed again here, not trusted: an operator can start an execution with any JSON.
+import type { Logger } from '@aws-lambda-powertools/logger';
+import { ValidationError } from './errors.ts';
+import { createLogger, forTenant } from './logger.ts';
+import { mergeResources } from './registry.ts';
+import type { ApplyResult, CheckResult, DestroyResult, Drift, Resources } from './step.ts';
+import { type Deployment, parseTenantSpec, type TenantSpec } from './tenant-spec.ts';
+
+export type StepAction = 'apply' | 'destroy' | 'check';
+
+export interface StepOutcomeRecord {
+  action: StepAction;
+  outcome: string;
+  writes?: number;
+  drift?: Drift[];
+  durationMs: number;
+}
+
+/** What travels between the Tasks of the state machines: ids and outcomes, never a secret. */
+export interface WorkflowState {
+  spec: TenantSpec;
+  resources: Resources;
+  outcomes: Record<string, StepOutcomeRecord>;
+}
+
+export interface StepEvent {
+  step?: string;
+  action?: StepAction;
+  spec: unknown;
+  resources?: Resources;
+  outcomes?: Record<string, StepOutcomeRecord>;
+}
+
+export interface StepModule<C> {
+  apply(spec: TenantSpec, resources: Resources, clients: C): Promise<ApplyResult>;
+  destroy(spec: TenantSpec, resources: Resources, clients: C): Promise<DestroyResult>;
+  check(spec: TenantSpec, resources: Resources, clients: C): Promise<CheckResult>;
+}
+
+const actions = new Set<StepAction>(['apply', 'destroy', 'check']);
+
+export function stepHandler<C>(
+  step: string,
+  module: StepModule<C>,
+  clientsFor: (spec: TenantSpec) => C | Promise<C>,
+  deployment: () => Deployment,
+  logger: Logger = createLogger(step),
+): (event: StepEvent) => Promise<WorkflowState> {
+  return async (event) => {
+    const action = event.action ?? 'apply';
+    if (!actions.has(action)) {
+      throw new ValidationError(`unknown action for ${step}`, {
+        action: ['must be apply, destroy or check'],
+      });
+    }
+    const spec = parseTenantSpec(event.spec, deployment());
+    forTenant(logger, spec.tenantId);
+    const resources = event.resources ?? {};
+    const started = Date.now();
+    const clients = await clientsFor(spec);
+    let record: StepOutcomeRecord;
+    let next = resources;
+    if (action === 'apply') {
+      const result = await module.apply(spec, resources, clients);
+      next = mergeResources(resources, result.resources);
+      record = { action, outcome: result.outcome, writes: result.writes, durationMs: Date.now() - started };
+    } else if (action === 'destroy') {
+      const result = await module.destroy(spec, resources, clients);
+      next = mergeResources(resources, result.resources);
+      record = { action, outcome: result.outcome, durationMs: Date.now() - started };
+    } else {
+      const result = await module.check(spec, resources, clients);
+      record = { action, outcome: result.outcome, drift: result.drift, durationMs: Date.now() - started };
+    }
+    logger.info(`${step} ${action}: ${record.outcome}`, { ...record });
+    return { spec, resources: next, outcomes: { ...event.outcomes, [step]: record } };
+  };
+}

@@ -1,0 +1,59 @@
+// Builds a step's Lambda handler: the environment validated and the clients built once per cold
+// start, then the shared step wrapper. The local runner uses `stepHandler` with the local world's
+// clients instead, so both run the same code from the spec check to the outcome.
+import type { AuthentikClient } from './authentik/client.ts';
+import { createStepClients, type StepClients } from './clients.ts';
+import {
+  deploymentFromEnv,
+  type FunctionEnv,
+  type FunctionName,
+  functionEnvSchemas,
+  loadEnv,
+} from './env.ts';
+import { type StepModule, stepHandler } from './handler.ts';
+import type { TenantSpec } from './tenant-spec.ts';
+
+/** The clients a core receives: the Authentik client already made for the tenant. */
+export type ResolvedClients = Omit<StepClients, 'authentik'> & { authentik: AuthentikClient };
+
+export interface StepDefinition {
+  name: Exclude<FunctionName, 'record-outcome' | 'api'>;
+  module: StepModule<ResolvedClients>;
+  /** Steps that talk to Authentik read the tenant's token; the others never touch it. */
+  usesAuthentik: boolean;
+}
+
+export function resolveClients(clients: StepClients, usesAuthentik: boolean) {
+  return async (spec: TenantSpec): Promise<ResolvedClients> => {
+    const authentik = usesAuthentik
+      ? await clients.authentik(spec)
+      : (undefined as unknown as AuthentikClient); // never read by a step that does not use Authentik
+    return { ...clients, authentik };
+  };
+}
+
+type AnyStepEnv = FunctionEnv<'verify-federation'> & FunctionEnv<'record-outcome'>;
+
+export function lambdaStepHandler(definition: StepDefinition) {
+  // Each function validates only the variables it needs; the rest stay unset on purpose.
+  const env: Partial<AnyStepEnv> = loadEnv(functionEnvSchemas[definition.name]);
+  const deployment = deploymentFromEnv({
+    ALLOWED_AUTHENTIK_HOSTS: env.ALLOWED_AUTHENTIK_HOSTS ?? [],
+    ALLOW_LOOPBACK_HTTP: env.ALLOW_LOOPBACK_HTTP ?? false,
+    ALLOW_PRIVATE_ADDRESSES: env.ALLOW_PRIVATE_ADDRESSES ?? false,
+  });
+  const clients = createStepClients({
+    cognitoEndpoint: env.COGNITO_ENDPOINT,
+    secretsManagerEndpoint: env.SECRETS_MANAGER_ENDPOINT,
+    dynamodbEndpoint: env.DYNAMODB_ENDPOINT,
+    secretPrefix: env.SECRET_PREFIX ?? '',
+    registryTableName: env.REGISTRY_TABLE_NAME ?? '',
+    deployment,
+  });
+  return stepHandler(
+    definition.name,
+    definition.module,
+    resolveClients(clients, definition.usesAuthentik),
+    () => deployment,
+  );
+}

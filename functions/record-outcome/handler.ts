@@ -1,0 +1,67 @@
+// Lambda entry for record-outcome: the registry writes at the start and end of each execution.
+import { createStepClients, type StepClients } from '#lib/clients.ts';
+import { loadEnv, registryStepEnv } from '#lib/env.ts';
+import { ValidationError } from '#lib/errors.ts';
+import type { StepOutcomeRecord } from '#lib/handler.ts';
+import type { Resources } from '#lib/step.ts';
+import type { TenantSpec } from '#lib/tenant-spec.ts';
+import { type CaughtError, failure, type Operation, start, success } from './core.ts';
+
+export interface RecordEvent {
+  action: 'start' | 'success' | 'failure';
+  operation: Operation;
+  execution?: string;
+  tenantId?: string;
+  spec?: TenantSpec;
+  resources?: Resources;
+  outcomes?: Record<string, StepOutcomeRecord>;
+  failedStep?: string;
+  error?: CaughtError;
+}
+
+/** Built for a set of clients, so the local runner can use the same handler against the local world. */
+export function recordOutcomeHandler(clients: Pick<StepClients, 'registry'>) {
+  return async (event: RecordEvent) => {
+    const state = {
+      spec: event.spec as TenantSpec,
+      resources: event.resources ?? {},
+      outcomes: event.outcomes ?? {},
+    };
+    switch (event.action) {
+      case 'start':
+        return start(
+          event.operation,
+          {
+            ...(event.spec ? { spec: event.spec } : {}),
+            ...(event.tenantId ? { tenantId: event.tenantId } : {}),
+            execution: event.execution ?? 'unknown',
+          },
+          clients,
+        );
+      case 'success':
+        return success(event.operation, state, clients);
+      case 'failure':
+        return failure(
+          event.operation,
+          { ...state, failedStep: event.failedStep ?? 'unknown', error: event.error ?? { Error: 'Unknown' } },
+          clients,
+        );
+      default:
+        throw new ValidationError('unknown record action', { action: ['must be start, success or failure'] });
+    }
+  };
+}
+
+let clients: StepClients | undefined;
+export const handler = (event: RecordEvent) => {
+  if (!clients) {
+    const env = loadEnv(registryStepEnv);
+    clients = createStepClients({
+      dynamodbEndpoint: env.DYNAMODB_ENDPOINT,
+      registryTableName: env.REGISTRY_TABLE_NAME,
+      secretPrefix: 'unused',
+      deployment: { allowedAuthentikHosts: [], allowLoopbackHttp: false },
+    });
+  }
+  return recordOutcomeHandler(clients)(event);
+};

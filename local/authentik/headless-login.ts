@@ -28,6 +28,8 @@ export interface HeadlessLoginOptions {
 export type HeadlessLoginFailure =
   | 'invalid_credentials'
   | 'access_denied'
+  | 'redirect_uri_rejected'
+  | 'client_rejected'
   | 'consent_declined'
   | 'unsupported_stage'
   | 'unexpected_response'
@@ -189,7 +191,14 @@ export async function headlessLogin(options: HeadlessLoginOptions): Promise<stri
   };
   const unexpected = async (response: Response, url: URL): Promise<HeadlessLoginError> => {
     const title = pageTitle(await response.text());
-    const reason: HeadlessLoginFailure = title === 'Access denied' ? 'access_denied' : 'unexpected_response';
+    // Authentik's error pages are told apart by their title (a brand suffix may follow it).
+    const reason: HeadlessLoginFailure = title?.startsWith('Access denied')
+      ? 'access_denied'
+      : title?.startsWith('Redirect URI Error')
+        ? 'redirect_uri_rejected'
+        : title?.startsWith('Client ID Error')
+          ? 'client_rejected'
+          : 'unexpected_response';
     return new HeadlessLoginError(
       reason,
       `${url.pathname} answered ${response.status}${title ? ` (${title})` : ''} instead of a redirect`,

@@ -257,12 +257,14 @@ describe('refusals', () => {
   });
 
   it('refuses an unknown client_id with a client error page', async () => {
-    const response = await fetch(
-      `${authentik.baseUrl}/application/o/authorize/?client_id=nobody&redirect_uri=${encodeURIComponent(CALLBACK)}&response_type=code&scope=openid`,
-      { redirect: 'manual' },
-    );
+    const authorizeUrl = `${authentik.baseUrl}/application/o/authorize/?client_id=nobody&redirect_uri=${encodeURIComponent(CALLBACK)}&response_type=code&scope=openid`;
+    const response = await fetch(authorizeUrl, { redirect: 'manual' });
     expect(response.status).toBe(400);
     expect(await response.text()).toContain('Client ID Error');
+    const error = await headlessLogin({ baseUrl: authentik.baseUrl, authorizeUrl, ...ALICE }).catch(
+      (e: unknown) => e,
+    );
+    expect((error as HeadlessLoginError).reason).toBe('client_rejected');
   });
 
   it('refuses userinfo without a known access token', async () => {

@@ -47,7 +47,7 @@ const SECONDS: Record<string, number> = {
   microseconds: 0.000_001,
 };
 
-/** Authentik's timedelta strings ("hours=1;minutes=30") in whole seconds. */
+/** Authentik's timedelta strings ("hours=1;minutes=30") in whole seconds; a malformed one counts as the default. */
 export function timedeltaSeconds(value: string | undefined, fallback: string): number {
   let total = 0;
   for (const part of (value ?? fallback).split(';')) {
@@ -55,6 +55,7 @@ export function timedeltaSeconds(value: string | undefined, fallback: string): n
     const factor = SECONDS[unit ?? ''];
     const number = Number(amount);
     if (factor === undefined || !Number.isFinite(number)) {
+      // The default itself is a constant here; 60 s only guards against a typo in it.
       return value === undefined ? 60 : timedeltaSeconds(undefined, fallback);
     }
     total += number * factor;

@@ -411,6 +411,23 @@ describe('parseTenantSpec fills in the defaults', () => {
     expect(defaultIdentityProviderName('acme')).toBe('authentik-acme');
   });
 
+  it('gives a parsed spec back unchanged when parsed again (each step re-parses what it receives)', () => {
+    const inputs = [base(), JSON.parse(readFileSync('examples/tenant.json', 'utf8')) as Spec];
+    const custom = base();
+    custom.cognito = {
+      userPoolId: 'eu-west-1_AbC123',
+      appClientId: 'abc123',
+      customDomain: 'login.acme.example',
+    };
+    inputs.push(custom);
+    const both = { ...localDeployment, allowedAuthentikHosts: ['127.0.0.1', 'authentik.example.com'] };
+    for (const input of inputs) {
+      const once = parseTenantSpec(input, both);
+      const roundTripped = JSON.parse(JSON.stringify(once)) as unknown;
+      expect(parseTenantSpec(roundTripped, both)).toEqual(once);
+    }
+  });
+
   it('parses the example for the local world', () => {
     const example = JSON.parse(readFileSync('examples/tenant.json', 'utf8')) as unknown;
     const spec = parseTenantSpec(example, localDeployment);

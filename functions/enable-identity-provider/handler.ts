@@ -1,0 +1,10 @@
+// Lambda entry for enable-identity-provider: the shared wrapper validates the environment and builds the clients
+// once per cold start, parses the spec again, and calls the core (core.ts) with the clients it uses.
+import { lambdaStepHandler } from '#lib/lambda.ts';
+import * as core from './core.ts';
+
+export const handler = lambdaStepHandler({
+  name: 'enable-identity-provider',
+  module: core,
+  usesAuthentik: false,
+});

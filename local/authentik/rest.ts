@@ -24,6 +24,8 @@ export interface RestOptions {
   version: string;
   /** Check every answer against the response schema; a mismatch becomes a 500 that names it. */
   checkResponses: boolean;
+  /** Where mismatches are recorded (operation, status and schema errors; never the body). */
+  violations: string[];
   noPython(): void;
 }
 
@@ -149,6 +151,7 @@ export async function handleApiRequest(
       strict: true,
     });
     if (!check.ok) {
+      options.violations.push(`${operation.operationId} ${response.status}: ${check.errors.join('; ')}`);
       return {
         status: 500,
         body: { detail: `emulator response does not match schema.yml: ${check.errors.join('; ')}` },

@@ -49,6 +49,11 @@ export interface AuthentikEmulator {
   token: string;
   version: string;
   requests: AuthentikRequestRecord[];
+  /**
+   * REST answers that did not match schema.yml (each was replaced by a 500): operation, status and
+   * schema errors. Tests assert it stays empty.
+   */
+  schemaViolations: string[];
   setFaults(faults: AuthentikFaults | undefined): void;
   store: AuthentikStore;
   stop(): Promise<void>;
@@ -82,6 +87,7 @@ export async function startAuthentikEmulator(
   const seeded = seed(store, options.token === undefined ? {} : { token: options.token });
   const schema = authentikSchema();
   const requests: AuthentikRequestRecord[] = [];
+  const schemaViolations: string[] = [];
   const faults = new FaultInjector();
   const installId = randomUUID();
   const version = options.version ?? schema.version;
@@ -100,6 +106,7 @@ export async function startAuthentikEmulator(
     baseUrl,
     version,
     checkResponses: options.checkResponses ?? true,
+    violations: schemaViolations,
     noPython,
   });
   // OIDC (oidc-provider per application) and the flow executor read the store through the backend.
@@ -164,6 +171,7 @@ export async function startAuthentikEmulator(
     token,
     version,
     requests,
+    schemaViolations,
     store,
     setFaults: (f) => faults.set(f),
     stop: () =>

@@ -131,7 +131,8 @@ const setupUrls: Handler = (ctx, params) => {
   const provider = ctx.superuser ? providers.find(ctx.store, params.id ?? '') : undefined;
   if (provider === undefined) return notFound('OAuth2Provider');
   const app = ctx.store.applicationOfProvider(provider.pk);
-  if (app === undefined) return { status: 404, body: { detail: 'Provider has no application assigned' } };
+  // schema.yml declares this 404 ("Provider has no application assigned") without a body.
+  if (app === undefined) return { status: 404 };
   const base = `${ctx.baseUrl}/application/o`;
   return {
     status: 200,

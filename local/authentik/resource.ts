@@ -143,8 +143,8 @@ export function paginate(items: unknown[], query: URLSearchParams): ApiResponse 
   const count = items.length;
   const totalPages = Math.max(1, Math.ceil(count / pageSize));
   const pageParam = query.get('page');
-  const page =
-    pageParam === null || pageParam === 'last' ? (pageParam === 'last' ? totalPages : 1) : Number(pageParam);
+  // DRF also accepts `page=last`.
+  const page = pageParam === null ? 1 : pageParam === 'last' ? totalPages : Number(pageParam);
   if (!Number.isInteger(page) || page < 1 || page > totalPages) {
     return { status: 404, body: { detail: 'Invalid page.' } };
   }

@@ -1,17 +1,26 @@
 // Every Lambda of the product, once. The ASL files name each function by its placeholder; CDK
 // substitutes the deployed ARN and the local runner maps it to the same handler in-process.
+// `usesAuthentik`: the function reads the tenant's Authentik token; the others never touch it.
 export const stepFunctions = [
-  { name: 'validate-tenant', placeholder: 'ValidateTenantFunctionArn' },
-  { name: 'ensure-group', placeholder: 'EnsureGroupFunctionArn' },
-  { name: 'ensure-test-user', placeholder: 'EnsureTestUserFunctionArn' },
-  { name: 'ensure-user-pool', placeholder: 'EnsureUserPoolFunctionArn' },
-  { name: 'ensure-oidc-provider', placeholder: 'EnsureOidcProviderFunctionArn' },
-  { name: 'ensure-application', placeholder: 'EnsureApplicationFunctionArn' },
-  { name: 'ensure-access-policy', placeholder: 'EnsureAccessPolicyFunctionArn' },
-  { name: 'ensure-identity-provider', placeholder: 'EnsureIdentityProviderFunctionArn' },
-  { name: 'enable-identity-provider', placeholder: 'EnableIdentityProviderFunctionArn' },
-  { name: 'verify-federation', placeholder: 'VerifyFederationFunctionArn' },
-  { name: 'record-outcome', placeholder: 'RecordOutcomeFunctionArn' },
+  { name: 'validate-tenant', placeholder: 'ValidateTenantFunctionArn', usesAuthentik: true },
+  { name: 'ensure-group', placeholder: 'EnsureGroupFunctionArn', usesAuthentik: true },
+  { name: 'ensure-test-user', placeholder: 'EnsureTestUserFunctionArn', usesAuthentik: true },
+  { name: 'ensure-user-pool', placeholder: 'EnsureUserPoolFunctionArn', usesAuthentik: false },
+  { name: 'ensure-oidc-provider', placeholder: 'EnsureOidcProviderFunctionArn', usesAuthentik: true },
+  { name: 'ensure-application', placeholder: 'EnsureApplicationFunctionArn', usesAuthentik: true },
+  { name: 'ensure-access-policy', placeholder: 'EnsureAccessPolicyFunctionArn', usesAuthentik: true },
+  {
+    name: 'ensure-identity-provider',
+    placeholder: 'EnsureIdentityProviderFunctionArn',
+    usesAuthentik: false,
+  },
+  {
+    name: 'enable-identity-provider',
+    placeholder: 'EnableIdentityProviderFunctionArn',
+    usesAuthentik: false,
+  },
+  { name: 'verify-federation', placeholder: 'VerifyFederationFunctionArn', usesAuthentik: true },
+  { name: 'record-outcome', placeholder: 'RecordOutcomeFunctionArn', usesAuthentik: false },
 ] as const;
 
 export type StepFunctionName = (typeof stepFunctions)[number]['name'];

@@ -10,7 +10,8 @@ import { mergeResources } from './registry.ts';
 import type { ApplyResult, CheckResult, DestroyResult, Drift, Resources } from './step.ts';
 import { type Deployment, parseTenantSpec, type TenantSpec } from './tenant-spec.ts';
 
-export type StepAction = 'apply' | 'destroy' | 'check';
+/** `parse` only validates the spec: the state machines' first state, which must touch nothing. */
+export type StepAction = 'parse' | 'apply' | 'destroy' | 'check';
 
 export interface StepOutcomeRecord {
   action: StepAction;
@@ -41,7 +42,7 @@ export interface StepModule<C> {
   check(spec: TenantSpec, resources: Resources, clients: C): Promise<CheckResult>;
 }
 
-const actions = new Set<StepAction>(['apply', 'destroy', 'check']);
+const actions = new Set<StepAction>(['parse', 'apply', 'destroy', 'check']);
 
 export function stepHandler<C>(
   step: string,
@@ -54,10 +55,11 @@ export function stepHandler<C>(
     const action = event.action ?? 'apply';
     if (!actions.has(action)) {
       throw new ValidationError(`unknown action for ${step}`, {
-        action: ['must be apply, destroy or check'],
+        action: ['must be parse, apply, destroy or check'],
       });
     }
     const spec = parseTenantSpec(event.spec, deployment());
+    if (action === 'parse') return { spec, resources: {}, outcomes: {} };
     forTenant(logger, spec.tenantId);
     const resources = event.resources ?? {};
     const started = Date.now();
@@ -70,7 +72,8 @@ export function stepHandler<C>(
       record = { action, outcome: result.outcome, writes: result.writes, durationMs: Date.now() - started };
     } else if (action === 'destroy') {
       const result = await module.destroy(spec, resources, clients);
-      next = mergeResources(resources, result.resources);
+      // A destroy answers every resource that remains (what it deleted is gone, `created` included).
+      next = result.resources;
       record = { action, outcome: result.outcome, durationMs: Date.now() - started };
     } else {
       const result = await module.check(spec, resources, clients);

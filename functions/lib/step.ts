@@ -47,6 +47,7 @@ export interface ApplyResult {
 
 export interface DestroyResult {
   outcome: DestroyOutcome;
+  /** Every resource that remains: the input minus what was deleted (and its `created` entry). */
   resources: Resources;
 }
 

@@ -1,0 +1,74 @@
+// `federation`: provision, inspect, verify and deprovision tenants. Local by default: it works in a
+// local world (its own, or the running one named by FEDERATION_WORLD).
+import '../local/polyfills.ts';
+import { parseArgs } from 'node:util';
+import { type LocalSession, openLocalSession } from '../local/session.ts';
+import { deprovision, type Output, print, provision, status, verify } from './commands.ts';
+
+const usage = `Usage: federation <command> [options]
+
+Commands:
+  provision <spec.json>   federate a tenant (runs the provision state machine)
+  status <tenant>         the tenant's registry record: status, steps, resources, last error
+  verify <tenant>         check the tenant's federation end to end
+  deprovision <tenant>    undo the federation; deletes only what this system created
+  list                    every registered tenant
+
+Options:
+  --json                  print one JSON document for machines instead of progress lines
+  -h, --help              this text
+
+Local by default: without FEDERATION_WORLD each command starts its own local world, which ends with
+the command. To keep state between commands, run \`npm run world\` and set FEDERATION_WORLD to the
+JSON line it prints.`;
+
+export async function main(argv: string[]): Promise<number> {
+  let parsed: ReturnType<typeof parseArgs>;
+  try {
+    parsed = parseArgs({
+      args: argv,
+      allowPositionals: true,
+      options: { json: { type: 'boolean' }, help: { type: 'boolean', short: 'h' } },
+    });
+  } catch (error) {
+    process.stderr.write(`${(error as Error).message}\n\n${usage}\n`);
+    return 2;
+  }
+  const [command, argument] = parsed.positionals;
+  if (parsed.values.help || !command) {
+    process.stdout.write(`${usage}\n`);
+    return parsed.values.help ? 0 : 2;
+  }
+  const json = parsed.values.json === true;
+  const out: Output = { json, line: (text) => (json ? undefined : process.stderr.write(`${text}\n`)) };
+  const needsArgument = ['provision', 'status', 'verify', 'deprovision'];
+  if (![...needsArgument, 'list'].includes(command)) {
+    process.stderr.write(`Unknown command ${command}.\n\n${usage}\n`);
+    return 2;
+  }
+  if (needsArgument.includes(command) && !argument) {
+    process.stderr.write(`${command} needs ${command === 'provision' ? 'a spec file' : 'a tenant id'}.\n`);
+    return 2;
+  }
+
+  let session: LocalSession | undefined;
+  try {
+    session = await openLocalSession();
+    const arg = argument as string;
+    let result: unknown;
+    if (command === 'provision') result = await provision(session, arg, out);
+    else if (command === 'deprovision') result = await deprovision(session, arg, out);
+    else if (command === 'status') result = await status(session, arg);
+    else if (command === 'verify') result = await verify(session, arg, out);
+    else result = (await session.clients.registry.list()).items;
+    print(out, result);
+    return 0;
+  } catch (error) {
+    const message = error instanceof Error ? error.message : String(error);
+    if (json) process.stdout.write(`${JSON.stringify({ error: message }, null, 2)}\n`);
+    process.stderr.write(`\nfederation ${command} failed: ${message}\n`);
+    return 1;
+  } finally {
+    await session?.close();
+  }
+}

@@ -2,7 +2,7 @@
 // official schema, so every path, query and body is checked at compile time. Every request gets a
 // timeout and every failure becomes one of the workflow's error classes before a caller sees it.
 import createClient, { type Client } from 'openapi-fetch';
-import { ValidationError } from '#lib/errors.ts';
+import { TransientError, ValidationError } from '#lib/errors.ts';
 import { errorForFailure, errorForStatus } from './http-errors.ts';
 import type { paths } from './schema.d.ts';
 
@@ -17,6 +17,13 @@ export interface AuthentikClientOptions {
   timeoutMs?: number;
   /** For tests; defaults to the global fetch. */
   fetch?: (request: Request) => Promise<Response>;
+  /**
+   * Tries per request for transient failures (default 3), with full-jitter backoff from
+   * `retryBaseMs` (default 200). Retrying a create is safe: a duplicate answers 400 on the unique
+   * field and the steps look again. Longer outages are the state machine's Retry's job.
+   */
+  attempts?: number;
+  retryBaseMs?: number;
 }
 
 export interface AuthentikClient {
@@ -71,10 +78,24 @@ export function createAuthentikClient(options: AuthentikClientOptions): Authenti
     });
   };
 
+  const attempts = Math.max(1, options.attempts ?? 3);
+  const retryBaseMs = options.retryBaseMs ?? 200;
+  const sendWithRetries = async (request: Request): Promise<Response> => {
+    for (let attempt = 1; ; attempt += 1) {
+      try {
+        return await send(request.clone());
+      } catch (error) {
+        if (!(error instanceof TransientError) || attempt >= attempts) throw error;
+        const ceiling = Math.min(2_000, retryBaseMs * 2 ** (attempt - 1));
+        await new Promise((resolve) => setTimeout(resolve, Math.random() * ceiling));
+      }
+    }
+  };
+
   const api = createClient<paths>({
     baseUrl: `${origin}/api/v3`,
     headers: { Authorization: `Bearer ${token}`, Accept: 'application/json' },
-    fetch: send,
+    fetch: sendWithRetries,
     // Repeated parameters (managed=a&managed=b), as Authentik's multiple-choice filters read them.
     querySerializer: { array: { style: 'form', explode: true } },
   });

@@ -1,0 +1,230 @@
+// Step 3 of the guide: the OAuth2/OIDC provider Cognito federates with. Confidential client, RS256
+// signing key, the openid/email/profile scope mappings, the invalidation flow (required since
+// 2024.10) and the strict redirect URI `https://<cognito-domain>/oauth2/idpresponse`, which the
+// manual guide forgets. Its client id and secret are stored in Secrets Manager as
+// `{client_id, client_secret}` for ensure-identity-provider; they never leave this Lambda otherwise
+// (provider objects carry them on every read, so none is ever logged or returned).
+
+import { z } from 'zod';
+import type { AuthentikClient } from '#lib/authentik/client.ts';
+import { isAlreadyExists } from '#lib/authentik/http-errors.ts';
+import {
+  createProvider,
+  deleteProvider,
+  findProviderByName,
+  getProvider,
+  type OAuth2Provider,
+  updateProvider,
+} from '#lib/authentik/providers.ts';
+import { ConflictError, PreconditionError } from '#lib/errors.ts';
+import type { ResolvedClients } from '#lib/lambda.ts';
+import { deleteSecret, putSecret, readSecretJson, secretName } from '#lib/secrets.ts';
+import type { ApplyResult, CheckResult, DestroyResult, Drift, Resources } from '#lib/step.ts';
+import type { TenantSpec } from '#lib/tenant-spec.ts';
+import { desiredProvider, providerDrift, providerPatch } from './desired.ts';
+import { resolveProviderReferences } from './references.ts';
+
+export type OidcProviderClients = Pick<ResolvedClients, 'authentik' | 'secrets' | 'secretPrefix'>;
+
+const oidcClientSecret = z.object({ client_id: z.string().min(1), client_secret: z.string().min(1) });
+
+/**
+ * The provider name this product derives for a tenant when the spec names none. A provider found
+ * under it is taken as this product's own, so a run that crashed between creating the provider and
+ * recording it still deletes it on deprovisioning; a provider under a name the spec chose is only
+ * adopted, unless this product recorded creating it.
+ */
+export function derivedProviderName(tenantId: string): string {
+  return `Cognito ${tenantId} (OIDC)`;
+}
+
+function owns(spec: TenantSpec, resources: Resources, provider: OAuth2Provider): boolean {
+  return (
+    (resources.providerPk === provider.pk && resources.created?.includes('providerPk') === true) ||
+    provider.name === derivedProviderName(spec.tenantId)
+  );
+}
+
+function requireRedirectUri(resources: Resources): string {
+  if (!resources.redirectUri) {
+    throw new PreconditionError(
+      'ensure-oidc-provider needs the Cognito redirect URI (resources.redirectUri, ' +
+        'https://<cognito-domain>/oauth2/idpresponse): run validate-tenant and ensure-user-pool first',
+    );
+  }
+  return resources.redirectUri;
+}
+
+/** By name; when renamed behind our back, the one we created under the recorded pk. */
+async function findOurProvider(
+  client: AuthentikClient,
+  spec: TenantSpec,
+  resources: Resources,
+): Promise<OAuth2Provider | undefined> {
+  const byName = await findProviderByName(client, spec.authentik.providerName);
+  if (byName) return byName;
+  if (resources.providerPk === undefined || !resources.created?.includes('providerPk')) return undefined;
+  return getProvider(client, resources.providerPk);
+}
+
+function clientSecretName(spec: TenantSpec, clients: OidcProviderClients): string {
+  return secretName(clients.secretPrefix, spec.tenantId, 'oidc-client');
+}
+
+export async function apply(
+  spec: TenantSpec,
+  resources: Resources,
+  clients: OidcProviderClients,
+): Promise<ApplyResult> {
+  const redirectUri = requireRedirectUri(resources);
+  const client = clients.authentik;
+  // Every reference is checked before the first write, so a missing flow or key changes nothing.
+  const refs = await resolveProviderReferences(client, spec);
+  const desired = desiredProvider(spec, refs, redirectUri);
+  let writes = 0;
+  let outcome: ApplyResult['outcome'] = 'unchanged';
+
+  let provider = await findOurProvider(client, spec, resources);
+  if (!provider) {
+    writes += 1;
+    try {
+      provider = await createProvider(client, desired);
+      outcome = 'created';
+    } catch (err) {
+      if (!isAlreadyExists(err, 'name')) throw err;
+      provider = await findProviderByName(client, desired.name);
+      if (!provider) throw err;
+    }
+  }
+  const serves = provider.assigned_application_slug;
+  if (serves && serves !== spec.authentik.applicationSlug) {
+    // Its redirect URIs and flows are another application's business: converging them would break it.
+    throw new ConflictError(
+      `provider "${provider.name}" (authentik.providerName) already serves the application "${serves}"; ` +
+        'name another provider for this tenant',
+    );
+  }
+  const patch = providerPatch(desired, provider);
+  if (Object.keys(patch).length > 0) {
+    writes += 1;
+    provider = await updateProvider(client, provider.pk, patch);
+    if (outcome === 'unchanged') outcome = 'updated';
+  }
+
+  const { client_id: clientId, client_secret: clientSecret } = provider;
+  if (!clientId || !clientSecret) {
+    throw new PreconditionError(
+      `Authentik returned provider ${provider.pk} without its client id or secret: the API token's user needs the right to view them`,
+    );
+  }
+  // Writes only when the stored pair differs (a new provider, or a secret rotated in Authentik).
+  const secret = await putSecret(clients.secrets, {
+    prefix: clients.secretPrefix,
+    tenantId: spec.tenantId,
+    kind: 'oidc-client',
+    value: { client_id: clientId, client_secret: clientSecret },
+    description: `OIDC client of the Authentik provider of tenant ${spec.tenantId}`,
+  });
+  writes += secret.writes;
+  if (secret.writes > 0 && outcome === 'unchanged') outcome = 'updated';
+
+  const owned = outcome === 'created' || owns(spec, resources, provider);
+  return {
+    outcome,
+    writes,
+    resources: {
+      providerPk: provider.pk,
+      oidcClientSecretArn: secret.arn,
+      // The secret is named after this deployment and tenant: always this product's.
+      created: owned ? ['providerPk', 'oidcClientSecretArn'] : ['oidcClientSecretArn'],
+    },
+  };
+}
+
+function without(resources: Resources, gone: readonly (keyof Resources)[]): Resources {
+  const rest: Resources = { ...resources };
+  for (const key of gone) delete rest[key];
+  rest.created = (resources.created ?? []).filter((key) => !gone.includes(key));
+  return rest;
+}
+
+/**
+ * Deletes the provider when this product created it (recorded, or under the derived name), and the
+ * stored client in any case.
+ */
+export async function destroy(
+  spec: TenantSpec,
+  resources: Resources,
+  clients: OidcProviderClients,
+): Promise<DestroyResult> {
+  const client = clients.authentik;
+  const secret = await deleteSecret(
+    clients.secrets,
+    resources.oidcClientSecretArn ?? clientSecretName(spec, clients),
+  );
+  const recorded =
+    resources.providerPk === undefined ? undefined : await getProvider(client, resources.providerPk);
+  const provider = recorded ?? (await findProviderByName(client, spec.authentik.providerName));
+  if (provider && !owns(spec, resources, provider)) {
+    return { outcome: 'kept', resources: without(resources, ['oidcClientSecretArn']) };
+  }
+  const deleted = provider ? await deleteProvider(client, provider.pk) : false;
+  return {
+    outcome: deleted || secret === 'deleted' ? 'deleted' : 'absent',
+    resources: without(resources, ['oidcClientSecretArn', 'providerPk']),
+  };
+}
+
+/** Whether the stored client matches the provider's. Says which field differs, never a value. */
+async function storedClientDrift(
+  spec: TenantSpec,
+  resources: Resources,
+  clients: OidcProviderClients,
+  provider: OAuth2Provider,
+): Promise<Drift[]> {
+  let stored: z.infer<typeof oidcClientSecret>;
+  try {
+    stored = await readSecretJson(
+      clients.secrets,
+      resources.oidcClientSecretArn ?? clientSecretName(spec, clients),
+      oidcClientSecret,
+    );
+  } catch (error) {
+    if (error instanceof PreconditionError) {
+      return [{ field: 'oidc-client secret', expected: 'stored in Secrets Manager', actual: null }];
+    }
+    throw error;
+  }
+  const drift: Drift[] = [];
+  // The client id is public (it travels in every authorize URL); the secret is not even hinted at.
+  if (stored.client_id !== provider.client_id) {
+    drift.push({ field: 'client_id', expected: provider.client_id, actual: stored.client_id });
+  }
+  if (stored.client_secret !== provider.client_secret) {
+    drift.push({ field: 'client_secret', expected: 'the provider’s secret', actual: 'a different value' });
+  }
+  return drift;
+}
+
+export async function check(
+  spec: TenantSpec,
+  resources: Resources,
+  clients: OidcProviderClients,
+): Promise<CheckResult> {
+  const redirectUri = requireRedirectUri(resources);
+  const client = clients.authentik;
+  const provider =
+    resources.providerPk === undefined
+      ? await findProviderByName(client, spec.authentik.providerName)
+      : await getProvider(client, resources.providerPk);
+  if (!provider) {
+    return {
+      outcome: 'missing',
+      drift: [{ field: 'provider', expected: spec.authentik.providerName, actual: null }],
+    };
+  }
+  const refs = await resolveProviderReferences(client, spec);
+  const drift = providerDrift(desiredProvider(spec, refs, redirectUri), provider);
+  drift.push(...(await storedClientDrift(spec, resources, clients, provider)));
+  return { outcome: drift.length > 0 ? 'drifted' : 'in-sync', drift };
+}

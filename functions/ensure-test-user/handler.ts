@@ -1,0 +1,6 @@
+// Lambda entry for ensure-test-user: the shared wrapper validates the environment and builds the clients once per
+// cold start, parses the spec again, and calls the core (core.ts) with the clients it uses.
+import { lambdaStepHandler } from '#lib/lambda.ts';
+import * as core from './core.ts';
+
+export const handler = lambdaStepHandler({ name: 'ensure-test-user', module: core, usesAuthentik: true });

@@ -1,0 +1,113 @@
+// What the checks look at, read once per verification however many checks need it: the Cognito
+// identity provider and app client, the Authentik provider, the discovery document. Names come from
+// the recorded resources first (what provisioning made), then from the spec.
+import {
+  type CognitoIdentityProviderClient,
+  DescribeIdentityProviderCommand,
+  DescribeUserPoolClientCommand,
+  type IdentityProviderType,
+  type UserPoolClientType,
+} from '@aws-sdk/client-cognito-identity-provider';
+import type { SecretsManagerClient } from '@aws-sdk/client-secrets-manager';
+import type { AuthentikClient } from '#lib/authentik/client.ts';
+import { findProviderByName, getProvider, type OAuth2Provider } from '#lib/authentik/providers.ts';
+import { cognitoFind, redirectUriFor } from '#lib/cognito.ts';
+import type { Resources } from '#lib/step.ts';
+import type { TenantSpec } from '#lib/tenant-spec.ts';
+import { type DiscoveryResult, fetchDiscovery } from './discovery.ts';
+
+export interface VerifyClients {
+  cognito: CognitoIdentityProviderClient;
+  secrets: SecretsManagerClient;
+  authentik: AuthentikClient;
+  /** Finds the test user's password secret when its ARN was not recorded. */
+  secretPrefix?: string;
+  /** Discovery and the headless login, both to the tenant's Authentik only (default: global fetch). */
+  fetch?: typeof fetch;
+  /** Per HTTP request of the discovery and the headless login (default 5 s). */
+  timeoutMs?: number;
+}
+
+/** The names of what provisioning made, as far as they are known. */
+export interface Target {
+  userPoolId?: string;
+  appClientId?: string;
+  identityProviderName: string;
+  domain?: string;
+  /** `https://<domain>/oauth2/idpresponse`: where Authentik sends the browser back to Cognito. */
+  redirectUri?: string;
+  /** The Authentik application's issuer, `https://<host>/application/o/<slug>/`. */
+  issuer: string;
+}
+
+export function targetOf(spec: TenantSpec, resources: Resources): Target {
+  const userPoolId = resources.userPoolId ?? spec.cognito.userPoolId;
+  const appClientId = resources.appClientId ?? spec.cognito.appClientId;
+  const domain = resources.userPoolDomain ?? spec.cognito.customDomain;
+  const redirectUri = resources.redirectUri ?? (domain ? redirectUriFor(domain) : undefined);
+  return {
+    ...(userPoolId ? { userPoolId } : {}),
+    ...(appClientId ? { appClientId } : {}),
+    identityProviderName: resources.identityProviderName ?? spec.cognito.identityProviderName,
+    ...(domain ? { domain } : {}),
+    ...(redirectUri ? { redirectUri } : {}),
+    issuer: resources.issuer ?? `${spec.authentik.baseUrl}/application/o/${spec.authentik.applicationSlug}/`,
+  };
+}
+
+function once<T>(load: () => Promise<T>): () => Promise<T> {
+  let loaded: Promise<T> | undefined;
+  return () => {
+    loaded ??= load();
+    return loaded;
+  };
+}
+
+export class VerificationContext {
+  readonly target: Target;
+
+  constructor(
+    readonly spec: TenantSpec,
+    readonly resources: Resources,
+    readonly clients: VerifyClients,
+  ) {
+    this.target = targetOf(spec, resources);
+  }
+
+  readonly identityProvider = once(async (): Promise<IdentityProviderType | undefined> => {
+    const { userPoolId, identityProviderName } = this.target;
+    if (!userPoolId) return undefined;
+    const found = await cognitoFind('DescribeIdentityProvider', () =>
+      this.clients.cognito.send(
+        new DescribeIdentityProviderCommand({ UserPoolId: userPoolId, ProviderName: identityProviderName }),
+      ),
+    );
+    return found?.IdentityProvider;
+  });
+
+  readonly appClient = once(async (): Promise<UserPoolClientType | undefined> => {
+    const { userPoolId, appClientId } = this.target;
+    if (!userPoolId || !appClientId) return undefined;
+    const found = await cognitoFind('DescribeUserPoolClient', () =>
+      this.clients.cognito.send(
+        new DescribeUserPoolClientCommand({ UserPoolId: userPoolId, ClientId: appClientId }),
+      ),
+    );
+    return found?.UserPoolClient;
+  });
+
+  /** Carries `client_secret`: read fields from it, never log or return it. */
+  readonly provider = once(async (): Promise<OAuth2Provider | undefined> => {
+    const pk = this.resources.providerPk;
+    if (pk !== undefined) return getProvider(this.clients.authentik, pk);
+    return findProviderByName(this.clients.authentik, this.spec.authentik.providerName);
+  });
+
+  readonly discovery = once(
+    (): Promise<DiscoveryResult> =>
+      fetchDiscovery(this.target.issuer, this.spec.authentik.baseUrl, {
+        ...(this.clients.fetch ? { fetch: this.clients.fetch } : {}),
+        ...(this.clients.timeoutMs ? { timeoutMs: this.clients.timeoutMs } : {}),
+      }),
+  );
+}

@@ -1,0 +1,71 @@
+// The guide's "Test it", automated: a list of named checks over both sides of the federation
+// (report.ts), and the hosted-UI login URL of the guide. As the workflow's last step, apply fails
+// loudly when a check fails, so a broken federation is never reported as provisioned; check reports
+// the failing checks as drift; verify returns the whole list for the registry and the scheduler.
+// Nothing is written anywhere.
+
+import { PreconditionError } from '#lib/errors.ts';
+import type { ApplyResult, CheckResult, DestroyResult, Resources } from '#lib/step.ts';
+import type { TenantSpec } from '#lib/tenant-spec.ts';
+import { federationChecks, loginUrlOf } from './checks.ts';
+import { VerificationContext, type VerifyClients } from './context.ts';
+import {
+  checkOutcome,
+  describeFailures,
+  failures,
+  reportAsDrift,
+  type VerificationReport,
+} from './report.ts';
+import { runChecks } from './run-checks.ts';
+
+export type { VerifyClients } from './context.ts';
+export type { FederationCheckResult, VerificationReport } from './report.ts';
+
+export async function verify(
+  spec: TenantSpec,
+  resources: Resources,
+  clients: VerifyClients,
+): Promise<VerificationReport> {
+  const context = new VerificationContext(spec, resources, clients);
+  const checks = await runChecks(federationChecks, context);
+  const login = await loginUrlOf(context);
+  const report: VerificationReport = {
+    tenantId: spec.tenantId,
+    status: checks.some((c) => c.status === 'fail') ? 'fail' : 'pass',
+    checks,
+    checkedAt: new Date().toISOString(),
+  };
+  if ('url' in login) report.loginUrl = login.url;
+  return report;
+}
+
+/** Throws PreconditionError naming each failing check and its reason code. */
+export async function apply(
+  spec: TenantSpec,
+  resources: Resources,
+  clients: VerifyClients,
+): Promise<ApplyResult> {
+  const report = await verify(spec, resources, clients);
+  if (failures(report).length > 0) {
+    throw new PreconditionError(`the federation does not work: ${describeFailures(report)}`);
+  }
+  return { outcome: 'unchanged', writes: 0, resources: {} };
+}
+
+/** Nothing to undo: the verification made nothing. */
+export async function destroy(
+  _spec: TenantSpec,
+  _resources: Resources,
+  _clients: VerifyClients,
+): Promise<DestroyResult> {
+  return { outcome: 'absent', resources: {} };
+}
+
+export async function check(
+  spec: TenantSpec,
+  resources: Resources,
+  clients: VerifyClients,
+): Promise<CheckResult> {
+  const report = await verify(spec, resources, clients);
+  return { outcome: checkOutcome(report), drift: reportAsDrift(report) };
+}

@@ -1,0 +1,42 @@
+// Runs the checks concurrently, each as soon as the checks it needs have answered; one that needs a
+// check that did not pass is reported `not-applicable` (BLOCKED) rather than run against what is
+// already known to be broken. The context reads every object once, whichever check asks first.
+import type { FederationCheck } from './checks.ts';
+import type { VerificationContext } from './context.ts';
+import type { FederationCheckResult } from './report.ts';
+
+export async function runChecks(
+  checks: readonly FederationCheck[],
+  context: VerificationContext,
+): Promise<FederationCheckResult[]> {
+  const byId = new Map(checks.map((check) => [check.id, check]));
+  const running = new Map<string, Promise<FederationCheckResult>>();
+
+  const start = (check: FederationCheck): Promise<FederationCheckResult> => {
+    let result = running.get(check.id);
+    if (result) return result;
+    result = (async () => {
+      const needed = await Promise.all(
+        (check.needs ?? []).map((id) => {
+          const dependency = byId.get(id);
+          if (!dependency) throw new Error(`check ${check.id} needs ${id}, which is not in the list`);
+          return start(dependency);
+        }),
+      );
+      const blocking = needed.find((answer) => answer.status !== 'pass');
+      if (blocking) {
+        return {
+          id: check.id,
+          status: 'not-applicable',
+          reason: 'BLOCKED',
+          message: `not checked: ${blocking.id} did not pass`,
+        } satisfies FederationCheckResult;
+      }
+      return { id: check.id, ...(await check.run(context)) };
+    })();
+    running.set(check.id, result);
+    return result;
+  };
+
+  return Promise.all(checks.map(start));
+}

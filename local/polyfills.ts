@@ -13,4 +13,8 @@ if (typeof promise.withResolvers !== 'function') {
   };
 }
 
+// The AWS SDK warns once per process that future releases need Node 22. Lambda runs 22; the local
+// world runs on 20 knowingly, so the warning says nothing new there.
+process.env.AWS_SDK_JS_NODE_VERSION_SUPPORT_WARNING_DISABLED ??= 'true';
+
 export {};

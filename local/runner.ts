@@ -2,6 +2,7 @@
 // Lambda handler in-process. What crosses a Task boundary is JSON-cloned and errors are reshaped as
 // Lambda reports them (Cause is `{"errorType","errorMessage"}`), so the local run sees what AWS would.
 import './polyfills.ts';
+import { randomUUID } from 'node:crypto';
 import { readFileSync } from 'node:fs';
 import { dirname, join } from 'node:path';
 import { fileURLToPath } from 'node:url';
@@ -63,6 +64,8 @@ export interface RunOptions {
   retryIntervalMs?: number;
   /** Called with each execution event as it happens. */
   onEvent?: (event: EventLog) => void;
+  /** The execution's name (default: random), as the API derives it from tenant and spec. */
+  executionName?: string;
 }
 
 export interface ExecutionResult {
@@ -97,8 +100,18 @@ export async function runStateMachine(
   }
 
   const machine = new StateMachine(definition, { validationOptions: { checkPaths: true, checkArn: true } });
+  const executionName = options.executionName ?? `local-${randomUUID()}`;
   const execution = machine.run(input as never, {
     overrides: { taskResourceLocalHandlers: localHandlers as never, retryIntervalOverrides },
+    // The Context Object the ASL reads ($$.Execution.Id), shaped as Step Functions fills it.
+    context: {
+      Execution: {
+        Id: `arn:aws:states:us-east-1:123456789012:execution:${name}:${executionName}`,
+        Name: executionName,
+        Input: input,
+        StartTime: new Date().toISOString(),
+      },
+    } as never,
   });
   const events: EventLog[] = [];
   const collecting = (async () => {

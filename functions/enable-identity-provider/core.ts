@@ -89,6 +89,13 @@ export async function destroy(
   resources: Resources,
   clients: EnableClients,
 ): Promise<DestroyResult> {
+  // Nothing to unwire once the pool or app client is gone (a second deprovisioning).
+  if (
+    !(resources.userPoolId ?? spec.cognito.userPoolId) ||
+    !(resources.appClientId ?? spec.cognito.appClientId)
+  ) {
+    return { outcome: 'absent', resources };
+  }
   const t = target(spec, resources);
   const client = await describeClient(clients.cognito, t);
   if (!client || !(client.SupportedIdentityProviders ?? []).includes(t.providerName)) {

@@ -139,6 +139,8 @@ export async function headlessLogin(options: HeadlessLoginOptions): Promise<stri
   const jar = new CookieJar();
   let requests = 0;
 
+  // A blip on one of the dozen requests of a login should not fail the whole login: each request
+  // is tried up to three times on a transient failure (a stage answer that got a 5xx was not taken).
   async function request(method: 'GET' | 'POST', url: URL, body?: unknown, referer?: URL): Promise<Response> {
     requests += 1;
     if (requests > maxRequests) {
@@ -147,6 +149,22 @@ export async function headlessLogin(options: HeadlessLoginOptions): Promise<stri
         `login did not finish within ${maxRequests} requests`,
       );
     }
+    for (let attempt = 1; ; attempt += 1) {
+      try {
+        return await requestOnce(method, url, body, referer);
+      } catch (error) {
+        if (!(error instanceof TransientError) || attempt >= 3) throw error;
+        await new Promise((resolve) => setTimeout(resolve, Math.random() * 100 * 2 ** attempt));
+      }
+    }
+  }
+
+  async function requestOnce(
+    method: 'GET' | 'POST',
+    url: URL,
+    body?: unknown,
+    referer?: URL,
+  ): Promise<Response> {
     const headers: Record<string, string> = {
       accept: body === undefined ? 'text/html,application/json' : 'application/json',
     };

@@ -2,7 +2,7 @@ import { DescribeUserPoolClientCommand } from '@aws-sdk/client-cognito-identity-
 import { beforeAll, describe, expect, it } from 'vitest';
 import { localHandlers } from '../../local/handlers.ts';
 import { type HandlersByPlaceholder, runStateMachine } from '../../local/runner.ts';
-import { useWorld } from '../support/world.ts';
+import { configWrites, useWorld } from '../support/world.ts';
 
 const fixture = useWorld();
 let handlers: HandlersByPlaceholder;
@@ -10,9 +10,7 @@ beforeAll(async () => {
   handlers = await localHandlers(fixture.clients);
 });
 
-const writes = () =>
-  fixture.world.authentik.requests.filter((r) => r.write).length +
-  fixture.world.cognito.requests.filter((r) => r.write).length;
+const writes = () => configWrites(fixture.world);
 
 describe('provision-tenant', () => {
   it('runs every step, marks the tenant active, and a second run changes nothing', async () => {

@@ -1,0 +1,77 @@
+import { GetSecretValueCommand } from '@aws-sdk/client-secrets-manager';
+import { afterEach, beforeAll, describe, expect, it, vi } from 'vitest';
+import { localHandlers } from '../../local/handlers.ts';
+import { type HandlersByPlaceholder, runStateMachine } from '../../local/runner.ts';
+import { useWorld } from '../support/world.ts';
+
+const fixture = useWorld();
+let handlers: HandlersByPlaceholder;
+beforeAll(async () => {
+  // Every log line the steps can write, so the search below covers them all.
+  process.env.POWERTOOLS_LOG_LEVEL = 'DEBUG';
+  handlers = await localHandlers(fixture.clients);
+});
+afterEach(() => {
+  vi.restoreAllMocks();
+});
+
+/** Every line written to stdout/stderr or the console while `work` runs. */
+async function capturingOutput<T>(work: () => Promise<T>): Promise<{ result: T; output: string }> {
+  const chunks: string[] = [];
+  const keep = (chunk: unknown) => {
+    chunks.push(String(chunk));
+    return true;
+  };
+  vi.spyOn(process.stdout, 'write').mockImplementation(keep as typeof process.stdout.write);
+  vi.spyOn(process.stderr, 'write').mockImplementation(keep as typeof process.stderr.write);
+  for (const level of ['log', 'info', 'warn', 'error', 'debug'] as const) {
+    vi.spyOn(console, level).mockImplementation((...args: unknown[]) => {
+      chunks.push(args.map(String).join(' '));
+    });
+  }
+  const result = await work();
+  vi.restoreAllMocks();
+  return { result, output: chunks.join('\n') };
+}
+
+async function secretJson(arn: string): Promise<Record<string, string>> {
+  const { SecretString } = await fixture.clients.secrets.send(new GetSecretValueCommand({ SecretId: arn }));
+  return JSON.parse(SecretString as string);
+}
+
+describe('secrets', () => {
+  it('never appear in any execution event, output, registry record or log line', async () => {
+    const input = await fixture.tenant('wf-secrets');
+    const { result, output } = await capturingOutput(() =>
+      runStateMachine('provision-tenant', input, { handlers, retryIntervalMs: 10 }),
+    );
+    expect(result.cause).toBeUndefined();
+    const final = result.output as {
+      resources: { oidcClientSecretArn: string; testUserPasswordSecretArn: string };
+    };
+    const client = await secretJson(final.resources.oidcClientSecretArn);
+    const testUser = await secretJson(final.resources.testUserPasswordSecretArn);
+    const secrets = {
+      authentikToken: fixture.world.endpoints.authentikToken,
+      clientSecret: client.client_secret as string,
+      password: testUser.password as string,
+    };
+    for (const [name, value] of Object.entries(secrets)) {
+      expect(value, name).toMatch(/.{16,}/);
+    }
+    // The run logged something (so the search below searched something).
+    expect(output).toContain('wf-secrets');
+    const record = await fixture.clients.registry.get('wf-secrets');
+    const places = {
+      events: JSON.stringify(result.events),
+      output: JSON.stringify(result.output),
+      logs: output,
+      registry: JSON.stringify(record),
+    };
+    for (const [place, text] of Object.entries(places)) {
+      for (const [name, value] of Object.entries(secrets)) {
+        expect(text.includes(value), `${name} in ${place}`).toBe(false);
+      }
+    }
+  });
+});

@@ -170,6 +170,21 @@ describe('verify-federation on a provisioned tenant', () => {
   });
 });
 
+describe('validate-tenant on the provisioned tenant (a re-run)', () => {
+  it('passes again with the recorded resources, and without them (a run that crashed before recording), writing nothing', async () => {
+    const before = writes();
+    for (const recorded of [resources, {}]) {
+      const result = await retrying(() => validateTenant.apply(spec, recorded, clients));
+      expect(result).toMatchObject({
+        outcome: 'unchanged',
+        writes: 0,
+        resources: { userPoolDomain: resources.userPoolDomain, redirectUri: resources.redirectUri },
+      });
+    }
+    expect(writes()).toEqual(before);
+  });
+});
+
 describe('verify-federation on drift injected behind its back', () => {
   it('IDP_NOT_ENABLED when the identity provider is removed from the app client; enable-identity-provider repairs it', async () => {
     const described = await retrying(() =>

@@ -1,0 +1,262 @@
+// ensure-access-policy over a fake Authentik: the policy text comes from the two templates only, the
+// binding body, convergence of expression and binding, and "already exists" read as "look again".
+import { describe, expect, it } from 'vitest';
+import { createAuthentikClient } from '#lib/authentik/client.ts';
+import { PreconditionError, ValidationError } from '#lib/errors.ts';
+import type { Resources } from '#lib/step.ts';
+import { parseTenantSpec, type TenantSpec } from '#lib/tenant-spec.ts';
+import {
+  apply,
+  check,
+  destroy,
+  expressionFor,
+  policyName,
+} from '../../functions/ensure-access-policy/core.ts';
+
+const BASE = 'https://auth.example.com';
+const APP_PK = '5b1c0000-0000-4000-8000-000000000001';
+const POLICY_PK = '9c2d0000-0000-4000-8000-000000000001';
+const BINDING_PK = 'b1d00000-0000-4000-8000-000000000001';
+
+function specWith(extra: Record<string, unknown> = {}): TenantSpec {
+  return parseTenantSpec(
+    {
+      tenantId: 'acme',
+      authentik: {
+        baseUrl: BASE,
+        tokenSecretArn:
+          'arn:aws:secretsmanager:eu-west-1:123456789012:secret:federation/acme/authentik-token-AbCdEf',
+      },
+      cognito: { callbackUrls: ['https://app.example/callback'] },
+      ...extra,
+    },
+    { allowedAuthentikHosts: ['auth.example.com'], allowLoopbackHttp: false },
+  );
+}
+const spec = specWith();
+const resources: Resources = { applicationPk: APP_PK };
+const GROUP_EXPRESSION = 'return ak_is_group_member(request.user, name="cognito-users")';
+
+const json = (status: number, body?: unknown) =>
+  body === undefined
+    ? new Response(null, { status })
+    : new Response(JSON.stringify(body), { status, headers: { 'content-type': 'application/json' } });
+const list = (results: unknown[]) => ({
+  pagination: {
+    next: 0,
+    previous: 0,
+    count: results.length,
+    current: 1,
+    total_pages: 1,
+    start_index: 1,
+    end_index: results.length,
+  },
+  results,
+  autocomplete: {},
+});
+
+interface State {
+  policies: { pk: string; name: string; expression: string }[];
+  bindings: {
+    pk: string;
+    target: string;
+    policy: string;
+    order: number;
+    enabled: boolean;
+    negate: boolean;
+    timeout: number;
+  }[];
+  onBindingCreate?: () => Response;
+}
+
+const ourPolicy = (expression = GROUP_EXPRESSION) => ({
+  pk: POLICY_PK,
+  name: 'cognito-acme-access',
+  expression,
+});
+const ourBinding = (overrides: Partial<State['bindings'][number]> = {}) => ({
+  pk: BINDING_PK,
+  target: APP_PK,
+  policy: POLICY_PK,
+  order: 0,
+  enabled: true,
+  negate: false,
+  timeout: 30,
+  ...overrides,
+});
+
+function fakeAuthentik(state: State) {
+  const requests: { method: string; path: string; body: unknown }[] = [];
+  const client = createAuthentikClient({
+    baseUrl: BASE,
+    token: 'unit-test-token-0123456789',
+    fetch: async (request) => {
+      const url = new URL(request.url);
+      const path = url.pathname.replace(/^\/api\/v3/, '');
+      const text = await request.text();
+      const body = text ? JSON.parse(text) : undefined;
+      requests.push({ method: request.method, path, body });
+      const key = `${request.method} ${path}`;
+      const policy = state.policies.find((p) => path === `/policies/expression/${p.pk}/`);
+      const binding = state.bindings.find((b) => path === `/policies/bindings/${b.pk}/`);
+      if (key === 'GET /policies/expression/') {
+        return json(200, list(state.policies.filter((p) => p.name === url.searchParams.get('name'))));
+      }
+      if (key === 'POST /policies/expression/') {
+        const made = { ...body, pk: POLICY_PK };
+        state.policies.push(made);
+        return json(201, made);
+      }
+      if (key === 'GET /policies/bindings/') {
+        return json(200, list(state.bindings.filter((b) => b.target === url.searchParams.get('target'))));
+      }
+      if (key === 'POST /policies/bindings/') {
+        if (state.onBindingCreate) return state.onBindingCreate();
+        const made = { ...body, pk: BINDING_PK };
+        state.bindings.push(made);
+        return json(201, made);
+      }
+      const item = policy ?? binding;
+      if (item && request.method === 'GET') return json(200, item);
+      if (item && request.method === 'PATCH') return json(200, Object.assign(item, body));
+      if (item && request.method === 'DELETE') {
+        if (policy) state.policies.splice(state.policies.indexOf(policy), 1);
+        if (binding) state.bindings.splice(state.bindings.indexOf(binding), 1);
+        return json(204);
+      }
+      return json(404, { detail: 'Not found.' });
+    },
+  });
+  return { client, requests, writes: () => requests.filter((r) => r.method !== 'GET') };
+}
+
+describe('the policy text', () => {
+  it('is one of the two templates, by the spec’s access', () => {
+    expect(expressionFor(spec)).toBe(GROUP_EXPRESSION);
+    expect(expressionFor(specWith({ access: { template: 'group', group: 'admins' } }))).toBe(
+      'return ak_is_group_member(request.user, name="admins")',
+    );
+    expect(expressionFor(specWith({ access: { template: 'everyone' } }))).toBe('return True');
+  });
+
+  it('is never built from a group name that could break out of the string', () => {
+    const spec = specWith({ access: { template: 'group', group: 'x") or True or ("' } });
+    expect(() => expressionFor(spec)).toThrow(ValidationError);
+  });
+
+  it('is named after the tenant', () => {
+    expect(policyName('acme')).toBe('cognito-acme-access');
+  });
+});
+
+describe('ensure-access-policy apply', () => {
+  it('creates the policy and binds it to the application', async () => {
+    const fake = fakeAuthentik({ policies: [], bindings: [] });
+    const result = await apply(spec, resources, { authentik: fake.client });
+    expect(result).toEqual({
+      outcome: 'created',
+      writes: 2,
+      resources: {
+        policyPk: POLICY_PK,
+        policyBindingPk: BINDING_PK,
+        created: ['policyPk', 'policyBindingPk'],
+      },
+    });
+    expect(fake.writes()).toEqual([
+      {
+        method: 'POST',
+        path: '/policies/expression/',
+        body: { name: 'cognito-acme-access', expression: GROUP_EXPRESSION },
+      },
+      {
+        method: 'POST',
+        path: '/policies/bindings/',
+        body: { target: APP_PK, policy: POLICY_PK, order: 0, enabled: true, negate: false, timeout: 30 },
+      },
+    ]);
+  });
+
+  it('sends no write when policy and binding are as they should be', async () => {
+    const fake = fakeAuthentik({ policies: [ourPolicy()], bindings: [ourBinding()] });
+    expect(await apply(spec, resources, { authentik: fake.client })).toMatchObject({
+      outcome: 'unchanged',
+      writes: 0,
+    });
+    expect(fake.writes()).toEqual([]);
+  });
+
+  it('puts the template back and PATCHes only the binding fields that differ', async () => {
+    const fake = fakeAuthentik({
+      policies: [ourPolicy('return True')],
+      bindings: [ourBinding({ negate: true })],
+    });
+    const result = await apply(spec, resources, { authentik: fake.client });
+    expect(result.outcome).toBe('updated');
+    expect(fake.writes()).toEqual([
+      { method: 'PATCH', path: `/policies/expression/${POLICY_PK}/`, body: { expression: GROUP_EXPRESSION } },
+      { method: 'PATCH', path: `/policies/bindings/${BINDING_PK}/`, body: { negate: false } },
+    ]);
+  });
+
+  it('ignores bindings of other policies on the application', async () => {
+    const other = ourBinding({ pk: 'other-binding', policy: 'other-policy', negate: true });
+    const fake = fakeAuthentik({ policies: [ourPolicy()], bindings: [other, ourBinding()] });
+    expect((await apply(spec, resources, { authentik: fake.client })).resources.policyBindingPk).toBe(
+      BINDING_PK,
+    );
+    expect(fake.writes()).toEqual([]);
+  });
+
+  it('looks again when Authentik says the binding exists (unique policy, target, order)', async () => {
+    const state: State = { policies: [ourPolicy()], bindings: [] };
+    state.onBindingCreate = () => {
+      state.bindings.push(ourBinding());
+      return json(400, { non_field_errors: ['The fields policy, target, order must make a unique set.'] });
+    };
+    const fake = fakeAuthentik(state);
+    expect((await apply(spec, resources, { authentik: fake.client })).resources.policyBindingPk).toBe(
+      BINDING_PK,
+    );
+  });
+
+  it('refuses to run before the application exists, sending nothing', async () => {
+    const fake = fakeAuthentik({ policies: [], bindings: [] });
+    await expect(apply(spec, {}, { authentik: fake.client })).rejects.toBeInstanceOf(PreconditionError);
+    expect(fake.requests).toEqual([]);
+  });
+});
+
+describe('ensure-access-policy destroy and check', () => {
+  it('deletes the binding and the policy, then answers absent', async () => {
+    const state: State = { policies: [ourPolicy()], bindings: [ourBinding()] };
+    const recorded = { ...resources, policyPk: POLICY_PK, policyBindingPk: BINDING_PK };
+    const fake = fakeAuthentik(state);
+    expect((await destroy(spec, recorded, { authentik: fake.client })).outcome).toBe('deleted');
+    expect(fake.writes().map((w) => [w.method, w.path])).toEqual([
+      ['DELETE', `/policies/bindings/${BINDING_PK}/`],
+      ['DELETE', `/policies/expression/${POLICY_PK}/`],
+    ]);
+    expect((await destroy(spec, recorded, { authentik: fake.client })).outcome).toBe('absent');
+  });
+
+  it('reports the expression and each binding field that drifted', async () => {
+    const fake = fakeAuthentik({
+      policies: [ourPolicy('return True')],
+      bindings: [ourBinding({ enabled: false, timeout: 5 })],
+    });
+    const result = await check(spec, { ...resources, policyPk: POLICY_PK }, { authentik: fake.client });
+    expect(result).toEqual({
+      outcome: 'drifted',
+      drift: [
+        { field: 'expression', expected: GROUP_EXPRESSION, actual: 'return True' },
+        { field: 'binding.enabled', expected: true, actual: false },
+        { field: 'binding.timeout', expected: 30, actual: 5 },
+      ],
+    });
+  });
+
+  it('answers missing without a binding', async () => {
+    const fake = fakeAuthentik({ policies: [ourPolicy()], bindings: [] });
+    expect((await check(spec, resources, { authentik: fake.client })).outcome).toBe('missing');
+  });
+});

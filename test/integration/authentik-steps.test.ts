@@ -608,13 +608,19 @@ describe('the five steps through the step handler', () => {
         lines.push(args.map(String).join(' '));
       });
     }
+    // Every level, whatever the test set-up quiets: a secret must not appear even in debug lines.
+    const loggerFor = (name: string) => {
+      const logger = createLogger(name);
+      logger.setLogLevel('DEBUG');
+      return logger;
+    };
     const handlers = names.map((name, i) =>
       stepHandler(
         name,
         steps[i] as StepModule<CoreClients>,
         resolveClients(fixture.clients, true),
         () => localDeployment,
-        createLogger(name),
+        loggerFor(name),
       ),
     );
     const outputs: WorkflowState[] = [];

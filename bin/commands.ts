@@ -17,7 +17,7 @@ export interface Output {
   line(text: string): void;
 }
 
-function summary(spec: TenantSpec, resources: Resources, outcomes: Record<string, StepOutcomeRecord>) {
+function summary(spec: TenantSpec, resources: Resources) {
   return {
     tenantId: spec.tenantId,
     issuer: resources.issuer,
@@ -25,18 +25,13 @@ function summary(spec: TenantSpec, resources: Resources, outcomes: Record<string
     userPoolId: resources.userPoolId,
     appClientId: resources.appClientId,
     redirectUri: resources.redirectUri,
-    loginUrl: loginUrlOf(outcomes),
+    loginUrl: resources.loginUrl,
     secrets: {
       authentikToken: spec.authentik.tokenSecretArn,
       oidcClient: resources.oidcClientSecretArn,
       testUserPassword: resources.testUserPasswordSecretArn,
     },
   };
-}
-
-function loginUrlOf(outcomes: Record<string, StepOutcomeRecord>): string | undefined {
-  const verified = outcomes['verify-federation'] as (StepOutcomeRecord & { loginUrl?: string }) | undefined;
-  return verified?.loginUrl;
 }
 
 async function runExecution(
@@ -73,7 +68,7 @@ export async function provision(session: LocalSession, specPath: string, out: Ou
   const spec = await localTenantSpec(session.endpoints, session.clients, input);
   out.line(`Provisioning tenant ${input.tenantId} in the local world`);
   const output = await runExecution(session, 'provision-tenant', spec, out);
-  return { outcomes: output.outcomes, ...summary(output.spec, output.resources, output.outcomes) };
+  return { outcomes: output.outcomes, ...summary(output.spec, output.resources) };
 }
 
 export async function deprovision(session: LocalSession, tenantId: string, out: Output) {

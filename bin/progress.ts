@@ -11,6 +11,8 @@ export interface StepProgress {
 
 interface Outcomes {
   outcomes?: Record<string, { outcome?: string }>;
+  /** Set by the registry's last state: the tenant's status. */
+  status?: string;
 }
 
 /** Keeps the state of an execution's steps; feed it every event, it reports each finished step. */

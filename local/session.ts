@@ -40,6 +40,8 @@ export function parseWorldEndpoints(text: string): WorldEndpoints {
 }
 
 export async function openLocalSession(env: NodeJS.ProcessEnv = process.env): Promise<LocalSession> {
+  // The steps' JSON log lines would drown the progress display; FEDERATION_LOG_LEVEL=INFO shows them.
+  process.env.POWERTOOLS_LOG_LEVEL = env.FEDERATION_LOG_LEVEL ?? process.env.FEDERATION_LOG_LEVEL ?? 'WARN';
   const shared = env.FEDERATION_WORLD;
   const world = shared ? undefined : await startWorld();
   const endpoints = world ? world.endpoints : parseWorldEndpoints(shared as string);

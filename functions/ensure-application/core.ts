@@ -16,22 +16,13 @@ import { getProvider, getProviderSetupUrls } from '#lib/authentik/providers.ts';
 import { ConflictError, PreconditionError } from '#lib/errors.ts';
 import type { ResolvedClients } from '#lib/lambda.ts';
 import type { ApplyResult, CheckResult, DestroyResult, Drift, Resources } from '#lib/step.ts';
-import type { TenantSpec } from '#lib/tenant-spec.ts';
+import { derivedApplicationSlug, type TenantSpec } from '#lib/tenant-spec.ts';
 
 export type ApplicationClients = Pick<ResolvedClients, 'authentik'>;
 
 /** The issuer of an application under the per-provider issuer mode, trailing slash included. */
 export function issuerFor(baseUrl: string, slug: string): string {
   return `${baseUrl.replace(/\/+$/, '')}/application/o/${slug}/`;
-}
-
-/**
- * The slug this product derives for a tenant when the spec names none. An application found under
- * it is taken as this product's own (a crash between the create and recording it must not leave it
- * behind on deprovisioning); one under a slug the spec chose is only adopted.
- */
-export function derivedApplicationSlug(tenantId: string): string {
-  return `cognito-${tenantId}`;
 }
 
 function owns(spec: TenantSpec, resources: Resources, app: Application): boolean {

@@ -20,23 +20,13 @@ import { ConflictError, PreconditionError } from '#lib/errors.ts';
 import type { ResolvedClients } from '#lib/lambda.ts';
 import { deleteSecret, putSecret, readSecretJson, secretName } from '#lib/secrets.ts';
 import type { ApplyResult, CheckResult, DestroyResult, Drift, Resources } from '#lib/step.ts';
-import type { TenantSpec } from '#lib/tenant-spec.ts';
+import { derivedProviderName, type TenantSpec } from '#lib/tenant-spec.ts';
 import { desiredProvider, providerDrift, providerPatch } from './desired.ts';
 import { resolveProviderReferences } from './references.ts';
 
 export type OidcProviderClients = Pick<ResolvedClients, 'authentik' | 'secrets' | 'secretPrefix'>;
 
 const oidcClientSecret = z.object({ client_id: z.string().min(1), client_secret: z.string().min(1) });
-
-/**
- * The provider name this product derives for a tenant when the spec names none. A provider found
- * under it is taken as this product's own, so a run that crashed between creating the provider and
- * recording it still deletes it on deprovisioning; a provider under a name the spec chose is only
- * adopted, unless this product recorded creating it.
- */
-export function derivedProviderName(tenantId: string): string {
-  return `Cognito ${tenantId} (OIDC)`;
-}
 
 function owns(spec: TenantSpec, resources: Resources, provider: OAuth2Provider): boolean {
   return (

@@ -25,6 +25,8 @@ import {
   cognitoFind,
   cognitoSend,
   domainPrefixOf,
+  POOL_TAG_MANAGED_BY,
+  POOL_TAG_TENANT,
   prefixDomainHost,
   redirectUriFor,
   sameMembers,
@@ -38,10 +40,6 @@ import type { TenantSpec } from '#lib/tenant-spec.ts';
 export interface UserPoolClients {
   cognito: CognitoIdentityProviderClient;
 }
-
-/** Tags a pool this system creates, so a re-run after a crash recognises it as its own. */
-export const POOL_TAG_TENANT = 'tenant';
-export const POOL_TAG_MANAGED_BY = 'managed-by';
 
 /** The scopes and flow of an app client this system creates (the guide's hosted-UI login). */
 export const CLIENT_SCOPES = ['openid', 'email', 'profile'];

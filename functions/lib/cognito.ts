@@ -16,6 +16,10 @@ import {
 /** The user pool's own sign-in, listed in `SupportedIdentityProviders` next to the federated ones. */
 export const COGNITO_PROVIDER = 'COGNITO';
 
+/** Tags a pool this system creates, so a re-run after a crash recognises it as its own. */
+export const POOL_TAG_TENANT = 'tenant';
+export const POOL_TAG_MANAGED_BY = 'managed-by';
+
 const TRANSIENT_NAMES = new Set([
   'TooManyRequestsException',
   'InternalErrorException',

@@ -22,6 +22,8 @@ export interface Resources {
   redirectUri?: string; // https://<domain>/oauth2/idpresponse
   appClientId?: string;
   identityProviderName?: string;
+  /** The guide's "Test it" URL: the hosted UI sent straight to the identity provider (no secret in it). */
+  loginUrl?: string;
   /** Keys of the resources above that this system created, so deprovisioning deletes only those. */
   created?: (keyof Omit<Resources, 'created'>)[];
 }

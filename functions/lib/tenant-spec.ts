@@ -10,6 +10,7 @@
 import { createHash } from 'node:crypto';
 import { isIP } from 'node:net';
 import { z } from 'zod';
+import { isQuotableGroupName } from './authentik/policy-templates.ts';
 import { ValidationError } from './errors.ts';
 
 /** What the deployment allows as an Authentik base URL (the SSRF boundary, see `checkAuthentikBaseUrl`). */
@@ -323,6 +324,13 @@ const claimName = z.string().regex(/^[\w:.-]{1,128}$/, 'must be a claim name');
 // RFC 6749 scope-token characters.
 const scope = z.string().regex(/^[\x21\x23-\x5b\x5d-\x7e]{1,128}$/, 'must be a scope token');
 
+// A group name ends up inside the group-membership policy's text; only names that template can quote
+// without escaping are accepted, so a bad one fails here and not after half the guide is done.
+const groupName = noControlChars(80).refine(
+  isQuotableGroupName,
+  'must not contain quotes or backslashes (it is written into the access policy)',
+);
+
 const testUser = z
   .strictObject({
     username: z
@@ -342,7 +350,7 @@ const access = z
     [
       z.strictObject({ template: z.literal('everyone') }).describe('Every Authentik user may sign in.'),
       z
-        .strictObject({ template: z.literal('group'), group: noControlChars(80).optional() })
+        .strictObject({ template: z.literal('group'), group: groupName.optional() })
         .describe('Only members of the group (default: authentik.group) may sign in.'),
     ],
     { error: (issue) => (issue.code === 'invalid_union' ? ACCESS_TEMPLATES : undefined) },
@@ -371,7 +379,7 @@ function buildSchema(deployment: Deployment | undefined) {
     authorizationFlow: slug.default('default-provider-authorization-explicit-consent'),
     invalidationFlow: slug.default('default-provider-invalidation-flow'),
     signingKeyName: noControlChars(255).default('authentik Self-signed Certificate'),
-    group: noControlChars(80).default('cognito-users'),
+    group: groupName.default('cognito-users'),
     applicationSlug: slug.optional(),
     applicationName: noControlChars(255).optional(),
     providerName: noControlChars(255).optional(),
@@ -475,9 +483,9 @@ function buildSchema(deployment: Deployment | undefined) {
         ...(s.displayName === undefined ? {} : { displayName: s.displayName }),
         authentik: {
           ...s.authentik,
-          applicationSlug: s.authentik.applicationSlug ?? `cognito-${id}`,
+          applicationSlug: s.authentik.applicationSlug ?? derivedApplicationSlug(id),
           applicationName: s.authentik.applicationName ?? s.displayName ?? `Cognito ${id}`,
-          providerName: s.authentik.providerName ?? `Cognito ${id} (OIDC)`,
+          providerName: s.authentik.providerName ?? derivedProviderName(id),
           testUser: {
             username,
             name: s.authentik.testUser.name ?? `Cognito test user (${id})`,
@@ -494,6 +502,16 @@ function buildSchema(deployment: Deployment | undefined) {
         },
       };
     });
+}
+
+/** The application slug derived for a tenant when the spec names none. */
+export function derivedApplicationSlug(tenantId: string): string {
+  return `cognito-${tenantId}`;
+}
+
+/** The provider name derived for a tenant when the spec names none. */
+export function derivedProviderName(tenantId: string): string {
+  return `Cognito ${tenantId} (OIDC)`;
 }
 
 /**

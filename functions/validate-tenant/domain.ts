@@ -7,10 +7,15 @@ import {
   DescribeUserPoolDomainCommand,
   type UserPoolType,
 } from '@aws-sdk/client-cognito-identity-provider';
-import { cognitoFind, cognitoSend, prefixDomainHost } from '#lib/cognito.ts';
+import {
+  cognitoFind,
+  cognitoSend,
+  POOL_TAG_MANAGED_BY,
+  POOL_TAG_TENANT,
+  prefixDomainHost,
+} from '#lib/cognito.ts';
 import { SERVICE_NAME } from '#lib/logger.ts';
 import type { TenantSpec } from '#lib/tenant-spec.ts';
-import { POOL_TAG_MANAGED_BY, POOL_TAG_TENANT } from '../ensure-user-pool/core.ts';
 import type { PreflightProblem } from './problems.ts';
 
 export type DomainResolution = { host: string } | { problem: PreflightProblem };

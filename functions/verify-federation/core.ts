@@ -49,7 +49,7 @@ export async function apply(
   if (failures(report).length > 0) {
     throw new PreconditionError(`the federation does not work: ${describeFailures(report)}`);
   }
-  return { outcome: 'unchanged', writes: 0, resources: {} };
+  return { outcome: 'unchanged', writes: 0, resources: report.loginUrl ? { loginUrl: report.loginUrl } : {} };
 }
 
 /** Nothing to undo: the verification made nothing. */

@@ -5,13 +5,13 @@
 // the flow's password stage; every request stays on the tenant's Authentik origin.
 import { randomBytes } from 'node:crypto';
 import { z } from 'zod';
-import { PreconditionError, TransientError } from '#lib/errors.ts';
-import { readSecretJson, secretName } from '#lib/secrets.ts';
 import {
   HeadlessLoginError,
   type HeadlessLoginFailure,
   headlessLogin,
-} from '#local/authentik/headless-login.ts';
+} from '#lib/authentik/headless-login.ts';
+import { PreconditionError, TransientError } from '#lib/errors.ts';
+import { readSecretJson, secretName } from '#lib/secrets.ts';
 import type { CheckAnswer, FederationCheck } from './checks.ts';
 import type { VerificationContext } from './context.ts';
 import type { ReasonCode } from './report.ts';

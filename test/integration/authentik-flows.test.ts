@@ -2,8 +2,8 @@
 // as JSON, answers as JSON, a redirect after each stage, the session in `authentik_session`.
 // Every challenge is checked against its schema in Authentik's schema.yml.
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { CookieJar } from '#lib/authentik/headless-login.ts';
 import type { OidcProvider } from '#local/authentik/backend.ts';
-import { CookieJar } from '#local/authentik/headless-login.ts';
 import { authentikSchema } from '#local/authentik/schema.ts';
 import {
   type FakeAuthentik,

@@ -4,7 +4,7 @@
 import { createPublicKey, verify } from 'node:crypto';
 import * as oidc from 'openid-client';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { HeadlessLoginError, headlessLogin } from '#local/authentik/headless-login.ts';
+import { HeadlessLoginError, headlessLogin } from '#lib/authentik/headless-login.ts';
 import { type AuthentikEmulator, startAuthentikEmulator } from '#local/authentik/server.ts';
 
 const CALLBACK = 'https://tenant-a.auth.eu-west-1.amazoncognito.com/oauth2/idpresponse';

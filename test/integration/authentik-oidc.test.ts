@@ -3,8 +3,8 @@
 import { createPublicKey, verify } from 'node:crypto';
 import * as oidc from 'openid-client';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { HeadlessLoginError, headlessLogin } from '#lib/authentik/headless-login.ts';
 import type { OidcProvider } from '#local/authentik/backend.ts';
-import { HeadlessLoginError, headlessLogin } from '#local/authentik/headless-login.ts';
 import {
   type FakeAuthentik,
   IMPLICIT_CONSENT_FLOW,

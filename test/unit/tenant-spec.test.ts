@@ -111,6 +111,12 @@ const malformed: [string, (s: Spec) => void, string][] = [
   ['an inline client secret', (s) => (s.cognito.clientSecret = 'abcdefgh'), 'cognito.clientSecret'],
   ['a top-level secret', (s) => (s.secret = 'x'), 'secret'],
   ['access as an expression string', (s) => (s.access = 'return True'), 'access'],
+  ['a group name with a quote', (s) => (s.authentik.group = 'users" or True or "'), 'authentik.group'],
+  [
+    'an access group with a backslash',
+    (s) => (s.access = { template: 'group', group: 'a\\b' }),
+    'access.group',
+  ],
   [
     'access with an expression template',
     (s) => (s.access = { template: 'expression', expression: 'return True' }),

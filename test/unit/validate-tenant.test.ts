@@ -21,11 +21,11 @@ import {
   TransientError,
   ValidationError,
 } from '#lib/errors.ts';
+import { stepHandler } from '#lib/handler.ts';
 import { SERVICE_NAME } from '#lib/logger.ts';
 import type { Resources } from '#lib/step.ts';
 import { type Deployment, parseTenantSpec, type TenantSpec } from '#lib/tenant-spec.ts';
 import { apply, check, destroy } from '../../functions/validate-tenant/core.ts';
-import { parseAction, withParseAction } from '../../functions/validate-tenant/parse.ts';
 
 // ---------------------------------------------------------------------------------------------
 // A fake Authentik: just the lookups the preflight makes, answered as Authentik shapes them.
@@ -613,7 +613,7 @@ describe('validate-tenant check and destroy', () => {
   });
 });
 
-describe('validate-tenant parse action', () => {
+describe("the parse action of the workflow's first state", () => {
   const input = {
     tenantId: 'acme',
     authentik: {
@@ -622,37 +622,35 @@ describe('validate-tenant parse action', () => {
     },
     cognito: { callbackUrls: CALLBACKS },
   };
+  const module = {
+    apply: vi.fn(async () => ({ outcome: 'unchanged' as const, resources: {}, writes: 0 })),
+    destroy: vi.fn(),
+    check: vi.fn(),
+  };
+  const clientsFor = vi.fn(() => ({}));
+  const handler = stepHandler('validate-tenant', module, clientsFor, () => deployment);
 
-  it('returns the spec with its defaults and empty resources and outcomes', () => {
-    const state = parseAction({ spec: input }, deployment);
+  it('returns the spec with its defaults and empty resources and outcomes, building no client', async () => {
+    const state = await handler({ action: 'parse', spec: input });
     expect(state.resources).toEqual({});
     expect(state.outcomes).toEqual({});
     expect(state.spec.authentik.authorizationFlow).toBe('default-provider-authorization-explicit-consent');
     expect(state.spec).toEqual(specWith() satisfies TenantSpec);
+    expect(clientsFor).not.toHaveBeenCalled();
+    expect(module.apply).not.toHaveBeenCalled();
   });
 
-  it('names the bad field', () => {
+  it('names the bad field', async () => {
     const bad = { ...input, authentik: { ...input.authentik, baseUrl: 'http://169.254.169.254' } };
-    let error: unknown;
-    try {
-      parseAction({ spec: bad }, deployment);
-    } catch (e) {
-      error = e;
-    }
+    const error = await handler({ action: 'parse', spec: bad }).catch((e: unknown) => e);
     expect(error).toBeInstanceOf(ValidationError);
     expect(Object.keys((error as ValidationError).fields)).toEqual(['authentik.baseUrl']);
+    expect(clientsFor).not.toHaveBeenCalled();
   });
 
-  it('answers parse without the step (no client is built) and hands every other action to it', async () => {
-    const step = vi.fn(async () => ({ spec: specWith(), resources: { userPoolDomain: 'x' }, outcomes: {} }));
-    const handler = withParseAction(deployment, step);
-    await expect(handler({ action: 'parse', spec: input })).resolves.toMatchObject({ resources: {} });
-    await expect(handler({ action: 'parse', spec: { tenantId: 'A' } })).rejects.toBeInstanceOf(
-      ValidationError,
-    );
-    expect(step).not.toHaveBeenCalled();
+  it('hands every other action to the step', async () => {
     await handler({ action: 'apply', spec: input });
     await handler({ spec: input });
-    expect(step).toHaveBeenCalledTimes(2);
+    expect(module.apply).toHaveBeenCalledTimes(2);
   });
 });

@@ -11,10 +11,10 @@ import { GetSecretValueCommand, SecretsManagerClient } from '@aws-sdk/client-sec
 import { mockClient } from 'aws-sdk-client-mock';
 import { beforeEach, describe, expect, it, vi } from 'vitest';
 import { createAuthentikClient } from '#lib/authentik/client.ts';
+import { HeadlessLoginError, type HeadlessLoginOptions } from '#lib/authentik/headless-login.ts';
 import { PreconditionError, TransientError } from '#lib/errors.ts';
 import type { Resources } from '#lib/step.ts';
 import { type Deployment, parseTenantSpec } from '#lib/tenant-spec.ts';
-import { HeadlessLoginError, type HeadlessLoginOptions } from '#local/authentik/headless-login.ts';
 import type { CheckAnswer, FederationCheck } from '../../functions/verify-federation/checks.ts';
 import { VerificationContext } from '../../functions/verify-federation/context.ts';
 import { apply, check, destroy, verify } from '../../functions/verify-federation/core.ts';
@@ -29,8 +29,8 @@ const login = vi.hoisted(() => ({
   answer: undefined as undefined | ((options: HeadlessLoginOptions) => Promise<string>),
   calls: [] as HeadlessLoginOptions[],
 }));
-vi.mock('#local/authentik/headless-login.ts', async (importOriginal) => {
-  const original = await importOriginal<typeof import('#local/authentik/headless-login.ts')>();
+vi.mock('#lib/authentik/headless-login.ts', async (importOriginal) => {
+  const original = await importOriginal<typeof import('#lib/authentik/headless-login.ts')>();
   return {
     ...original,
     headlessLogin: async (options: HeadlessLoginOptions) => {
@@ -342,11 +342,13 @@ describe('verify on a working federation', () => {
     expect(secrets).toHaveReceivedCommandWith(GetSecretValueCommand, { SecretId: PASSWORD_ARN });
   });
 
-  it('reads each object once, and apply reports unchanged with no write', async () => {
+  it('reads each object once, and apply reports unchanged with no write, recording the login URL', async () => {
     await expect(apply(spec, provisioned, clients())).resolves.toEqual({
       outcome: 'unchanged',
       writes: 0,
-      resources: {},
+      resources: {
+        loginUrl: expect.stringMatching(/^https:\/\/[^/]+\/oauth2\/authorize\?identity_provider=/),
+      },
     });
     expect(cognito).toHaveReceivedCommandTimes(DescribeIdentityProviderCommand, 1);
     expect(cognito).toHaveReceivedCommandTimes(DescribeUserPoolClientCommand, 1);

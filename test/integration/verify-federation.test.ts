@@ -158,7 +158,7 @@ describe('verify-federation on a provisioned tenant', () => {
     await expect(retrying(() => apply(spec, resources, clients))).resolves.toEqual({
       outcome: 'unchanged',
       writes: 0,
-      resources: {},
+      resources: { loginUrl: expect.stringContaining('/oauth2/authorize?identity_provider=') },
     });
     // The only POSTs are the login's own answers to the flow executor.
     expect(executorPosts()).toBeGreaterThan(logins);

@@ -8,6 +8,8 @@ function clientReporting(versionCurrent: string | (() => Response)) {
   const client = createAuthentikClient({
     baseUrl: 'https://auth.example.com',
     token: 'token-for-tests',
+    // One try per call: these tests count how often the version is asked for, not retries.
+    attempts: 1,
     fetch: async (request) => {
       calls += 1;
       expect(new URL(request.url).pathname).toBe('/api/v3/admin/version/');

@@ -140,7 +140,10 @@ describe('the policy text', () => {
   });
 
   it('is never built from a group name that could break out of the string', () => {
-    const spec = specWith({ access: { template: 'group', group: 'x") or True or ("' } });
+    const escaping = 'x") or True or ("';
+    // The spec refuses such a name; the template refuses it again should one get past the spec.
+    expect(() => specWith({ access: { template: 'group', group: escaping } })).toThrow(ValidationError);
+    const spec = { ...specWith(), access: { template: 'group' as const, group: escaping } };
     expect(() => expressionFor(spec)).toThrow(ValidationError);
   });
 

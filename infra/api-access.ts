@@ -1,0 +1,109 @@
+// The tenant API's side of the stack: its routes (from the handler's own route table), the JSON
+// Schema API Gateway checks request bodies against, and what the API Lambda may do.
+
+import { ArnFormat, Stack } from 'aws-cdk-lib';
+import { PolicyStatement } from 'aws-cdk-lib/aws-iam';
+import type { Construct } from 'constructs';
+import { routes } from '../functions/api/routes.ts';
+import { tenantSpecJsonSchema } from '../functions/lib/tenant-spec.ts';
+import type { FunctionAccess } from './access.ts';
+import { accessStatements, type GrantTargets } from './grants.ts';
+
+export type { MachineKind } from '../functions/api/types.ts';
+
+import type { MachineKind } from '../functions/api/types.ts';
+
+export const apiRoutes = routes;
+
+/**
+ * Registry: read only (the executions write it through record-outcome). Secrets: the Authentik token
+ * a caller hands over once, stored before anything starts; never deleted here (deprovisioning
+ * removes nothing the tenant brought).
+ */
+export const apiAccess: FunctionAccess = {
+  cognito: [],
+  secrets: { 'authentik-token': 'store' },
+  registry: 'read',
+};
+
+type JsonObject = Record<string, unknown>;
+
+function objectAt(schema: JsonObject, ...path: string[]): JsonObject {
+  let node: unknown = schema;
+  for (const key of path) node = (node as JsonObject | undefined)?.[key];
+  if (!node || typeof node !== 'object') throw new Error(`tenant spec JSON Schema has no ${path.join('.')}`);
+  return node as JsonObject;
+}
+
+/**
+ * `POST /tenants`: `{ "spec": <tenant spec>, "authentikToken"?: "<token>" }`. The spec's
+ * `authentik.tokenSecretArn` is optional here because the token may come in the body instead (the
+ * Lambda enforces "one of the two"); everything else is the spec's own schema.
+ */
+export function createTenantBodySchema(): JsonObject {
+  const { $schema, title: _title, ...spec } = tenantSpecJsonSchema('draft-04');
+  const authentik = objectAt(spec, 'properties', 'authentik');
+  const required = (authentik.required as string[] | undefined) ?? [];
+  const relaxed = {
+    ...spec,
+    properties: {
+      ...(spec.properties as JsonObject),
+      authentik: { ...authentik, required: required.filter((key) => key !== 'tokenSecretArn') },
+    },
+  };
+  return {
+    $schema,
+    title: 'Create tenant request',
+    type: 'object',
+    properties: {
+      spec: relaxed,
+      authentikToken: {
+        type: 'string',
+        pattern: '^[\\x21-\\x7e]{1,4096}$',
+        description: 'An Authentik API token, stored in Secrets Manager before anything starts',
+      },
+    },
+    required: ['spec'],
+    additionalProperties: false,
+  };
+}
+
+export function apiBodySchemas(): Record<string, JsonObject> {
+  return { createTenant: createTenantBodySchema() };
+}
+
+export interface StartedMachine {
+  readonly arn: string;
+  /** The literal name (infra/state-machines.ts `stateMachineName`), so the execution ARNs are known. */
+  readonly name: string;
+}
+
+/** Executions of a state machine: `arn:…:execution:<machine name>:*`. */
+function executionsOf(scope: Construct, name: string): string {
+  return Stack.of(scope).formatArn({
+    service: 'states',
+    resource: 'execution',
+    resourceName: `${name}:*`,
+    arnFormat: ArnFormat.COLON_RESOURCE_NAME,
+  });
+}
+
+/**
+ * The API starts the three machines, finds a tenant's running execution (409 while one runs) and
+ * reports on executions: on those machines only.
+ */
+export function apiAccessStatements(
+  scope: Construct,
+  targets: GrantTargets,
+  machines: ReadonlyMap<MachineKind, StartedMachine>,
+): PolicyStatement[] {
+  const arns = [...machines.values()].map((machine) => machine.arn);
+  return [
+    ...accessStatements(scope, apiAccess, targets),
+    new PolicyStatement({ actions: ['states:ListExecutions', 'states:StartExecution'], resources: arns }),
+    new PolicyStatement({
+      actions: ['states:DescribeExecution'],
+      resources: [...machines.values()].map((machine) => executionsOf(scope, machine.name)),
+    }),
+  ];
+}

@@ -1,0 +1,104 @@
+// The one way this product makes a Lambda: every function gets the same runtime, architecture,
+// bundling, logging and source maps, and an environment typed from the zod schema the function
+// validates at cold start (functions/lib/env.ts), so a variable the function needs cannot be
+// forgotten here without a type error.
+
+import { Duration } from 'aws-cdk-lib';
+import { Role, ServicePrincipal } from 'aws-cdk-lib/aws-iam';
+import {
+  ApplicationLogLevel,
+  Architecture,
+  LoggingFormat,
+  Runtime,
+  SystemLogLevel,
+} from 'aws-cdk-lib/aws-lambda';
+import { NodejsFunction, OutputFormat } from 'aws-cdk-lib/aws-lambda-nodejs';
+import { LogGroup, type RetentionDays } from 'aws-cdk-lib/aws-logs';
+import { Construct } from 'constructs';
+import type { FunctionEnvInput, FunctionName } from '../functions/lib/env.ts';
+import {
+  externalModules,
+  handlerEntry,
+  mainFields,
+  nodeTarget,
+  projectRoot,
+  requireBanner,
+} from './bundling.ts';
+
+export const LAMBDA_RUNTIME = Runtime.NODEJS_22_X;
+export const LAMBDA_ARCHITECTURE = Architecture.ARM_64;
+
+export interface FederationFunctionProps<F extends FunctionName> {
+  /** The folder under functions/ holding `handler.ts`. */
+  readonly name: F;
+  readonly description: string;
+  /** Exactly what the function's schema in functions/lib/env.ts accepts. */
+  readonly environment: FunctionEnvInput<F>;
+  readonly logRetention: RetentionDays;
+  /** @default 30 seconds (Authentik calls time out well before; the state machine retries) */
+  readonly timeout?: Duration;
+  /** @default 256 MB */
+  readonly memorySize?: number;
+}
+
+/** Drops unset optional variables: Lambda only takes strings, and absent means "not configured". */
+function lambdaEnvironment(environment: object): Record<string, string> {
+  const entries = Object.entries(environment).filter(
+    (entry): entry is [string, string] => typeof entry[1] === 'string',
+  );
+  return Object.fromEntries(entries);
+}
+
+export class FederationFunction<F extends FunctionName = FunctionName> extends Construct {
+  readonly name: F;
+  readonly function: NodejsFunction;
+  readonly logGroup: LogGroup;
+  readonly role: Role;
+
+  constructor(scope: Construct, id: string, props: FederationFunctionProps<F>) {
+    super(scope, id);
+    this.name = props.name;
+    // An explicit log group (instead of the one Lambda creates on first log) so retention and
+    // removal are part of the stack, not left to whoever looks first.
+    this.logGroup = new LogGroup(this, 'Logs', { retention: props.logRetention });
+    // An own role instead of AWSLambdaBasicExecutionRole, which may create log groups and write to
+    // any of them: this one writes to the function's log group only. Grants are added by the stack.
+    this.role = new Role(this, 'Role', {
+      assumedBy: new ServicePrincipal('lambda.amazonaws.com'),
+      description: `Runs the ${props.name} function`,
+    });
+    this.logGroup.grantWrite(this.role);
+    this.function = new NodejsFunction(this, 'Function', {
+      entry: handlerEntry(props.name),
+      handler: 'handler',
+      role: this.role,
+      projectRoot,
+      depsLockFilePath: `${projectRoot}/package-lock.json`,
+      runtime: LAMBDA_RUNTIME,
+      architecture: LAMBDA_ARCHITECTURE,
+      description: props.description,
+      timeout: props.timeout ?? Duration.seconds(30),
+      memorySize: props.memorySize ?? 256,
+      logGroup: this.logGroup,
+      loggingFormat: LoggingFormat.JSON,
+      applicationLogLevelV2: ApplicationLogLevel.INFO,
+      systemLogLevelV2: SystemLogLevel.WARN,
+      environment: {
+        ...lambdaEnvironment(props.environment),
+        // Stack traces point at the TypeScript sources, not at the minified bundle.
+        NODE_OPTIONS: '--enable-source-maps',
+      },
+      bundling: {
+        format: OutputFormat.ESM,
+        target: nodeTarget,
+        minify: true,
+        sourceMap: true,
+        // The map only needs to translate positions; the sources themselves would double the asset.
+        sourcesContent: false,
+        externalModules,
+        banner: requireBanner,
+        mainFields,
+      },
+    });
+  }
+}

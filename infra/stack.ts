@@ -1,0 +1,236 @@
+// The deployed product: one Lambda per step and one for the API, the state machines from
+// statemachine/*.asl.json, the tenant registry, a KMS key for the secrets, alarms, the verification
+// schedule and the tenant API.
+
+import {
+  Annotations,
+  CfnOutput,
+  type CfnResource,
+  Duration,
+  RemovalPolicy,
+  Stack,
+  type StackProps,
+} from 'aws-cdk-lib';
+import { AttributeType, Billing, TableEncryptionV2, TableV2 } from 'aws-cdk-lib/aws-dynamodb';
+import { Rule, Schedule } from 'aws-cdk-lib/aws-events';
+import { SfnStateMachine } from 'aws-cdk-lib/aws-events-targets';
+import type { PolicyStatement, Role } from 'aws-cdk-lib/aws-iam';
+import { Key } from 'aws-cdk-lib/aws-kms';
+import type { IFunction } from 'aws-cdk-lib/aws-lambda';
+import type { Construct } from 'constructs';
+import { type StepFunctionName, stepFunctions } from '../functions/catalog.ts';
+import type { FunctionEnvInput } from '../functions/lib/env.ts';
+import { stepAccess } from './access.ts';
+import {
+  apiAccessStatements,
+  apiBodySchemas,
+  apiRoutes,
+  type MachineKind,
+  type StartedMachine,
+} from './api-access.ts';
+import type { FederationConfig } from './config.ts';
+import { dependOnRolePolicyOnly } from './dependencies.ts';
+import { FederationFunction } from './federation-function.ts';
+import { accessStatements, type GrantTargets } from './grants.ts';
+import {
+  acknowledgeApi,
+  acknowledgeRuntime,
+  acknowledgeStateMachineRole,
+  acknowledgeWildcardResources,
+} from './nag.ts';
+import {
+  type AslDefinition,
+  FederationStateMachine,
+  pascalCase,
+  readAslDefinitions,
+  stateMachineName,
+} from './state-machines.ts';
+import { TenantApi } from './tenant-api.ts';
+
+export interface FederationStackProps extends StackProps {
+  readonly config: FederationConfig;
+  /** The ASL definitions to deploy. @default every statemachine/*.asl.json */
+  readonly definitions?: readonly AslDefinition[];
+}
+
+/** The state machine each API operation starts, by the ASL file that defines it. */
+export const MACHINE_FILES: Record<MachineKind, string> = {
+  provision: 'provision-tenant',
+  deprovision: 'deprovision-tenant',
+  verify: 'verify-federations',
+};
+
+// Steps talking to Authentik wait on its answers (each request has its own timeout); the
+// verification also runs discovery and a headless login. The state machine retries on top.
+const STEP_TIMEOUT: Partial<Record<StepFunctionName, Duration>> = {
+  'verify-federation': Duration.seconds(60),
+};
+
+/** Adds the statements to the function's role, and acknowledges their wildcard resources with reasons. */
+function grant(fn: FederationFunction, statements: readonly PolicyStatement[]): void {
+  for (const statement of statements) fn.role.addToPolicy(statement);
+  dependOnRolePolicyOnly(fn.function.node.defaultChild as CfnResource, fn.role);
+  acknowledgeWildcardResources(fn, statements);
+  acknowledgeRuntime(fn);
+}
+
+export class FederationStack extends Stack {
+  readonly functions: ReadonlyMap<StepFunctionName | 'api', FederationFunction>;
+  readonly stateMachines: ReadonlyMap<string, FederationStateMachine>;
+  readonly registry: TableV2;
+  readonly secretsKey: Key;
+  readonly api: TenantApi;
+  readonly verificationSchedule: Rule | undefined;
+
+  constructor(scope: Construct, id: string, props: FederationStackProps) {
+    super(scope, id, props);
+    const { config } = props;
+    const definitions = props.definitions ?? readAslDefinitions();
+
+    this.registry = new TableV2(this, 'TenantRegistry', {
+      partitionKey: { name: 'tenantId', type: AttributeType.STRING },
+      billing: Billing.onDemand(),
+      pointInTimeRecoverySpecification: { pointInTimeRecoveryEnabled: true },
+      encryption: TableEncryptionV2.awsManagedKey(),
+      // The registry is what says which Cognito and Authentik objects this system created: losing it
+      // would leave them unowned, so it outlives the stack.
+      removalPolicy: RemovalPolicy.RETAIN,
+    });
+
+    this.secretsKey = new Key(this, 'SecretsKey', {
+      description: 'Encrypts the tenant secrets (Authentik token, OIDC client, test-user password)',
+      enableKeyRotation: true,
+      removalPolicy: RemovalPolicy.RETAIN,
+    });
+
+    const targets: GrantTargets = {
+      secretPrefix: config.secretPrefix,
+      secretsKey: this.secretsKey,
+      registry: this.registry,
+      existingUserPoolId: config.existingUserPoolId,
+    };
+    const deployment = {
+      ALLOWED_AUTHENTIK_HOSTS: config.allowedAuthentikHosts.join(','),
+      ALLOW_LOOPBACK_HTTP: 'false',
+      ALLOW_PRIVATE_ADDRESSES: config.allowPrivateAddresses ? 'true' : 'false',
+    } as const;
+    const stepEnvironment: FunctionEnvInput<'ensure-group'> = {
+      ...deployment,
+      SECRET_PREFIX: config.secretPrefix,
+      // Every step parses the same environment (one schema); only record-outcome is granted the table.
+      REGISTRY_TABLE_NAME: this.registry.tableName,
+    };
+
+    const functions = new Map<StepFunctionName | 'api', FederationFunction>();
+    for (const step of stepFunctions) {
+      const fn =
+        step.name === 'record-outcome'
+          ? new FederationFunction(this, pascalCase(step.name), {
+              name: step.name,
+              description: 'Keeps the tenant registry in step with each execution',
+              environment: { REGISTRY_TABLE_NAME: this.registry.tableName },
+              logRetention: config.logRetentionDays,
+            })
+          : new FederationFunction(this, pascalCase(step.name), {
+              name: step.name,
+              description: `Workflow step ${step.name}`,
+              environment: stepEnvironment,
+              logRetention: config.logRetentionDays,
+              ...(STEP_TIMEOUT[step.name] ? { timeout: STEP_TIMEOUT[step.name] } : {}),
+            });
+      grant(fn, accessStatements(fn, stepAccess[step.name], targets));
+      functions.set(step.name, fn);
+    }
+
+    const byPlaceholder = new Map<string, IFunction>(
+      stepFunctions.map((step) => [
+        step.placeholder,
+        (functions.get(step.name) as FederationFunction).function,
+      ]),
+    );
+    const machines = new Map<string, FederationStateMachine>();
+    for (const definition of definitions) {
+      const machine = new FederationStateMachine(this, pascalCase(definition.name), {
+        definition,
+        functionsByPlaceholder: byPlaceholder,
+        logRetention: config.logRetentionDays,
+      });
+      acknowledgeStateMachineRole(machine);
+      dependOnRolePolicyOnly(
+        machine.stateMachine.node.defaultChild as CfnResource,
+        machine.stateMachine.role as Role,
+      );
+      machines.set(definition.name, machine);
+    }
+    this.stateMachines = machines;
+    const machineFor = (kind: MachineKind) => machines.get(MACHINE_FILES[kind])?.stateMachine;
+
+    // The verification machine arrives with its own ASL file; until it exists there is nothing to
+    // schedule, and the synth says so instead of pointing the schedule at another machine.
+    const verifyMachine = machineFor('verify');
+    if (config.verificationSchedule !== 'off' && verifyMachine) {
+      this.verificationSchedule = new Rule(this, 'VerificationSchedule', {
+        description: 'Re-verifies every tenant federation and reports drift',
+        schedule: Schedule.expression(config.verificationSchedule),
+        targets: [new SfnStateMachine(verifyMachine)],
+      });
+    } else if (config.verificationSchedule !== 'off') {
+      Annotations.of(this).addInfo(
+        `No verification schedule: statemachine/${MACHINE_FILES.verify}.asl.json does not exist yet`,
+      );
+    }
+
+    const required = (kind: MachineKind) => {
+      const machine = machineFor(kind);
+      if (!machine) throw new Error(`statemachine/${MACHINE_FILES[kind]}.asl.json is required by the API`);
+      return machine;
+    };
+    const provision = required('provision');
+    const deprovision = required('deprovision');
+    const apiFunction = new FederationFunction(this, 'Api', {
+      name: 'api',
+      description: 'Tenant API: validates specs, stores Authentik tokens, starts and reports executions',
+      environment: {
+        ...deployment,
+        SECRET_PREFIX: config.secretPrefix,
+        REGISTRY_TABLE_NAME: this.registry.tableName,
+        STATE_MACHINE_ARN: provision.stateMachineArn,
+        DEPROVISION_STATE_MACHINE_ARN: deprovision.stateMachineArn,
+        ...(verifyMachine ? { VERIFY_STATE_MACHINE_ARN: verifyMachine.stateMachineArn } : {}),
+      },
+      logRetention: config.logRetentionDays,
+    });
+    const started = new Map<MachineKind, StartedMachine>();
+    for (const kind of Object.keys(MACHINE_FILES) as MachineKind[]) {
+      const machine = machineFor(kind);
+      if (machine) {
+        started.set(kind, {
+          arn: machine.stateMachineArn,
+          name: stateMachineName(this, MACHINE_FILES[kind]),
+        });
+      }
+    }
+    grant(apiFunction, apiAccessStatements(apiFunction, targets, started));
+    functions.set('api', apiFunction);
+    this.functions = functions;
+
+    this.api = new TenantApi(this, 'TenantApi', {
+      routes: apiRoutes,
+      handler: apiFunction.function,
+      bodySchemas: apiBodySchemas(),
+      logRetention: config.logRetentionDays,
+      rateLimit: config.apiRateLimit,
+      burstLimit: config.apiBurstLimit,
+    });
+
+    new CfnOutput(this, 'ApiUrl', { value: this.api.api.url, description: 'Tenant API (SigV4)' });
+    new CfnOutput(this, 'RegistryTableName', { value: this.registry.tableName });
+    for (const [name, machine] of machines) {
+      new CfnOutput(this, `${pascalCase(name)}StateMachineArn`, {
+        value: machine.stateMachine.stateMachineArn,
+        description: `Start ${name} from the console with a tenant spec as input`,
+      });
+    }
+    acknowledgeApi(this.api.api, this.api.api.deploymentStage);
+  }
+}

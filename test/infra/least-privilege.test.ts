@@ -1,0 +1,159 @@
+// Least privilege, checked against the code: each function's grants are compared with the AWS calls
+// its bundle can make (sdk-calls.ts). A grant the code cannot use fails; a Cognito or Step Functions
+// call without a grant fails; secrets and the registry follow the product's rules.
+
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { type StepFunctionName, stepFunctions } from '../../functions/catalog.ts';
+import { bundleText, sdkActionsIn } from './sdk-calls.ts';
+import {
+  actionsOf,
+  functionRoleId,
+  grantedActions,
+  resourcesOf,
+  roleStatements,
+  type Synthesized,
+  synth,
+} from './support.ts';
+
+type Name = StepFunctionName | 'api';
+const names: Name[] = [...stepFunctions.map((f) => f.name), 'api'];
+const CHECKED_SERVICES = ['cognito-idp', 'secretsmanager', 'dynamodb', 'states'];
+const service = (action: string) => action.split(':')[0] ?? '';
+
+let s: Synthesized;
+const callable = new Map<Name, Set<string>>();
+beforeAll(async () => {
+  s = synth();
+  for (const name of names) callable.set(name, sdkActionsIn(await bundleText(name)));
+}, 120_000);
+afterAll(() => s?.dispose());
+
+const statementsOf = (name: Name) => roleStatements(s.json, functionRoleId(s, name));
+
+describe('every function', () => {
+  it.each(names)('%s: no action is granted that its code cannot call', (name) => {
+    const granted = grantedActions(s, name).filter((a) => CHECKED_SERVICES.includes(service(a)));
+    const code = callable.get(name) ?? new Set();
+    expect(granted.filter((a) => !code.has(a))).toEqual([]);
+  });
+
+  it.each(names)('%s: every Cognito and Step Functions call of its code is granted', (name) => {
+    const granted = new Set(grantedActions(s, name));
+    const calls = [...(callable.get(name) ?? [])].filter((a) =>
+      ['cognito-idp', 'states'].includes(service(a)),
+    );
+    expect(calls.filter((a) => !granted.has(a))).toEqual([]);
+  });
+
+  it('no statement grants a wildcard action, and * resources only carry actions that have no resource type', () => {
+    const unscopable = new Set([
+      'cognito-idp:CreateUserPool',
+      'cognito-idp:ListUserPools',
+      'cognito-idp:DescribeUserPoolDomain',
+    ]);
+    for (const name of names) {
+      for (const statement of statementsOf(name)) {
+        expect(statement.Effect).toBe('Allow');
+        for (const action of actionsOf(statement)) expect(action, name).not.toMatch(/\*/);
+        if (resourcesOf(statement).includes('*')) {
+          expect(
+            actionsOf(statement).filter((a) => !unscopable.has(a)),
+            name,
+          ).toEqual([]);
+        }
+      }
+    }
+  });
+
+  it('writes logs only to its own log group', () => {
+    for (const name of names) {
+      const logs = statementsOf(name).filter((st) => actionsOf(st).some((a) => a.startsWith('logs:')));
+      expect(logs.flatMap(actionsOf).sort(), name).toEqual(['logs:CreateLogStream', 'logs:PutLogEvents']);
+      const fn = s.stack.functions.get(name);
+      const group = s.stack.getLogicalId(fn?.logGroup.node.defaultChild as never);
+      expect(logs.flatMap(resourcesOf), name).toEqual([{ 'Fn::GetAtt': [group, 'Arn'] }]);
+    }
+  });
+});
+
+describe('secrets', () => {
+  const secretGrants = (name: Name) =>
+    statementsOf(name)
+      .filter((st) => actionsOf(st).some((a) => a.startsWith('secretsmanager:')))
+      .map((st) => ({
+        actions: actionsOf(st).sort(),
+        kinds: resourcesOf(st).map(
+          (r) => /:secret:federation\/\*\/([a-z-]+)-\?{6}/.exec(JSON.stringify(r))?.[1],
+        ),
+      }));
+
+  it('only the steps that talk to Authentik read the token, and none may change it', () => {
+    for (const step of stepFunctions) {
+      const token = secretGrants(step.name).filter((g) => g.kinds.includes('authentik-token'));
+      if (step.usesAuthentik) {
+        expect(
+          token.map((g) => g.actions),
+          step.name,
+        ).toEqual([['secretsmanager:GetSecretValue']]);
+      } else {
+        expect(token, step.name).toEqual([]);
+      }
+    }
+  });
+
+  it('each secret kind is written only by the step that owns it (and the token by the API)', () => {
+    const writers = new Map<string, string[]>();
+    for (const name of names) {
+      for (const grant of secretGrants(name)) {
+        if (!grant.actions.includes('secretsmanager:PutSecretValue')) continue;
+        for (const kind of grant.kinds) writers.set(kind ?? '?', [...(writers.get(kind ?? '?') ?? []), name]);
+      }
+    }
+    expect(Object.fromEntries(writers)).toEqual({
+      'test-user': ['ensure-test-user'],
+      'oidc-client': ['ensure-oidc-provider'],
+      'authentik-token': ['api'],
+    });
+  });
+
+  it('every secret grant names the prefix and one kind, never a bare wildcard', () => {
+    for (const name of names) {
+      for (const grant of secretGrants(name)) {
+        expect(
+          grant.kinds.every((k) => k !== undefined),
+          name,
+        ).toBe(true);
+      }
+    }
+  });
+});
+
+describe('registry', () => {
+  it('only record-outcome writes it and only the API reads it otherwise', () => {
+    const onTable = names.filter((name) => grantedActions(s, name).some((a) => a.startsWith('dynamodb:')));
+    expect(onTable.sort()).toEqual(['api', 'record-outcome']);
+    expect(grantedActions(s, 'record-outcome').filter((a) => a.startsWith('dynamodb:'))).toEqual([
+      'dynamodb:GetItem',
+      'dynamodb:PutItem',
+    ]);
+    expect(grantedActions(s, 'api').filter((a) => a.startsWith('dynamodb:'))).toEqual([
+      'dynamodb:GetItem',
+      'dynamodb:Scan',
+    ]);
+  });
+});
+
+describe('the API', () => {
+  it('starts, lists and describes executions of this deployment’s machines only', () => {
+    const states = statementsOf('api').filter((st) => actionsOf(st).some((a) => a.startsWith('states:')));
+    const machines = [...s.stack.stateMachines.values()].map((m) => ({
+      Ref: s.stack.getLogicalId(m.stateMachine.node.defaultChild as never),
+    }));
+    const onMachines = states.find((st) => actionsOf(st).includes('states:StartExecution'));
+    expect(onMachines && resourcesOf(onMachines)).toEqual(expect.arrayContaining(machines.slice(0, 2)));
+    const describe = states.find((st) => actionsOf(st).includes('states:DescribeExecution'));
+    for (const resource of describe ? resourcesOf(describe) : []) {
+      expect(JSON.stringify(resource)).toMatch(/:execution:AuthentikCognitoFederation-[a-z-]+:\*/);
+    }
+  });
+});

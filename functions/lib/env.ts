@@ -51,12 +51,19 @@ const deploymentEnv = {
 export const stepEnv = z.object({ ...cognitoEnv, ...secretsEnv, ...registryEnv, ...deploymentEnv });
 /** record-outcome: only the registry. */
 export const registryStepEnv = z.object({ ...registryEnv });
+const stateMachineArn = z
+  .string()
+  .regex(/^arn:aws[\w-]*:states:[\w-]+:\d{12}:stateMachine:[\w-]+$/, 'must be a state machine ARN');
 /** The API Lambda: validates specs, stores Authentik tokens, starts executions, reads the registry. */
 export const apiEnv = z.object({
   ...registryEnv,
   ...secretsEnv,
   ...deploymentEnv,
-  STATE_MACHINE_ARN: z.string().regex(/^arn:aws[\w-]*:states:[\w-]+:\d{12}:stateMachine:[\w-]+$/),
+  /** The provision-tenant state machine. */
+  STATE_MACHINE_ARN: stateMachineArn,
+  DEPROVISION_STATE_MACHINE_ARN: stateMachineArn,
+  /** The verification state machine; without it POST /tenants/{id}/verify answers 501. */
+  VERIFY_STATE_MACHINE_ARN: stateMachineArn.optional(),
   STEP_FUNCTIONS_ENDPOINT: endpoint,
 });
 

@@ -1,0 +1,167 @@
+// Starting and finding executions on AWS Step Functions (Standard workflows).
+//
+// StartExecution with a name and input identical to a running execution answers that execution; a
+// name taken by a finished execution (or one running with another input) is ExecutionAlreadyExists,
+// and then DescribeExecution tells the API what became of it.
+import {
+  DescribeExecutionCommand,
+  ListExecutionsCommand,
+  type SFNClient,
+  StartExecutionCommand,
+} from '@aws-sdk/client-sfn';
+import { TransientError } from '#lib/errors.ts';
+import type { ExecutionRecord, TenantRecord } from '#lib/registry.ts';
+import { canonicalJson, executionArnOf, executionName } from './execution-name.ts';
+import {
+  type ExecutionStarter,
+  type ExecutionStatus,
+  type StartedExecution,
+  VerificationUnavailableError,
+  type Verifier,
+} from './starter.ts';
+import type { ExecutionView, MachineKind } from './types.ts';
+
+export interface StateMachineArns {
+  provision: string;
+  deprovision: string;
+  /** The verification machine; without it POST /tenants/{id}/verify answers 501. */
+  verify?: string | undefined;
+}
+
+const TRANSIENT = new Set([
+  'ThrottlingException',
+  'ExecutionLimitExceeded',
+  'ServiceUnavailable',
+  'InternalServerError',
+  'TimeoutError',
+]);
+// ListExecutions pages of 1000; a deployment with more running executions than this is not one API.
+const MAX_LIST_PAGES = 10;
+
+function mapError(error: unknown, what: string): unknown {
+  const name = (error as { name?: unknown })?.name;
+  const status = (error as { $metadata?: { httpStatusCode?: number } })?.$metadata?.httpStatusCode ?? 0;
+  if ((typeof name === 'string' && TRANSIENT.has(name)) || status >= 500 || status === 429) {
+    return new TransientError(`Step Functions ${what}: ${String(name)}`);
+  }
+  return error;
+}
+
+async function call<T>(what: string, run: () => Promise<T>): Promise<T> {
+  try {
+    return await run();
+  } catch (error) {
+    throw mapError(error, what);
+  }
+}
+
+export function stepFunctionsStarter(
+  client: SFNClient,
+  machines: StateMachineArns,
+): ExecutionStarter & Verifier {
+  const arnOf = (kind: MachineKind): string => {
+    const arn = machines[kind];
+    if (!arn)
+      throw new VerificationUnavailableError(
+        'no verification state machine is configured in this deployment',
+      );
+    return arn;
+  };
+  const kindOf = (stateMachineArn: string | undefined): MachineKind | undefined =>
+    (['provision', 'deprovision', 'verify'] as const).find((kind) => machines[kind] === stateMachineArn);
+
+  async function describe(executionArn: string) {
+    return call('DescribeExecution', () => client.send(new DescribeExecutionCommand({ executionArn })));
+  }
+
+  async function startExecution(
+    machine: MachineKind,
+    name: string,
+    input: unknown,
+  ): Promise<StartedExecution> {
+    const stateMachineArn = arnOf(machine);
+    try {
+      const started = await client.send(
+        new StartExecutionCommand({ stateMachineArn, name, input: canonicalJson(input) }),
+      );
+      return {
+        executionArn: started.executionArn ?? executionArnOf(stateMachineArn, name),
+        name,
+        startDate: (started.startDate ?? new Date()).toISOString(),
+      };
+    } catch (error) {
+      if ((error as { name?: unknown })?.name !== 'ExecutionAlreadyExists')
+        throw mapError(error, 'StartExecution');
+    }
+    const executionArn = executionArnOf(stateMachineArn, name);
+    const existing = await describe(executionArn);
+    return {
+      executionArn,
+      name,
+      startDate: (existing.startDate ?? new Date()).toISOString(),
+      existingStatus: (existing.status ?? 'RUNNING') as ExecutionStatus,
+    };
+  }
+
+  async function runningByName(kind: MachineKind, tenantId: string): Promise<ExecutionView | undefined> {
+    const stateMachineArn = machines[kind];
+    if (!stateMachineArn) return undefined;
+    let nextToken: string | undefined;
+    for (let page = 0; page < MAX_LIST_PAGES; page += 1) {
+      const listed = await call('ListExecutions', () =>
+        client.send(
+          new ListExecutionsCommand({
+            stateMachineArn,
+            statusFilter: 'RUNNING',
+            maxResults: 1000,
+            ...(nextToken ? { nextToken } : {}),
+          }),
+        ),
+      );
+      const found = listed.executions?.find((e) => e.name?.startsWith(`${tenantId}_`));
+      if (found?.executionArn && found.name) {
+        return {
+          kind,
+          executionArn: found.executionArn,
+          name: found.name,
+          startDate: (found.startDate ?? new Date()).toISOString(),
+        };
+      }
+      nextToken = listed.nextToken;
+      if (!nextToken) return undefined;
+    }
+    return undefined;
+  }
+
+  async function describeRunning(
+    tenantId: string,
+    last?: ExecutionRecord,
+  ): Promise<ExecutionView | undefined> {
+    for (const kind of ['provision', 'deprovision', 'verify'] as const) {
+      const running = await runningByName(kind, tenantId);
+      if (running) return running;
+    }
+    // An execution an operator started from the console: the registry recorded its ARN.
+    const lastArn = last?.arn ?? (last?.name.startsWith('arn:') ? last.name : undefined);
+    if (!lastArn?.includes(':execution:')) return undefined;
+    const described = await describe(lastArn);
+    const kind = kindOf(described.stateMachineArn);
+    if (described.status !== 'RUNNING' || !kind) return undefined;
+    return {
+      kind,
+      executionArn: lastArn,
+      name: described.name ?? lastArn.split(':').at(-1) ?? lastArn,
+      startDate: (described.startDate ?? new Date()).toISOString(),
+    };
+  }
+
+  async function verify(record: TenantRecord): Promise<StartedExecution> {
+    arnOf('verify');
+    // One verification per request: keyed on the time, base 36 to fit the name.
+    const key = `t${Date.now().toString(36)}`;
+    const name = executionName({ tenantId: record.tenantId, kind: 'verify', key, attempt: 1 });
+    return startExecution('verify', name, { tenantId: record.tenantId });
+  }
+
+  return { startExecution, describeRunning, verify };
+}

@@ -1,0 +1,77 @@
+// A registry record as the API shows it. Everything in a record is already free of secrets (the spec
+// references secrets by ARN, resources are ids and ARNs); the view adds the execution running now and
+// the hosted-UI test URL.
+import type { ExecutionRecord, TenantRecord } from '#lib/registry.ts';
+import { hostedUiLoginUrl } from '../verify-federation/login-url.ts';
+import { nameOfExecution } from './execution-name.ts';
+import type { ExecutionView, TenantSummary, TenantView } from './types.ts';
+
+const LOGIN_SCOPES = ['openid', 'email', 'profile'];
+
+/** The guide's "Test it" URL, when the pool's domain, the app client and a callback URL are known. */
+export function loginUrlOf(record: TenantRecord): string | undefined {
+  const { resources, spec } = record;
+  if (record.status !== 'active') return undefined;
+  // The verification records the URL it built from the app client itself; that one is best.
+  if (resources.loginUrl) return resources.loginUrl;
+  const domain = resources.userPoolDomain;
+  const appClientId = resources.appClientId;
+  // Optional chains: a record is written from a parsed spec, but a view must not fail on an odd one.
+  const redirectUri = spec?.cognito?.callbackUrls?.[0];
+  const identityProviderName = resources.identityProviderName ?? spec?.cognito?.identityProviderName;
+  if (!domain || !appClientId || !redirectUri || !identityProviderName) return undefined;
+  return hostedUiLoginUrl({
+    domain,
+    identityProviderName,
+    redirectUri,
+    appClientId,
+    scopes: LOGIN_SCOPES.filter((scope) => spec.cognito.scopes?.includes(scope)),
+  });
+}
+
+function lastExecutionView(last: ExecutionRecord): NonNullable<TenantView['lastExecution']> {
+  // On AWS the workflow records `$$.Execution.Id`, which is the execution's ARN.
+  const executionArn = last.arn ?? (last.name.startsWith('arn:') ? last.name : undefined);
+  return {
+    kind: last.kind,
+    name: nameOfExecution(last.name),
+    startedAt: last.startedAt,
+    ...(executionArn ? { executionArn } : {}),
+  };
+}
+
+export function tenantView(record: TenantRecord, running?: ExecutionView): TenantView {
+  const loginUrl = loginUrlOf(record);
+  return {
+    tenantId: record.tenantId,
+    status: record.status,
+    ...(record.spec?.displayName ? { displayName: record.spec.displayName } : {}),
+    spec: record.spec,
+    steps: record.steps,
+    resources: record.resources,
+    ...(record.lastExecution ? { lastExecution: lastExecutionView(record.lastExecution) } : {}),
+    ...(running ? { runningExecution: running } : {}),
+    ...(record.lastError ? { lastError: record.lastError } : {}),
+    ...(record.lastVerification ? { lastVerification: record.lastVerification } : {}),
+    ...(loginUrl ? { loginUrl } : {}),
+    createdAt: record.createdAt,
+    updatedAt: record.updatedAt,
+  };
+}
+
+/** Accepted, but the execution has not registered the tenant yet. */
+export function pendingView(tenantId: string, running: ExecutionView): TenantView {
+  return { tenantId, status: 'pending', steps: {}, resources: {}, runningExecution: running };
+}
+
+export function tenantSummary(record: TenantRecord): TenantSummary {
+  return {
+    tenantId: record.tenantId,
+    status: record.status,
+    ...(record.spec?.displayName ? { displayName: record.spec.displayName } : {}),
+    updatedAt: record.updatedAt,
+    ...(record.lastExecution
+      ? { lastExecution: { kind: record.lastExecution.kind, startedAt: record.lastExecution.startedAt } }
+      : {}),
+  };
+}

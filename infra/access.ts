@@ -151,7 +151,7 @@ export const stepAccess: Record<StepFunctionName, FunctionAccess> = {
     registry: 'none',
   },
   'verify-federation': {
-    cognito: ['DescribeIdentityProvider', 'DescribeUserPoolClient'],
+    cognito: ['DescribeIdentityProvider', 'DescribeUserPool', 'DescribeUserPoolClient'],
     secrets: { ...authentikToken, 'test-user': 'read' },
     registry: 'none',
   },

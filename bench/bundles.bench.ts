@@ -1,0 +1,91 @@
+// What each deployed function costs: its bundle size (built with the construct's own esbuild
+// options, infra/bundling.ts), the median time to import the bundle in a fresh Node process (a
+// cold-start proxy: module load, SDK clients, environment check), and how long the CDK app takes to
+// synthesize. Exits non-zero when a bundle is over the size budget.
+import { spawnSync } from 'node:child_process';
+import { mkdirSync, mkdtempSync, rmSync, statSync, symlinkSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { performance } from 'node:perf_hooks';
+import { pathToFileURL } from 'node:url';
+import { build } from 'esbuild';
+import { stepFunctions } from '../functions/catalog.ts';
+import { esbuildOptions, handlerEntry, projectRoot } from '../infra/bundling.ts';
+import { percentile, printFigure } from './figure.ts';
+
+const BUDGET_KB = 150;
+const IMPORT_RUNS = 10;
+const names = [...stepFunctions.map((f) => f.name), 'api'];
+
+// Enough for every function's environment schema to pass at import time.
+const environment = {
+  PATH: process.env.PATH ?? '',
+  AWS_REGION: 'eu-west-1',
+  SECRET_PREFIX: 'federation',
+  REGISTRY_TABLE_NAME: 'federation-registry',
+  ALLOWED_AUTHENTIK_HOSTS: 'auth.example.com',
+  STATE_MACHINE_ARN: 'arn:aws:states:eu-west-1:123456789012:stateMachine:provision',
+  DEPROVISION_STATE_MACHINE_ARN: 'arn:aws:states:eu-west-1:123456789012:stateMachine:deprovision',
+};
+
+const dir = mkdtempSync(join(tmpdir(), 'federation-bundles-'));
+// The SDK stays external, as on Lambda (where the runtime provides it); here it resolves upwards.
+symlinkSync(join(projectRoot, 'node_modules'), join(dir, 'node_modules'));
+
+function importOnce(file: string): number {
+  const script =
+    'const t = performance.now(); await import(process.argv[1]); process.stdout.write(String(performance.now() - t));';
+  const run = spawnSync(
+    process.execPath,
+    ['--enable-source-maps', '--input-type=module', '-e', script, pathToFileURL(file).href],
+    { encoding: 'utf8', env: environment, timeout: 30_000 },
+  );
+  if (run.status !== 0) throw new Error(`importing ${file} failed: ${run.stderr}`);
+  return Number(run.stdout);
+}
+
+let over = 0;
+try {
+  const importMedians: number[] = [];
+  for (const name of names) {
+    const outdir = join(dir, name);
+    mkdirSync(outdir);
+    const outfile = join(outdir, 'index.mjs');
+    await build(esbuildOptions(handlerEntry(name), outfile));
+    const kb = statSync(outfile).size / 1024;
+    printFigure(`bundle ${name}`, kb, 'KB');
+    if (kb > BUDGET_KB) over += 1;
+    const times = Array.from({ length: IMPORT_RUNS }, () => importOnce(outfile));
+    const median = percentile(times, 50);
+    importMedians.push(median);
+    printFigure(`import ${name} median of ${IMPORT_RUNS}`, median, 'ms');
+  }
+  printFigure('import slowest function median', Math.max(...importMedians), 'ms');
+  printFigure(`bundles over ${BUDGET_KB} KB`, over, 'functions');
+
+  // The app in this process, bundling skipped: the construct tree, cdk-nag and CDK's own checks.
+  const { createFederationApp } = await import('../infra/federation-app.ts');
+  const t0 = performance.now();
+  createFederationApp({
+    outdir: join(dir, 'cdk.out'),
+    context: { 'aws:cdk:bundling-stacks': [], allowedAuthentikHosts: 'auth.example.com' },
+  }).app.synth();
+  printFigure('synth in-process (no bundling, with cdk-nag)', performance.now() - t0, 'ms');
+
+  // `npm run synth`: the CDK CLI, the app, esbuild for every function.
+  const t1 = performance.now();
+  const synth = spawnSync('npm', ['run', 'synth', '--silent', '--', '--output', join(dir, 'cli.out')], {
+    cwd: projectRoot,
+    encoding: 'utf8',
+    timeout: 300_000,
+  });
+  if (synth.status !== 0) throw new Error(`npm run synth failed: ${synth.stderr}`);
+  printFigure('synth npm run synth (CLI, esbuild bundling)', (performance.now() - t1) / 1000, 's');
+} finally {
+  rmSync(dir, { recursive: true, force: true });
+}
+
+if (over > 0) {
+  process.stderr.write(`${over} bundle(s) over the ${BUDGET_KB} KB budget\n`);
+  process.exitCode = 1;
+}

@@ -12,7 +12,7 @@ import {
   UpdateIdentityProviderCommand,
 } from '@aws-sdk/client-cognito-identity-provider';
 import type { SecretsManagerClient } from '@aws-sdk/client-secrets-manager';
-import { z } from 'zod';
+import * as z from 'zod';
 import { cognitoCreate, cognitoFind, cognitoSend } from '#lib/cognito.ts';
 import { ConflictError, PreconditionError, TransientError } from '#lib/errors.ts';
 import { readSecretJson } from '#lib/secrets.ts';

@@ -5,7 +5,7 @@
 // `{client_id, client_secret}` for ensure-identity-provider; they never leave this Lambda otherwise
 // (provider objects carry them on every read, so none is ever logged or returned).
 
-import { z } from 'zod';
+import * as z from 'zod';
 import type { AuthentikClient } from '#lib/authentik/client.ts';
 import { isAlreadyExists } from '#lib/authentik/http-errors.ts';
 import {

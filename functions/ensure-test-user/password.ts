@@ -3,7 +3,7 @@
 // puts the value into an error message.
 import { randomBytes } from 'node:crypto';
 import type { SecretsManagerClient } from '@aws-sdk/client-secrets-manager';
-import { z } from 'zod';
+import * as z from 'zod';
 import { PreconditionError } from '#lib/errors.ts';
 import { readSecretJson } from '#lib/secrets.ts';
 

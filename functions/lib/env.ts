@@ -5,7 +5,7 @@
 // Variables Lambda sets itself (AWS_REGION, credentials) are not here: CDK may not set them. The
 // *_ENDPOINT variables exist for the local world only (moto behind the strict Cognito layer).
 
-import { z } from 'zod';
+import * as z from 'zod';
 import { ValidationError } from './errors.ts';
 import type { Deployment } from './tenant-spec.ts';
 

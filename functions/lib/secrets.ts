@@ -17,7 +17,7 @@ import {
   type SecretsManagerClient,
   TagResourceCommand,
 } from '@aws-sdk/client-secrets-manager';
-import type { z } from 'zod';
+import type * as z from 'zod';
 import { PreconditionError, TransientError } from './errors.ts';
 
 export const SECRET_KINDS = ['authentik-token', 'oidc-client', 'test-user'] as const;

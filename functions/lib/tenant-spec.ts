@@ -9,7 +9,9 @@
 
 import { createHash } from 'node:crypto';
 import { isIP } from 'node:net';
-import { z } from 'zod';
+// A namespace import (here and wherever Lambda code uses zod) lets esbuild drop the parts of zod that
+// go unused, locales included: 83 KB in a bundle instead of 443 KB.
+import * as z from 'zod';
 import { isQuotableGroupName } from './authentik/policy-templates.ts';
 import { ValidationError } from './errors.ts';
 

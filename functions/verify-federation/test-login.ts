@@ -4,7 +4,7 @@
 // opened (that is Cognito's half). The password is read from Secrets Manager here and goes only into
 // the flow's password stage; every request stays on the tenant's Authentik origin.
 import { randomBytes } from 'node:crypto';
-import { z } from 'zod';
+import * as z from 'zod';
 import {
   HeadlessLoginError,
   type HeadlessLoginFailure,
@@ -164,7 +164,8 @@ export const testLoginCheck: FederationCheck = {
         actual: problem,
       };
     }
-    if (!landed.searchParams.get('code') || landed.searchParams.get('state') !== state) {
+    const code = landed.searchParams.get('code');
+    if (!code || landed.searchParams.get('state') !== state) {
       return {
         status: 'fail',
         reason: 'LOGIN_FAILED',
@@ -173,6 +174,7 @@ export const testLoginCheck: FederationCheck = {
         actual: 'no code, or another state',
       };
     }
+    context.loginCode = code;
     return {
       status: 'pass',
       message: `the test user ${username} signed in through Authentik, which sent an authorization code to ${redirectUri}`,

@@ -87,6 +87,10 @@ export interface FunctionAccess {
   readonly cognito: readonly CognitoAction[];
   readonly secrets: Partial<Record<SecretKind, SecretUse>>;
   readonly registry: RegistryUse;
+  /** Puts events (e.g. drift reports) on the account's default event bus. */
+  readonly defaultBusEvents?: boolean;
+  /** Publishes CloudWatch metrics, in this namespace only. */
+  readonly metricNamespace?: string;
 }
 
 const authentikToken = { 'authentik-token': 'read' } as const;

@@ -119,6 +119,26 @@ export function accessStatements(
     ...cognitoStatements(scope, access.cognito, targets),
     ...secretStatements(scope, access.secrets, targets),
   ];
+  if (access.defaultBusEvents) {
+    statements.push(
+      new PolicyStatement({
+        actions: ['events:PutEvents'],
+        resources: [
+          Stack.of(scope).formatArn({ service: 'events', resource: 'event-bus', resourceName: 'default' }),
+        ],
+      }),
+    );
+  }
+  if (access.metricNamespace) {
+    // PutMetricData has no resource type; the namespace condition is what scopes it.
+    statements.push(
+      new PolicyStatement({
+        actions: ['cloudwatch:PutMetricData'],
+        resources: ['*'],
+        conditions: { StringEquals: { 'cloudwatch:namespace': access.metricNamespace } },
+      }),
+    );
+  }
   if (access.registry !== 'none') {
     statements.push(
       new PolicyStatement({

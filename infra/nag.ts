@@ -39,6 +39,9 @@ const WILDCARD_REASONS: Record<string, string> = {
     "One pattern per secret kind: every tenant's secret of that kind under the deployment's prefix " +
     '(tenants are created at run time and separated by name); ?????? is the random suffix Secrets ' +
     'Manager appends to secret ARNs.',
+  cloudwatch:
+    'PutMetricData supports no resource-level permission; the statement is limited to one namespace ' +
+    'by its cloudwatch:namespace condition.',
   states:
     'Execution names are derived per request (tenant id and spec hash), so executions are matched by ' +
     "their machine's name; only this deployment's machines.",

@@ -17,7 +17,9 @@ import {
 
 type Name = StepFunctionName | 'api';
 const names: Name[] = [...stepFunctions.map((f) => f.name), 'api'];
-const CHECKED_SERVICES = ['cognito-idp', 'secretsmanager', 'dynamodb', 'states'];
+const CHECKED_SERVICES = ['cognito-idp', 'secretsmanager', 'dynamodb', 'states', 'events', 'cloudwatch'];
+// Calls whose grant follows from the code alone (secrets and the registry follow the rules below).
+const EXACT_SERVICES = ['cognito-idp', 'states', 'events', 'cloudwatch'];
 const service = (action: string) => action.split(':')[0] ?? '';
 
 let s: Synthesized;
@@ -37,16 +39,15 @@ describe('every function', () => {
     expect(granted.filter((a) => !code.has(a))).toEqual([]);
   });
 
-  it.each(names)('%s: every Cognito and Step Functions call of its code is granted', (name) => {
+  it.each(names)('%s: every Cognito, Step Functions, EventBridge and CloudWatch call is granted', (name) => {
     const granted = new Set(grantedActions(s, name));
-    const calls = [...(callable.get(name) ?? [])].filter((a) =>
-      ['cognito-idp', 'states'].includes(service(a)),
-    );
+    const calls = [...(callable.get(name) ?? [])].filter((a) => EXACT_SERVICES.includes(service(a)));
     expect(calls.filter((a) => !granted.has(a))).toEqual([]);
   });
 
   it('no statement grants a wildcard action, and * resources only carry actions that have no resource type', () => {
     const unscopable = new Set([
+      'cloudwatch:PutMetricData',
       'cognito-idp:CreateUserPool',
       'cognito-idp:ListUserPools',
       'cognito-idp:DescribeUserPoolDomain',

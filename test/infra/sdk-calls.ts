@@ -23,6 +23,8 @@ const SERVICE_PREFIX: Record<string, string> = {
   '@aws-sdk/client-secrets-manager': 'secretsmanager',
   '@aws-sdk/client-dynamodb': 'dynamodb',
   '@aws-sdk/client-sfn': 'states',
+  '@aws-sdk/client-eventbridge': 'events',
+  '@aws-sdk/client-cloudwatch': 'cloudwatch',
 };
 
 /** The IAM action a command of an SDK package needs. Throws for a package this map does not know. */

@@ -160,4 +160,13 @@ export const stepAccess: Record<StepFunctionName, FunctionAccess> = {
     registry: 'none',
   },
   'record-outcome': { cognito: [], secrets: {}, registry: 'write' },
+  // The verification run (verify-federations): list, verify each tenant, report.
+  'list-tenants': { cognito: [], secrets: {}, registry: 'read' },
+  'verify-tenant': {
+    cognito: ['DescribeIdentityProvider', 'DescribeUserPool', 'DescribeUserPoolClient'],
+    secrets: { ...authentikToken, 'test-user': 'read' },
+    // Records each tenant's last verification.
+    registry: 'write',
+  },
+  'report-verification': { cognito: [], secrets: {}, registry: 'none', defaultBusEvents: true },
 };

@@ -1,7 +1,6 @@
 // The one way this product makes a Lambda: every function gets the same runtime, architecture,
-// bundling, logging and source maps, and an environment typed from the zod schema the function
-// validates at cold start (functions/lib/env.ts), so a variable the function needs cannot be
-// forgotten here without a type error.
+// bundling, logging and source maps. Environments are typed from the functions' own zod schemas in
+// environments.ts.
 
 import { Duration } from 'aws-cdk-lib';
 import { Role, ServicePrincipal } from 'aws-cdk-lib/aws-iam';
@@ -15,7 +14,6 @@ import {
 import { NodejsFunction, OutputFormat } from 'aws-cdk-lib/aws-lambda-nodejs';
 import { LogGroup, type RetentionDays } from 'aws-cdk-lib/aws-logs';
 import { Construct } from 'constructs';
-import type { FunctionEnvInput, FunctionName } from '../functions/lib/env.ts';
 import {
   externalModules,
   handlerEntry,
@@ -28,12 +26,12 @@ import {
 export const LAMBDA_RUNTIME = Runtime.NODEJS_22_X;
 export const LAMBDA_ARCHITECTURE = Architecture.ARM_64;
 
-export interface FederationFunctionProps<F extends FunctionName> {
+export interface FederationFunctionProps {
   /** The folder under functions/ holding `handler.ts`. */
-  readonly name: F;
+  readonly name: string;
   readonly description: string;
-  /** Exactly what the function's schema in functions/lib/env.ts accepts. */
-  readonly environment: FunctionEnvInput<F>;
+  /** What the function's schema accepts (environments.ts builds it from that schema's type). */
+  readonly environment: object;
   readonly logRetention: RetentionDays;
   /** @default 30 seconds (Authentik calls time out well before; the state machine retries) */
   readonly timeout?: Duration;
@@ -49,13 +47,13 @@ function lambdaEnvironment(environment: object): Record<string, string> {
   return Object.fromEntries(entries);
 }
 
-export class FederationFunction<F extends FunctionName = FunctionName> extends Construct {
-  readonly name: F;
+export class FederationFunction extends Construct {
+  readonly name: string;
   readonly function: NodejsFunction;
   readonly logGroup: LogGroup;
   readonly role: Role;
 
-  constructor(scope: Construct, id: string, props: FederationFunctionProps<F>) {
+  constructor(scope: Construct, id: string, props: FederationFunctionProps) {
     super(scope, id);
     this.name = props.name;
     // An explicit log group (instead of the one Lambda creates on first log) so retention and

@@ -43,8 +43,9 @@ const WILDCARD_REASONS: Record<string, string> = {
     'PutMetricData supports no resource-level permission; the statement is limited to one namespace ' +
     'by its cloudwatch:namespace condition.',
   states:
-    'Execution names are derived per request (tenant id and spec hash), so executions are matched by ' +
-    "their machine's name; only this deployment's machines.",
+    'Execution names are chosen per run (the API derives them from tenant id and spec hash; nested ' +
+    "executions get generated names), so executions are matched by their machine's name: only this " +
+    "deployment's machines.",
 };
 
 /** Acknowledges the IAM5 finding of each wildcard resource in `statements`, with its service's reason. */

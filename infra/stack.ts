@@ -19,7 +19,6 @@ import { Key } from 'aws-cdk-lib/aws-kms';
 import type { IFunction } from 'aws-cdk-lib/aws-lambda';
 import type { Construct } from 'constructs';
 import { type StepFunctionName, stepFunctions } from '../functions/catalog.ts';
-import type { FunctionEnvInput } from '../functions/lib/env.ts';
 import { stepAccess } from './access.ts';
 import {
   apiAccessStatements,
@@ -30,6 +29,7 @@ import {
 } from './api-access.ts';
 import type { FederationConfig } from './config.ts';
 import { dependOnRolePolicyOnly } from './dependencies.ts';
+import { apiEnvironment, type DeploymentValues, environmentOf } from './environments.ts';
 import { FederationFunction } from './federation-function.ts';
 import { accessStatements, type GrantTargets } from './grants.ts';
 import {
@@ -41,8 +41,11 @@ import {
 import {
   type AslDefinition,
   FederationStateMachine,
+  type MachineRef,
+  machinePlaceholder,
   pascalCase,
   readAslDefinitions,
+  startedMachines,
   stateMachineName,
 } from './state-machines.ts';
 import { TenantApi } from './tenant-api.ts';
@@ -64,7 +67,34 @@ export const MACHINE_FILES: Record<MachineKind, string> = {
 // verification also runs discovery and a headless login. The state machine retries on top.
 const STEP_TIMEOUT: Partial<Record<StepFunctionName, Duration>> = {
   'verify-federation': Duration.seconds(60),
+  'verify-tenant': Duration.seconds(60),
 };
+
+const STEP_DESCRIPTIONS: Partial<Record<StepFunctionName, string>> = {
+  'record-outcome': 'Keeps the tenant registry in step with each execution',
+  'list-tenants': 'Lists the tenants a verification run covers, a page at a time',
+  'verify-tenant': "Verifies one tenant's federation in depth and records the result",
+  'report-verification': 'Puts drift events on the default bus and verification metrics in the logs',
+};
+
+/** The definitions ordered so that a machine comes after every machine it starts; a cycle fails. */
+function inStartOrder(definitions: readonly AslDefinition[]): AslDefinition[] {
+  const ordered: AslDefinition[] = [];
+  const placed = new Set<string>();
+  let pending = [...definitions];
+  while (pending.length > 0) {
+    const ready = pending.filter((d) => startedMachines(d, definitions).every((name) => placed.has(name)));
+    if (ready.length === 0) {
+      throw new Error(`state machines start each other in a cycle: ${pending.map((d) => d.name).join(', ')}`);
+    }
+    for (const d of ready) {
+      ordered.push(d);
+      placed.add(d.name);
+    }
+    pending = pending.filter((d) => !placed.has(d.name));
+  }
+  return ordered;
+}
 
 /** Adds the statements to the function's role, and acknowledges their wildcard resources with reasons. */
 function grant(fn: FederationFunction, statements: readonly PolicyStatement[]): void {
@@ -109,35 +139,17 @@ export class FederationStack extends Stack {
       registry: this.registry,
       existingUserPoolId: config.existingUserPoolId,
     };
-    const deployment = {
-      ALLOWED_AUTHENTIK_HOSTS: config.allowedAuthentikHosts.join(','),
-      ALLOW_LOOPBACK_HTTP: 'false',
-      ALLOW_PRIVATE_ADDRESSES: config.allowPrivateAddresses ? 'true' : 'false',
-    } as const;
-    const stepEnvironment: FunctionEnvInput<'ensure-group'> = {
-      ...deployment,
-      SECRET_PREFIX: config.secretPrefix,
-      // Every step parses the same environment (one schema); only record-outcome is granted the table.
-      REGISTRY_TABLE_NAME: this.registry.tableName,
-    };
+    const values: DeploymentValues = { config, registryTableName: this.registry.tableName };
 
     const functions = new Map<StepFunctionName | 'api', FederationFunction>();
     for (const step of stepFunctions) {
-      const fn =
-        step.name === 'record-outcome'
-          ? new FederationFunction(this, pascalCase(step.name), {
-              name: step.name,
-              description: 'Keeps the tenant registry in step with each execution',
-              environment: { REGISTRY_TABLE_NAME: this.registry.tableName },
-              logRetention: config.logRetentionDays,
-            })
-          : new FederationFunction(this, pascalCase(step.name), {
-              name: step.name,
-              description: `Workflow step ${step.name}`,
-              environment: stepEnvironment,
-              logRetention: config.logRetentionDays,
-              ...(STEP_TIMEOUT[step.name] ? { timeout: STEP_TIMEOUT[step.name] } : {}),
-            });
+      const fn = new FederationFunction(this, pascalCase(step.name), {
+        name: step.name,
+        description: STEP_DESCRIPTIONS[step.name] ?? `Workflow step ${step.name}`,
+        environment: environmentOf(step.name, values),
+        logRetention: config.logRetentionDays,
+        ...(STEP_TIMEOUT[step.name] ? { timeout: STEP_TIMEOUT[step.name] } : {}),
+      });
       grant(fn, accessStatements(fn, stepAccess[step.name], targets));
       functions.set(step.name, fn);
     }
@@ -149,20 +161,30 @@ export class FederationStack extends Stack {
       ]),
     );
     const machines = new Map<string, FederationStateMachine>();
-    for (const definition of definitions) {
+    const machineRefs = new Map<string, MachineRef>();
+    // A machine that starts another (verification repairs through provisioning) is made after it.
+    for (const definition of inStartOrder(definitions)) {
       const machine = new FederationStateMachine(this, pascalCase(definition.name), {
         definition,
         functionsByPlaceholder: byPlaceholder,
+        machinesByPlaceholder: machineRefs,
         logRetention: config.logRetentionDays,
       });
       acknowledgeStateMachineRole(machine);
+      acknowledgeWildcardResources(machine, machine.taskStatements);
       dependOnRolePolicyOnly(
         machine.stateMachine.node.defaultChild as CfnResource,
         machine.stateMachine.role as Role,
       );
       machines.set(definition.name, machine);
+      machineRefs.set(machinePlaceholder(definition.name), {
+        arn: machine.stateMachine.stateMachineArn,
+        name: stateMachineName(this, definition.name),
+      });
     }
-    this.stateMachines = machines;
+    this.stateMachines = new Map(
+      definitions.map((d) => [d.name, machines.get(d.name) as FederationStateMachine]),
+    );
     const machineFor = (kind: MachineKind) => machines.get(MACHINE_FILES[kind])?.stateMachine;
 
     // The verification machine arrives with its own ASL file; until it exists there is nothing to
@@ -190,14 +212,11 @@ export class FederationStack extends Stack {
     const apiFunction = new FederationFunction(this, 'Api', {
       name: 'api',
       description: 'Tenant API: validates specs, stores Authentik tokens, starts and reports executions',
-      environment: {
-        ...deployment,
-        SECRET_PREFIX: config.secretPrefix,
-        REGISTRY_TABLE_NAME: this.registry.tableName,
-        STATE_MACHINE_ARN: provision.stateMachineArn,
-        DEPROVISION_STATE_MACHINE_ARN: deprovision.stateMachineArn,
-        ...(verifyMachine ? { VERIFY_STATE_MACHINE_ARN: verifyMachine.stateMachineArn } : {}),
-      },
+      environment: apiEnvironment(values, {
+        provision: provision.stateMachineArn,
+        deprovision: deprovision.stateMachineArn,
+        verify: verifyMachine?.stateMachineArn,
+      }),
       logRetention: config.logRetentionDays,
     });
     const started = new Map<MachineKind, StartedMachine>();

@@ -5,7 +5,7 @@
 
 import { readdirSync, readFileSync } from 'node:fs';
 import { basename, join } from 'node:path';
-import { Duration, Stack } from 'aws-cdk-lib';
+import { ArnFormat, Duration, Stack } from 'aws-cdk-lib';
 import { Alarm, ComparisonOperator, TreatMissingData } from 'aws-cdk-lib/aws-cloudwatch';
 import { PolicyStatement } from 'aws-cdk-lib/aws-iam';
 import type { IFunction } from 'aws-cdk-lib/aws-lambda';
@@ -23,8 +23,16 @@ export interface AslDefinition {
   readonly text: string;
   /** Every `${Name}` the definition uses, once each, in order of first use. */
   readonly placeholders: readonly string[];
-  /** Every Task state's `Resource`, nested states (Map, Parallel) included. */
+  /** Every Task state, nested states (Map, Parallel) included. */
+  readonly tasks: readonly AslTask[];
+  /** Every Task state's `Resource`, once each. */
   readonly taskResources: readonly string[];
+}
+
+export interface AslTask {
+  readonly state: string;
+  readonly resource: string;
+  readonly parameters: Readonly<Record<string, unknown>>;
 }
 
 /** `${Name}` placeholders in an ASL text. */
@@ -38,18 +46,21 @@ interface AslStates {
 interface AslState {
   Type?: string;
   Resource?: string;
+  Parameters?: Record<string, unknown>;
   Branches?: AslStates[];
   Iterator?: AslStates;
   ItemProcessor?: AslStates;
 }
 
-function taskResourcesOf(machine: AslStates): string[] {
-  const found: string[] = [];
-  for (const state of Object.values(machine.States ?? {})) {
-    if (state.Type === 'Task' && typeof state.Resource === 'string') found.push(state.Resource);
-    for (const branch of state.Branches ?? []) found.push(...taskResourcesOf(branch));
-    if (state.Iterator) found.push(...taskResourcesOf(state.Iterator));
-    if (state.ItemProcessor) found.push(...taskResourcesOf(state.ItemProcessor));
+function tasksOf(machine: AslStates): AslTask[] {
+  const found: AslTask[] = [];
+  for (const [name, state] of Object.entries(machine.States ?? {})) {
+    if (state.Type === 'Task' && typeof state.Resource === 'string') {
+      found.push({ state: name, resource: state.Resource, parameters: state.Parameters ?? {} });
+    }
+    for (const branch of state.Branches ?? []) found.push(...tasksOf(branch));
+    if (state.Iterator) found.push(...tasksOf(state.Iterator));
+    if (state.ItemProcessor) found.push(...tasksOf(state.ItemProcessor));
   }
   return found;
 }
@@ -62,12 +73,14 @@ export function readAslDefinition(file: string): AslDefinition {
   } catch (error) {
     throw new Error(`${file} is not valid JSON: ${(error as Error).message}`);
   }
+  const tasks = tasksOf(parsed);
   return {
     name: basename(file, '.asl.json'),
     file,
     text,
     placeholders: placeholdersOf(text),
-    taskResources: [...new Set(taskResourcesOf(parsed))],
+    tasks,
+    taskResources: [...new Set(tasks.map((task) => task.resource))],
   };
 }
 
@@ -93,48 +106,122 @@ export function stateMachineName(scope: Construct, name: string): string {
   return `${Stack.of(scope).stackName}-${name}`.slice(0, 80);
 }
 
+/** The placeholder another definition names this machine by: `provision-tenant` → `ProvisionTenantStateMachineArn`. */
+export function machinePlaceholder(name: string): string {
+  return `${pascalCase(name)}StateMachineArn`;
+}
+
+/** The machines a definition starts (by file name), from its `${…StateMachineArn}` placeholders. */
+export function startedMachines(definition: AslDefinition, all: readonly AslDefinition[]): string[] {
+  return all
+    .filter((other) => definition.placeholders.includes(machinePlaceholder(other.name)))
+    .map((o) => o.name);
+}
+
+export interface MachineRef {
+  readonly arn: string;
+  /** The literal name (`stateMachineName`), so its execution ARNs are known at synth. */
+  readonly name: string;
+}
+
 export interface FederationStateMachineProps {
   readonly definition: AslDefinition;
   /** The functions by their ASL placeholder (`EnsureGroupFunctionArn`), from functions/catalog.ts. */
   readonly functionsByPlaceholder: ReadonlyMap<string, IFunction>;
+  /** The machines already made, by their placeholder (`ProvisionTenantStateMachineArn`). */
+  readonly machinesByPlaceholder: ReadonlyMap<string, MachineRef>;
   readonly logRetention: RetentionDays;
 }
 
+// Step Functions' own integration for starting another execution; `.sync` variants wait for it,
+// which Step Functions does through a managed EventBridge rule.
+const START_EXECUTION = /^arn:aws:states:::states:startExecution(\.sync(:2)?|\.waitForTaskToken)?$/;
+const SYNC_RULE = 'StepFunctionsGetEventsForStepFunctionsExecutionRule';
+const PLACEHOLDER = /^\$\{([A-Za-z0-9_]+)\}$/;
+
 export class FederationStateMachine extends Construct {
+  readonly definition: AslDefinition;
   readonly stateMachine: StateMachine;
   readonly failedExecutionsAlarm: Alarm;
   readonly logGroup: LogGroup;
   /** The functions this machine invokes (and may invoke: nothing else). */
   readonly invokedFunctions: readonly IFunction[];
+  /** What its Task states are granted (Lambda invocations, executions it starts). */
+  readonly taskStatements: readonly PolicyStatement[];
 
   constructor(scope: Construct, id: string, props: FederationStateMachineProps) {
     super(scope, id);
     const { definition } = props;
+    this.definition = definition;
     const where = `statemachine/${basename(definition.file)}`;
 
     const substitutions: Record<string, string> = {};
     const invoked: IFunction[] = [];
     for (const placeholder of definition.placeholders) {
       const fn = props.functionsByPlaceholder.get(placeholder);
-      if (!fn) {
+      const machine = props.machinesByPlaceholder.get(placeholder);
+      if (fn) {
+        substitutions[placeholder] = fn.functionArn;
+        invoked.push(fn);
+      } else if (machine) {
+        substitutions[placeholder] = machine.arn;
+      } else {
         throw new Error(
-          `${where} uses \${${placeholder}}, which no function in functions/catalog.ts provides`,
-        );
-      }
-      substitutions[placeholder] = fn.functionArn;
-      invoked.push(fn);
-    }
-    // Only direct Lambda ARNs are granted below; any other integration needs its own grant here
-    // first, or the execution would fail at run time with AccessDenied.
-    for (const resource of definition.taskResources) {
-      if (!/^\$\{[A-Za-z0-9_]+\}$/.test(resource)) {
-        throw new Error(
-          `${where} has a Task with Resource ${resource}: only \${...FunctionArn} placeholders are ` +
-            'granted by infra/state-machines.ts; add the grant there before using another integration',
+          `${where} uses \${${placeholder}}, which no function in functions/catalog.ts provides ` +
+            '(nor a state machine in statemachine/)',
         );
       }
     }
     this.invokedFunctions = invoked;
+
+    // What each Task integration needs, granted on exactly what it names. Anything else fails the
+    // synth, so an execution never meets AccessDenied at run time.
+    const statements: PolicyStatement[] = [];
+    if (invoked.length > 0) {
+      // The unqualified ARNs, exactly as substituted: no version or alias wildcard.
+      statements.push(
+        new PolicyStatement({
+          actions: ['lambda:InvokeFunction'],
+          resources: invoked.map((fn) => fn.functionArn),
+        }),
+      );
+    }
+    const stack = Stack.of(this);
+    for (const task of definition.tasks) {
+      const direct = PLACEHOLDER.exec(task.resource)?.[1];
+      if (direct && props.functionsByPlaceholder.has(direct)) continue;
+      const started = PLACEHOLDER.exec(String(task.parameters.StateMachineArn ?? ''))?.[1];
+      const target = started ? props.machinesByPlaceholder.get(started) : undefined;
+      const integration = START_EXECUTION.exec(task.resource);
+      if (!integration || !target) {
+        throw new Error(
+          `${where} has a Task with Resource ${task.resource} (state "${task.state}"): only the ` +
+            '…FunctionArn placeholders and states:startExecution of a …StateMachineArn placeholder are ' +
+            'granted by infra/state-machines.ts; add the grant there before using another integration',
+        );
+      }
+      statements.push(new PolicyStatement({ actions: ['states:StartExecution'], resources: [target.arn] }));
+      if (integration[1]?.startsWith('.sync')) {
+        statements.push(
+          new PolicyStatement({
+            actions: ['states:DescribeExecution', 'states:StopExecution'],
+            resources: [
+              stack.formatArn({
+                service: 'states',
+                resource: 'execution',
+                resourceName: `${target.name}:*`,
+                arnFormat: ArnFormat.COLON_RESOURCE_NAME,
+              }),
+            ],
+          }),
+          new PolicyStatement({
+            actions: ['events:DescribeRule', 'events:PutRule', 'events:PutTargets'],
+            resources: [stack.formatArn({ service: 'events', resource: 'rule', resourceName: SYNC_RULE })],
+          }),
+        );
+      }
+    }
+    this.taskStatements = statements;
 
     // Step Functions recommends the /aws/vendedlogs/ prefix: log groups under it share one resource
     // policy entry instead of growing the account's 5,120-character CloudWatch Logs policy.
@@ -155,15 +242,7 @@ export class FederationStateMachine extends Construct {
       // log readers are a wider audience than execution-history readers; the history keeps the data.
       logs: { destination: this.logGroup, level: LogLevel.ALL, includeExecutionData: false },
     });
-    if (invoked.length > 0) {
-      // The unqualified ARNs, exactly as substituted: no version or alias wildcard.
-      this.stateMachine.addToRolePolicy(
-        new PolicyStatement({
-          actions: ['lambda:InvokeFunction'],
-          resources: invoked.map((fn) => fn.functionArn),
-        }),
-      );
-    }
+    for (const statement of statements) this.stateMachine.addToRolePolicy(statement);
 
     this.failedExecutionsAlarm = new Alarm(this, 'FailedExecutions', {
       alarmDescription: `An execution of ${definition.name} failed: see its execution history and the logs of the failing step.`,

@@ -228,3 +228,60 @@ describe('configFromContext', () => {
     );
   });
 });
+
+describe('machines starting machines', () => {
+  let dir: string;
+  beforeAll(() => {
+    dir = mkdtempSync(join(tmpdir(), 'federation-asl-'));
+  });
+  afterAll(() => rmSync(dir, { recursive: true, force: true }));
+
+  const starting = (name: string, other: string) => {
+    const file = join(dir, `${name}.asl.json`);
+    writeFileSync(
+      file,
+      JSON.stringify({
+        StartAt: 'Start',
+        States: {
+          Start: {
+            Type: 'Task',
+            Resource: 'arn:aws:states:::states:startExecution.sync:2',
+            Parameters: { StateMachineArn: `\${${other}StateMachineArn}`, 'Input.$': '$' },
+            End: true,
+          },
+        },
+      }),
+    );
+    return readAslDefinition(file);
+  };
+
+  it('fails the synth on a cycle instead of creating half of it', () => {
+    const definitions = [...readAslDefinitions(), starting('ping', 'Pong'), starting('pong', 'Ping')];
+    expect(() => synth({}, { definitions })).toThrow(/start each other in a cycle: ping, pong/);
+  });
+
+  it('creates a started machine first, whatever the file order', () => {
+    const s = synth(
+      {},
+      {
+        definitions: [
+          starting('a-first', 'ZLast'),
+          ...readAslDefinitions(),
+          starting('z-last', 'ProvisionTenant'),
+        ],
+      },
+    );
+    try {
+      expect(s.stack.stateMachines.has('a-first')).toBe(true);
+      const aFirst = s.stack.stateMachines.get('a-first');
+      const zLast = s.stack.getLogicalId(
+        s.stack.stateMachines.get('z-last')?.stateMachine.node.defaultChild as never,
+      );
+      const resource =
+        s.json.Resources[s.stack.getLogicalId(aFirst?.stateMachine.node.defaultChild as never)];
+      expect(resource?.Properties?.DefinitionSubstitutions).toEqual({ ZLastStateMachineArn: { Ref: zLast } });
+    } finally {
+      s.dispose();
+    }
+  }, 120_000);
+});

@@ -6,12 +6,18 @@ import { readdirSync, readFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { Match } from 'aws-cdk-lib/assertions';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import type { z } from 'zod';
 import { routes } from '../../functions/api/routes.ts';
 import { stepFunctions } from '../../functions/catalog.ts';
-import { functionEnvSchemas } from '../../functions/lib/env.ts';
+import { functionEnvSchemas, registryStepEnv, stepEnv } from '../../functions/lib/env.ts';
+import { reportEnv } from '../../functions/report-verification/handler.ts';
 import { projectRoot } from '../../infra/bundling.ts';
 import { STACK_NAME } from '../../infra/federation-app.ts';
-import { placeholdersOf } from '../../infra/state-machines.ts';
+import {
+  type FederationStateMachine,
+  machinePlaceholder,
+  placeholdersOf,
+} from '../../infra/state-machines.ts';
 import {
   actionsOf,
   functionLogicalId,
@@ -28,6 +34,9 @@ beforeAll(() => {
   s = synth({}, { builtinValidation: true });
 }, 120_000);
 afterAll(() => s?.dispose());
+
+const machineId = (machine: FederationStateMachine) =>
+  logicalId(s.stack, machine.stateMachine.node.defaultChild);
 
 const resourcesOfType = (type: string) =>
   Object.entries(s.json.Resources).filter(([, resource]) => resource.Type === type);
@@ -124,6 +133,15 @@ describe('API Gateway', () => {
   });
 });
 
+// Each function's schema: functions/lib/env.ts, or the one its handler loads directly.
+const ownSchemas: Record<string, z.ZodType> = {
+  'list-tenants': registryStepEnv,
+  'verify-tenant': stepEnv,
+  'report-verification': reportEnv,
+};
+const schemaOf = (name: string): z.ZodType | undefined =>
+  (functionEnvSchemas as Partial<Record<string, z.ZodType>>)[name] ?? ownSchemas[name];
+
 describe('functions', () => {
   const names = [...stepFunctions.map((f) => f.name), 'api' as const];
 
@@ -171,8 +189,10 @@ describe('functions', () => {
       const fn = s.json.Resources[functionLogicalId(s, name)];
       const env = prop<{ Variables: Record<string, unknown> }>(fn, 'Environment').Variables;
       const values = Object.fromEntries(Object.entries(env).map(([k, v]) => [k, literal(v)]));
-      const parsed = functionEnvSchemas[name].safeParse(values);
-      expect(parsed.success ? [] : parsed.error.issues, name).toEqual([]);
+      const schema = schemaOf(name);
+      expect(schema, `${name} has a known environment schema`).toBeDefined();
+      const parsed = schema?.safeParse(values);
+      expect(parsed?.success ? [] : parsed?.error.issues, name).toEqual([]);
       // Nothing pointing at the local world on AWS.
       expect(
         Object.keys(env).filter((k) => k.endsWith('_ENDPOINT')),
@@ -214,10 +234,13 @@ describe('state machines', () => {
     }
   });
 
-  it('keeps each ASL file inline and substitutes every placeholder with its own function, and nothing else', () => {
-    const byPlaceholder = new Map<string, string>(
-      stepFunctions.map((f) => [f.placeholder, functionLogicalId(s, f.name)]),
+  it('keeps each ASL file inline and substitutes every placeholder with its own function or machine, and nothing else', () => {
+    const byPlaceholder = new Map<string, unknown>(
+      stepFunctions.map((f) => [f.placeholder, { 'Fn::GetAtt': [functionLogicalId(s, f.name), 'Arn'] }]),
     );
+    for (const [name, machine] of s.stack.stateMachines) {
+      byPlaceholder.set(machinePlaceholder(name), { Ref: machineId(machine) });
+    }
     for (const file of aslFiles) {
       const machine = s.stack.stateMachines.get(file.replace('.asl.json', ''));
       const resource = s.json.Resources[logicalId(s.stack, machine?.stateMachine.node.defaultChild)];
@@ -227,19 +250,23 @@ describe('state machines', () => {
       // Every placeholder is substituted, and every substitution is used.
       expect(Object.keys(substitutions).sort(), file).toEqual(placeholdersOf(text).sort());
       for (const [placeholder, value] of Object.entries(substitutions)) {
-        expect(value, `${file} ${placeholder}`).toEqual({
-          'Fn::GetAtt': [byPlaceholder.get(placeholder), 'Arn'],
-        });
+        expect(value, `${file} ${placeholder}`).toEqual(byPlaceholder.get(placeholder));
       }
     }
   });
 
+  const machineRole = (machine: FederationStateMachine) => {
+    const resource = s.json.Resources[machineId(machine)];
+    return prop<{ 'Fn::GetAtt': string[] }>(resource, 'RoleArn')['Fn::GetAtt'][0] as string;
+  };
+
   it('may invoke only the functions its definition names', () => {
     for (const [name, machine] of s.stack.stateMachines) {
-      const resource = s.json.Resources[logicalId(s.stack, machine.stateMachine.node.defaultChild)];
-      const used = Object.values(resource?.Properties?.DefinitionSubstitutions as Record<string, unknown>);
-      const role = prop<{ 'Fn::GetAtt': string[] }>(resource, 'RoleArn')['Fn::GetAtt'][0] as string;
-      const statements = roleStatements(s.json, role);
+      const resource = s.json.Resources[machineId(machine)];
+      const used = Object.values(prop<Record<string, unknown>>(resource, 'DefinitionSubstitutions')).filter(
+        (value) => JSON.stringify(value).includes('Fn::GetAtt'),
+      );
+      const statements = roleStatements(s.json, machineRole(machine));
       const invoke = statements.filter((st) => actionsOf(st).some((a) => a.startsWith('lambda:')));
       expect(invoke.flatMap(actionsOf), name).toEqual(['lambda:InvokeFunction']);
       const granted = invoke.flatMap(resourcesOf).map((r) => JSON.stringify(r));
@@ -247,6 +274,34 @@ describe('state machines', () => {
       // The resource depends on its role's policy (it must not run without its permissions).
       expect(resource?.DependsOn?.length, name).toBe(1);
       expect(s.json.Resources[resource?.DependsOn?.[0] ?? '']?.Type).toBe('AWS::IAM::Policy');
+    }
+  });
+
+  it('may start only the machines its definition names, and waits for them through the managed rule only', () => {
+    for (const [name, machine] of s.stack.stateMachines) {
+      const statements = roleStatements(s.json, machineRole(machine));
+      const started = statements
+        .filter((st) => actionsOf(st).includes('states:StartExecution'))
+        .flatMap(resourcesOf);
+      const named = [...s.stack.stateMachines]
+        .filter(([other]) => machine.definition.placeholders.includes(machinePlaceholder(other)))
+        .map(([, other]) => ({ Ref: machineId(other) }));
+      expect(started, name).toEqual(named);
+      for (const statement of statements.filter((st) => actionsOf(st).some((a) => a.startsWith('events:')))) {
+        expect(actionsOf(statement), name).toEqual([
+          'events:DescribeRule',
+          'events:PutRule',
+          'events:PutTargets',
+        ]);
+        expect(JSON.stringify(statement.Resource), name).toContain(
+          ':rule/StepFunctionsGetEventsForStepFunctionsExecutionRule',
+        );
+      }
+      for (const statement of statements.filter((st) => actionsOf(st).includes('states:DescribeExecution'))) {
+        expect(JSON.stringify(statement.Resource), name).toMatch(
+          /:execution:AuthentikCognitoFederation-[a-z-]+:\*/,
+        );
+      }
     }
   });
 

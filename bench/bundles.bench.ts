@@ -3,7 +3,7 @@
 // cold-start proxy: module load, SDK clients, environment check), and how long the CDK app takes to
 // synthesize. Exits non-zero when a bundle is over the size budget.
 import { spawnSync } from 'node:child_process';
-import { mkdirSync, mkdtempSync, rmSync, statSync, symlinkSync } from 'node:fs';
+import { mkdirSync, mkdtempSync, rmSync, statSync, symlinkSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { performance } from 'node:perf_hooks';
@@ -61,6 +61,25 @@ try {
     printFigure(`import ${name} median of ${IMPORT_RUNS}`, median, 'ms');
   }
   printFigure('import slowest function median', Math.max(...importMedians), 'ms');
+  // What every function pays before its own code: the SDK clients the runtime provides.
+  const baseline = join(dir, 'sdk-baseline.mjs');
+  writeFileSync(
+    baseline,
+    [
+      '@aws-sdk/client-cognito-identity-provider',
+      '@aws-sdk/client-secrets-manager',
+      '@aws-sdk/client-dynamodb',
+      '@aws-sdk/lib-dynamodb',
+    ]
+      .map((pkg) => `import '${pkg}';`)
+      .join('\n'),
+  );
+  const baselineTimes = Array.from({ length: IMPORT_RUNS }, () => importOnce(baseline));
+  printFigure(
+    `import SDK clients alone (baseline) median of ${IMPORT_RUNS}`,
+    percentile(baselineTimes, 50),
+    'ms',
+  );
   printFigure(`bundles over ${BUDGET_KB} KB`, over, 'functions');
 
   // The app in this process, bundling skipped: the construct tree, cdk-nag and CDK's own checks.

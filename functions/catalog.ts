@@ -21,6 +21,10 @@ export const stepFunctions = [
   },
   { name: 'verify-federation', placeholder: 'VerifyFederationFunctionArn', usesAuthentik: true },
   { name: 'record-outcome', placeholder: 'RecordOutcomeFunctionArn', usesAuthentik: false },
+  // The verification machine (verify-federations): list the tenants, verify each in depth, report.
+  { name: 'list-tenants', placeholder: 'ListTenantsFunctionArn', usesAuthentik: false },
+  { name: 'verify-tenant', placeholder: 'VerifyTenantFunctionArn', usesAuthentik: true },
+  { name: 'report-verification', placeholder: 'ReportVerificationFunctionArn', usesAuthentik: false },
 ] as const;
 
 export type StepFunctionName = (typeof stepFunctions)[number]['name'];

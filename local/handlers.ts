@@ -3,15 +3,44 @@
 import type { StepClients } from '#lib/clients.ts';
 import { type StepModule, stepHandler } from '#lib/handler.ts';
 import { type ResolvedClients, resolveClients } from '#lib/lambda.ts';
+import { SERVICE_NAME } from '#lib/logger.ts';
 import { stepFunctions } from '../functions/catalog.ts';
+import { listTenantsHandler } from '../functions/list-tenants/handler.ts';
 import { recordOutcomeHandler } from '../functions/record-outcome/handler.ts';
+import { type FederationEventSink, memoryEventSink } from '../functions/report-verification/events.ts';
+import { reportVerificationHandler } from '../functions/report-verification/handler.ts';
+import type { MetricsSink } from '../functions/report-verification/metrics.ts';
+import { verifyTenantHandler } from '../functions/verify-tenant/handler.ts';
 import type { HandlersByPlaceholder, LambdaHandler } from './runner.ts';
 
-export async function localHandlers(clients: StepClients): Promise<HandlersByPlaceholder> {
+export interface LocalHandlerOptions {
+  /** The local world has no EventBridge: the verification's events go here (default: kept in memory). */
+  events?: FederationEventSink;
+  /** The verification's EMF metrics (default: dropped; on Lambda they are stdout lines). */
+  metrics?: MetricsSink;
+}
+
+export async function localHandlers(
+  clients: StepClients,
+  options: LocalHandlerOptions = {},
+): Promise<HandlersByPlaceholder> {
   const handlers: HandlersByPlaceholder = {};
+  // The functions that are not steps, each built by its factory with the world's clients.
+  const others: Partial<Record<(typeof stepFunctions)[number]['name'], LambdaHandler>> = {
+    'record-outcome': recordOutcomeHandler(clients) as LambdaHandler,
+    'list-tenants': listTenantsHandler(clients) as LambdaHandler,
+    'verify-tenant': verifyTenantHandler(clients) as LambdaHandler,
+    'report-verification': reportVerificationHandler({
+      events: options.events ?? memoryEventSink(),
+      metrics: options.metrics ?? (() => {}),
+      namespace: 'AuthentikCognitoFederation',
+      service: SERVICE_NAME,
+    }) as LambdaHandler,
+  };
   for (const fn of stepFunctions) {
-    if (fn.name === 'record-outcome') {
-      handlers[fn.placeholder] = recordOutcomeHandler(clients) as LambdaHandler;
+    const other = others[fn.name];
+    if (other) {
+      handlers[fn.placeholder] = other;
       continue;
     }
     const module = (await import(`../functions/${fn.name}/core.ts`)) as StepModule<ResolvedClients>;

@@ -27,11 +27,33 @@ export function readDefinition(name: StateMachineName): StateMachineDefinition {
   ) as StateMachineDefinition;
 }
 
+type AslStates = Pick<StateMachineDefinition, 'States'>;
+type AslState = {
+  Type?: string;
+  Resource?: string;
+  Parameters?: unknown;
+  Retry?: unknown[];
+  Iterator?: AslStates;
+  ItemProcessor?: AslStates;
+  Branches?: AslStates[];
+};
+
+/** Every state with its name, nested ones (a Map's item processor, a Parallel's branches) included. */
+function statesOf(definition: AslStates): [string, AslState][] {
+  const found: [string, AslState][] = [];
+  for (const [name, state] of Object.entries(definition.States) as [string, AslState][]) {
+    found.push([name, state]);
+    const nested = [state.ItemProcessor, state.Iterator, ...(state.Branches ?? [])];
+    for (const inner of nested) if (inner) found.push(...statesOf(inner));
+  }
+  return found;
+}
+
 /** The `${Placeholder}` names a definition uses as Task resources, in order of appearance. */
 export function placeholdersOf(definition: StateMachineDefinition): string[] {
   const found = new Set<string>();
-  for (const state of Object.values(definition.States)) {
-    const resource = (state as { Resource?: unknown }).Resource;
+  for (const [, state] of statesOf(definition)) {
+    const resource = state.Resource;
     const match = typeof resource === 'string' ? placeholderPattern.exec(resource) : null;
     if (match?.[1]) found.add(match[1]);
   }
@@ -55,6 +77,51 @@ function asLambda(handler: LambdaHandler): (input: unknown) => Promise<unknown> 
       const err = error instanceof Error ? error : new Error(String(error));
       throw new LambdaError(err.name, JSON.stringify({ errorType: err.name, errorMessage: err.message }));
     }
+  };
+}
+
+/** Step Functions' own integration that runs another state machine and waits for its output. */
+const START_EXECUTION_SYNC = 'arn:aws:states:::states:startExecution.sync:2';
+const stateMachinePlaceholder = /^\$\{(\w+)StateMachineArn\}$/;
+
+/**
+ * Runs the state machine a `startExecution.sync:2` Task names (`${ProvisionTenantStateMachineArn}`
+ * is provision-tenant) in-process, answering as Step Functions does: the execution's description
+ * with its output parsed on success, `States.TaskFailed` with that description as the cause on failure.
+ */
+function startExecutionSync(
+  stateName: string,
+  state: AslState,
+  options: RunOptions,
+): (input: unknown) => Promise<unknown> {
+  const parameters = (state.Parameters ?? {}) as { StateMachineArn?: unknown };
+  const match =
+    typeof parameters.StateMachineArn === 'string'
+      ? stateMachinePlaceholder.exec(parameters.StateMachineArn)
+      : null;
+  if (!match?.[1]) {
+    throw new Error(`state "${stateName}": StateMachineArn must be a \${...StateMachineArn} placeholder`);
+  }
+  const machine = match[1].replace(/(?<=[a-z0-9])([A-Z])/g, '-$1').toLowerCase() as StateMachineName;
+  return async (input) => {
+    const request = input as { Input?: unknown; Name?: string };
+    const child = await runStateMachine(machine, request.Input ?? {}, {
+      ...options,
+      onEvent: undefined,
+      executionName: request.Name ?? `local-${randomUUID()}`,
+    });
+    const description = {
+      ExecutionArn: `arn:aws:states:us-east-1:123456789012:execution:${machine}:${request.Name ?? 'local'}`,
+      StateMachineArn: `arn:aws:states:us-east-1:123456789012:stateMachine:${machine}`,
+      Status: child.status,
+    };
+    if (child.status === 'FAILED') {
+      throw new LambdaError(
+        'States.TaskFailed',
+        JSON.stringify({ ...description, Error: child.error, Cause: child.cause }),
+      );
+    }
+    return { ...description, Output: child.output };
   };
 }
 
@@ -84,16 +151,21 @@ export async function runStateMachine(
   const definition = readDefinition(name);
   const localHandlers: Record<string, (input: unknown) => Promise<unknown>> = {};
   const retryIntervalOverrides: Record<string, number> = {};
-  for (const [stateName, state] of Object.entries(definition.States)) {
-    const { Resource, Retry } = state as { Resource?: string; Retry?: unknown[] };
+  const seen = new Set<string>();
+  for (const [stateName, state] of statesOf(definition)) {
+    // Overrides are keyed by state name across nested machines, so a name may appear only once.
+    if (seen.has(stateName)) throw new Error(`${name}: the state name "${stateName}" is used twice`);
+    seen.add(stateName);
+    const { Resource, Retry } = state;
     const placeholder = Resource ? placeholderPattern.exec(Resource)?.[1] : undefined;
     if (placeholder) {
       const handler = options.handlers[placeholder];
       if (!handler) throw new Error(`No local handler for ${placeholder} (state "${stateName}")`);
       localHandlers[stateName] = asLambda(handler);
       // Stands in for the function ARN CDK substitutes; the local handler runs instead.
-      (state as { Resource: string }).Resource =
-        `arn:aws:lambda:us-east-1:123456789012:function:${placeholder}`;
+      state.Resource = `arn:aws:lambda:us-east-1:123456789012:function:${placeholder}`;
+    } else if (Resource === START_EXECUTION_SYNC) {
+      localHandlers[stateName] = startExecutionSync(stateName, state, options);
     }
     if (Retry && options.retryIntervalMs !== undefined)
       retryIntervalOverrides[stateName] = options.retryIntervalMs;

@@ -208,7 +208,7 @@ export const loginUrlCheck: FederationCheck = {
   },
 };
 
-function listsRedirectUri(uris: readonly RedirectUri[], wanted: string): boolean {
+export function listsRedirectUri(uris: readonly RedirectUri[], wanted: string): boolean {
   return uris.some((uri) => {
     // Logout redirect URIs do not admit an authorization response.
     if (uri.redirect_uri_type === 'logout') return false;

@@ -1,20 +1,25 @@
 // What the checks look at, read once per verification however many checks need it: the Cognito
-// identity provider and app client, the Authentik provider, the discovery document. Names come from
-// the recorded resources first (what provisioning made), then from the spec.
+// user pool, identity provider and app client, the Authentik provider and test user, the discovery
+// document and the key set. Names come from the recorded resources first (what provisioning made),
+// then from the spec.
 import {
   type CognitoIdentityProviderClient,
   DescribeIdentityProviderCommand,
   DescribeUserPoolClientCommand,
+  DescribeUserPoolCommand,
   type IdentityProviderType,
   type UserPoolClientType,
+  type UserPoolType,
 } from '@aws-sdk/client-cognito-identity-provider';
 import type { SecretsManagerClient } from '@aws-sdk/client-secrets-manager';
 import type { AuthentikClient } from '#lib/authentik/client.ts';
 import { findProviderByName, getProvider, type OAuth2Provider } from '#lib/authentik/providers.ts';
+import { findUserByUsername, getUser, type User } from '#lib/authentik/users.ts';
 import { cognitoFind, redirectUriFor } from '#lib/cognito.ts';
 import type { Resources } from '#lib/step.ts';
 import type { TenantSpec } from '#lib/tenant-spec.ts';
 import { type DiscoveryResult, fetchDiscovery } from './discovery.ts';
+import { fetchKeySet, type KeySetResult } from './key-set.ts';
 
 export interface VerifyClients {
   cognito: CognitoIdentityProviderClient;
@@ -85,6 +90,15 @@ export class VerificationContext {
     return found?.IdentityProvider;
   });
 
+  readonly userPool = once(async (): Promise<UserPoolType | undefined> => {
+    const { userPoolId } = this.target;
+    if (!userPoolId) return undefined;
+    const found = await cognitoFind('DescribeUserPool', () =>
+      this.clients.cognito.send(new DescribeUserPoolCommand({ UserPoolId: userPoolId })),
+    );
+    return found?.UserPool;
+  });
+
   readonly appClient = once(async (): Promise<UserPoolClientType | undefined> => {
     const { userPoolId, appClientId } = this.target;
     if (!userPoolId || !appClientId) return undefined;
@@ -103,6 +117,15 @@ export class VerificationContext {
     return findProviderByName(this.clients.authentik, this.spec.authentik.providerName);
   });
 
+  readonly testUser = once(async (): Promise<User | undefined> => {
+    const pk = this.resources.testUserPk;
+    if (pk !== undefined) return getUser(this.clients.authentik, pk);
+    return findUserByUsername(this.clients.authentik, this.spec.authentik.testUser.username);
+  });
+
+  /** The authorization code the test user's login ended with, for the ID token check (set by test-login). */
+  loginCode?: string;
+
   readonly discovery = once(
     (): Promise<DiscoveryResult> =>
       fetchDiscovery(this.target.issuer, this.spec.authentik.baseUrl, {
@@ -110,4 +133,6 @@ export class VerificationContext {
         ...(this.clients.timeoutMs ? { timeoutMs: this.clients.timeoutMs } : {}),
       }),
   );
+
+  readonly keySet = once((): Promise<KeySetResult> => fetchKeySet(this));
 }

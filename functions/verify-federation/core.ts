@@ -7,8 +7,9 @@
 import { PreconditionError } from '#lib/errors.ts';
 import type { ApplyResult, CheckResult, DestroyResult, Resources } from '#lib/step.ts';
 import type { TenantSpec } from '#lib/tenant-spec.ts';
-import { federationChecks, loginUrlOf } from './checks.ts';
+import { federationChecks } from './checks.ts';
 import { VerificationContext, type VerifyClients } from './context.ts';
+import { reportFor } from './in-depth.ts';
 import {
   checkOutcome,
   describeFailures,
@@ -16,9 +17,9 @@ import {
   reportAsDrift,
   type VerificationReport,
 } from './report.ts';
-import { runChecks } from './run-checks.ts';
 
 export type { VerifyClients } from './context.ts';
+export { inDepthChecks, verifyInDepth } from './in-depth.ts';
 export type { FederationCheckResult, VerificationReport } from './report.ts';
 
 export async function verify(
@@ -26,17 +27,7 @@ export async function verify(
   resources: Resources,
   clients: VerifyClients,
 ): Promise<VerificationReport> {
-  const context = new VerificationContext(spec, resources, clients);
-  const checks = await runChecks(federationChecks, context);
-  const login = await loginUrlOf(context);
-  const report: VerificationReport = {
-    tenantId: spec.tenantId,
-    status: checks.some((c) => c.status === 'fail') ? 'fail' : 'pass',
-    checks,
-    checkedAt: new Date().toISOString(),
-  };
-  if ('url' in login) report.loginUrl = login.url;
-  return report;
+  return reportFor(new VerificationContext(spec, resources, clients), federationChecks);
 }
 
 /** Throws PreconditionError naming each failing check and its reason code. */

@@ -3,9 +3,9 @@
 // SSRF boundary: only the tenant's Authentik is ever asked — the origin the spec's baseUrl names,
 // which the deployment's allow-list has already accepted — and a redirect is never followed.
 
-export const DISCOVERY_TIMEOUT_MS = 5_000;
-/** A discovery document is a few kilobytes; anything far larger is not one. */
-const MAX_DOCUMENT_BYTES = 256 * 1024;
+import { AUTHENTIK_HTTP_TIMEOUT_MS, requestAuthentik } from './authentik-http.ts';
+
+export const DISCOVERY_TIMEOUT_MS = AUTHENTIK_HTTP_TIMEOUT_MS;
 
 export type DiscoveryResult =
   | { ok: true; url: string; document: Record<string, unknown> }
@@ -50,32 +50,20 @@ export async function fetchDiscovery(
   const target = discoveryUrl(issuer, authentikBaseUrl);
   if ('refused' in target) return { ok: false, reason: 'ISSUER_HOST_MISMATCH', message: target.refused };
   const { url } = target;
-  const doFetch = options.fetch ?? fetch;
-  const timeoutMs = options.timeoutMs ?? DISCOVERY_TIMEOUT_MS;
   const unreachable = (why: string): DiscoveryResult => ({
     ok: false,
     reason: 'DISCOVERY_UNREACHABLE',
     url,
     message: `the discovery document at ${url} ${why}`,
   });
-  let status: number;
-  let location: string | null;
-  let body: string;
-  try {
-    [status, location, body] = await withinTime(timeoutMs, async (signal) => {
-      const response = await doFetch(url, {
-        redirect: 'manual',
-        signal,
-        headers: { accept: 'application/json' },
-      });
-      return [response.status, response.headers.get('location'), await boundedText(response)] as const;
-    });
-  } catch (error) {
-    const name = (error as Error | undefined)?.name;
-    if (name === 'TimeoutError') return unreachable(`did not answer within ${timeoutMs} ms`);
-    if (error instanceof TooLargeError) return unreachable(error.message);
-    return unreachable(`could not be fetched (${networkReason(error)})`);
-  }
+  const answer = await requestAuthentik(
+    url,
+    authentikBaseUrl,
+    { headers: { accept: 'application/json' } },
+    { ...options, timeoutMs: options.timeoutMs ?? DISCOVERY_TIMEOUT_MS },
+  );
+  if (!answer.ok) return unreachable(answer.why);
+  const { status, location } = answer;
   if (status >= 300 && status < 400) {
     return unreachable(
       `redirects (${status}${location ? ` to ${location}` : ''}); redirects are not followed`,
@@ -84,7 +72,7 @@ export async function fetchDiscovery(
   if (status !== 200) return unreachable(`answered HTTP ${status}`);
   let document: unknown;
   try {
-    document = JSON.parse(body);
+    document = JSON.parse(answer.body);
   } catch {
     return unreachable('is not JSON');
   }
@@ -92,41 +80,4 @@ export async function fetchDiscovery(
     return unreachable('is not a JSON object');
   }
   return { ok: true, url, document: document as Record<string, unknown> };
-}
-
-class TooLargeError extends Error {}
-
-async function boundedText(response: Response): Promise<string> {
-  const declared = Number(response.headers.get('content-length') ?? 0);
-  if (declared > MAX_DOCUMENT_BYTES) {
-    await response.body?.cancel();
-    throw new TooLargeError(`is larger than ${MAX_DOCUMENT_BYTES} bytes`);
-  }
-  const text = await response.text();
-  if (text.length > MAX_DOCUMENT_BYTES) throw new TooLargeError(`is larger than ${MAX_DOCUMENT_BYTES} bytes`);
-  return text;
-}
-
-/** Our own timer rather than AbortSignal.timeout alone: see withinTime in lib/authentik/client.ts. */
-async function withinTime<T>(ms: number, work: (signal: AbortSignal) => Promise<T>): Promise<T> {
-  const controller = new AbortController();
-  let timer: NodeJS.Timeout | undefined;
-  const deadline = new Promise<never>((_, reject) => {
-    timer = setTimeout(() => {
-      const reason = new DOMException(`timed out after ${ms} ms`, 'TimeoutError');
-      controller.abort(reason);
-      reject(reason);
-    }, ms);
-  });
-  try {
-    return await Promise.race([work(controller.signal), deadline]);
-  } finally {
-    clearTimeout(timer);
-  }
-}
-
-function networkReason(error: unknown): string {
-  const cause = (error as { cause?: { code?: unknown } } | undefined)?.cause;
-  if (typeof cause?.code === 'string') return cause.code;
-  return (error as Error | undefined)?.name ?? 'network error';
 }

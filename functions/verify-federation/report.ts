@@ -9,24 +9,53 @@ export type ReasonCode =
   // Nothing recorded to check (the tenant was never provisioned, or only in part).
   | 'NOT_PROVISIONED'
   // Cognito
+  | 'USER_POOL_MISSING'
+  | 'DOMAIN_CHANGED'
   | 'IDENTITY_PROVIDER_MISSING'
+  | 'IDENTITY_PROVIDER_CHANGED'
+  | 'ATTRIBUTE_MAPPING_CHANGED'
   | 'APP_CLIENT_MISSING'
+  | 'APP_CLIENT_CHANGED'
   | 'IDP_NOT_ENABLED'
   | 'COGNITO_NOT_ENABLED'
   | 'OAUTH_NOT_CONFIGURED'
   | 'CALLBACK_URL_MISSING'
-  // The issuer and its discovery document
+  // The issuer, its discovery document, its keys and its token endpoint
   | 'ISSUER_HOST_MISMATCH'
   | 'DISCOVERY_UNREACHABLE'
   | 'ISSUER_MISMATCH'
+  | 'JWKS_UNREACHABLE'
+  | 'JWKS_NO_RS256_KEY'
+  | 'JWKS_KEY_MISMATCH'
+  | 'TOKEN_ENDPOINT_UNREACHABLE'
+  | 'CLIENT_CREDENTIALS_REJECTED'
+  | 'ID_TOKEN_INVALID'
+  | 'EMAIL_CLAIM_MISMATCH'
+  // Both sides: the OIDC client Cognito holds against the one Authentik holds (and the stored copy)
+  | 'CLIENT_ID_MISMATCH'
+  | 'SECRET_MISMATCH'
   // Authentik
+  | 'GROUP_MISSING'
+  | 'GROUP_CHANGED'
   | 'PROVIDER_MISSING'
+  | 'PROVIDER_CHANGED'
   | 'REDIRECT_URI_MISSING'
+  | 'REDIRECT_URI_CHANGED'
+  | 'APPLICATION_MISSING'
+  | 'APPLICATION_CHANGED'
+  | 'POLICY_MISSING'
+  | 'POLICY_CHANGED'
   | 'TEST_USER_MISSING'
+  | 'TEST_USER_CHANGED'
+  | 'USER_DISABLED'
   | 'CLIENT_REJECTED'
   | 'LOGIN_CREDENTIALS_REJECTED'
   | 'LOGIN_DENIED'
   | 'LOGIN_FAILED'
+  // What a step's check needs is missing (a recorded resource, or a flow or key in Authentik)
+  | 'PRECONDITION_FAILED'
+  // A check that could not come to an answer (its error, without secrets, is the message)
+  | 'CHECK_FAILED'
   // Not checked
   | 'BLOCKED'
   | 'NOT_AUTOMATED';
@@ -54,9 +83,13 @@ export interface VerificationReport {
 /** Failures that mean an object is gone rather than changed. */
 const MISSING: ReadonlySet<ReasonCode> = new Set([
   'NOT_PROVISIONED',
+  'USER_POOL_MISSING',
   'IDENTITY_PROVIDER_MISSING',
   'APP_CLIENT_MISSING',
+  'GROUP_MISSING',
   'PROVIDER_MISSING',
+  'APPLICATION_MISSING',
+  'POLICY_MISSING',
   'TEST_USER_MISSING',
 ]);
 

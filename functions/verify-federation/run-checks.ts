@@ -8,6 +8,8 @@ import type { FederationCheckResult } from './report.ts';
 export async function runChecks(
   checks: readonly FederationCheck[],
   context: VerificationContext,
+  /** Called with each answer as it comes (the CLI's progress display). */
+  onResult?: (result: FederationCheckResult) => void,
 ): Promise<FederationCheckResult[]> {
   const byId = new Map(checks.map((check) => [check.id, check]));
   const running = new Map<string, Promise<FederationCheckResult>>();
@@ -24,15 +26,16 @@ export async function runChecks(
         }),
       );
       const blocking = needed.find((answer) => answer.status !== 'pass');
-      if (blocking) {
-        return {
-          id: check.id,
-          status: 'not-applicable',
-          reason: 'BLOCKED',
-          message: `not checked: ${blocking.id} did not pass`,
-        } satisfies FederationCheckResult;
-      }
-      return { id: check.id, ...(await check.run(context)) };
+      const answer: FederationCheckResult = blocking
+        ? {
+            id: check.id,
+            status: 'not-applicable',
+            reason: 'BLOCKED',
+            message: `not checked: ${blocking.id} did not pass`,
+          }
+        : { id: check.id, ...(await check.run(context)) };
+      onResult?.(answer);
+      return answer;
     })();
     running.set(check.id, result);
     return result;

@@ -1,0 +1,102 @@
+// The verification machine's first state and its pagination: reads what the run was asked to do
+// (from any input: `{}`, `{ "repair": true }`, the API's `{ "tenantId": … }`, or the event an
+// EventBridge schedule sends), and lists the tenants to verify from the registry, a page at a time,
+// so the Map's results stay far below Step Functions' 256 KB payload limit whatever the tenant count.
+import type { TenantRecord, TenantRegistry, TenantStatus } from '#lib/registry.ts';
+
+/** Tenants per page: 100 compact Map results are ~40 KB of state. */
+export const PAGE_SIZE = 100;
+
+/** A provisioned tenant, or one whose provisioning failed (verifying it says what is broken). */
+const VERIFIABLE: ReadonlySet<TenantStatus> = new Set(['active', 'failed']);
+
+export interface RunSettings {
+  /** Re-run provisioning for tenants with a repairable failure, then verify them again. */
+  repair: boolean;
+  /** Verify only this tenant (the API's POST /tenants/{id}/verify). */
+  tenantId: string | null;
+  startedAt: string;
+}
+
+export interface TenantPage {
+  tenantIds: string[];
+  /** Tenants of this page not verified: provisioning, deprovisioning or deprovisioned. */
+  skipped: number;
+  /** Present while more pages follow. */
+  cursor?: string;
+}
+
+/** What every page's report adds up; carried through the run as the machine's state. */
+export interface Totals {
+  tenants: number;
+  verified: number;
+  drifted: number;
+  broken: number;
+  errors: number;
+  changed: number;
+  repairsAttempted: number;
+  repaired: number;
+  events: number;
+  skipped: number;
+  /** Tenants left drifted, broken or unverifiable (the first 50). */
+  attention: string[];
+}
+
+export function noTotals(): Totals {
+  return {
+    tenants: 0,
+    verified: 0,
+    drifted: 0,
+    broken: 0,
+    errors: 0,
+    changed: 0,
+    repairsAttempted: 0,
+    repaired: 0,
+    events: 0,
+    skipped: 0,
+    attention: [],
+  };
+}
+
+export interface ListClients {
+  registry: Pick<TenantRegistry, 'get' | 'list'>;
+}
+
+/** The run's settings from whatever the execution was started with; unknown fields are ignored. */
+export function runSettings(input: unknown, startedAt: string): RunSettings {
+  const fields = input && typeof input === 'object' ? (input as Record<string, unknown>) : {};
+  const tenantId = typeof fields.tenantId === 'string' && fields.tenantId !== '' ? fields.tenantId : null;
+  return { repair: fields.repair === true, tenantId, startedAt };
+}
+
+function pageOf(items: readonly TenantRecord[], cursor: string | undefined): TenantPage {
+  const verifiable = items.filter((item) => VERIFIABLE.has(item.status));
+  return {
+    tenantIds: verifiable.map((item) => item.tenantId),
+    skipped: items.length - verifiable.length,
+    ...(cursor ? { cursor } : {}),
+  };
+}
+
+export async function listPage(
+  run: RunSettings,
+  cursor: string | undefined,
+  clients: ListClients,
+  pageSize = PAGE_SIZE,
+): Promise<TenantPage> {
+  if (run.tenantId !== null) {
+    const record = await clients.registry.get(run.tenantId);
+    return record ? pageOf([record], undefined) : { tenantIds: [], skipped: 1 };
+  }
+  const page = await clients.registry.list({ limit: pageSize, ...(cursor ? { cursor } : {}) });
+  return pageOf(page.items, page.cursor);
+}
+
+export async function start(
+  input: unknown,
+  startedAt: string,
+  clients: ListClients,
+): Promise<{ run: RunSettings; page: TenantPage; totals: Totals }> {
+  const run = runSettings(input, startedAt);
+  return { run, page: await listPage(run, undefined, clients), totals: noTotals() };
+}

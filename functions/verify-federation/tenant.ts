@@ -1,0 +1,196 @@
+// One registered tenant, verified in depth: its spec and resources read from the registry, the
+// report stored back there with the tenant's state, and what changed since the last verification.
+// The verification machine calls this for each tenant; the CLI and the API call it for one.
+import type { CognitoIdentityProviderClient } from '@aws-sdk/client-cognito-identity-provider';
+import type { SecretsManagerClient } from '@aws-sdk/client-secrets-manager';
+import type { AuthentikClient } from '#lib/authentik/client.ts';
+import { AuthentikAuthError, ConflictError, PreconditionError, TransientError } from '#lib/errors.ts';
+import type { TenantRecord, TenantRegistry, VerificationRecord } from '#lib/registry.ts';
+import { type Deployment, parseTenantSpec, type TenantSpec } from '#lib/tenant-spec.ts';
+import { inDepthChecks, inDepthContext, readCognito, reportFor } from './in-depth.ts';
+import {
+  checkOutcome,
+  type FederationCheckResult,
+  failures,
+  type ReasonCode,
+  reportAsDrift,
+  type VerificationReport,
+} from './report.ts';
+import {
+  type FederationState,
+  federationStateOf,
+  isRepairable,
+  isTenantRepairable,
+  type PreviousState,
+  stateOfOutcome,
+  type VerificationState,
+} from './state.ts';
+
+export interface TenantVerifyClients {
+  cognito: CognitoIdentityProviderClient;
+  secrets: SecretsManagerClient;
+  registry: TenantRegistry;
+  secretPrefix: string;
+  deployment: Deployment;
+  /** An Authentik client for the tenant (its token read from Secrets Manager). */
+  authentik(spec: TenantSpec): Promise<AuthentikClient>;
+  /** Discovery, keys, token endpoint and login requests (default: global fetch). */
+  fetch?: typeof fetch;
+  timeoutMs?: number;
+}
+
+export interface VerifyTenantOptions {
+  /** Called with each check's answer as it comes. */
+  onCheck?: (result: FederationCheckResult) => void;
+  /**
+   * Return no sooner than this long after Cognito answered the verification's reads. The
+   * verification machine runs a fixed number of verifications at once, and a slot's next reads are
+   * sent only after this one returns, so Cognito admits two reads of one slot at least this far
+   * apart (it admits a request between its sending and its answer): at most concurrency ÷ pace
+   * reads per second, however late a request travels. That is how the machine stays within
+   * Cognito's quotas.
+   */
+  paceMs?: number;
+  /** The state to compare with, when it is not the recorded one (a verification after a repair). */
+  previousState?: PreviousState;
+}
+
+export interface FailingCheck {
+  check: string;
+  reason: ReasonCode;
+  repairable: boolean;
+}
+
+export interface TenantVerification {
+  tenantId: string;
+  state: VerificationState;
+  previousState: PreviousState;
+  /** The state differs from the previous one (a verification that could not run changes nothing). */
+  changed: boolean;
+  failing: FailingCheck[];
+  /** Some failing check is one that re-running provisioning can fix. */
+  repairable: boolean;
+  /** The whole report (absent when the verification could not run). */
+  report?: VerificationReport;
+  /** Why the verification could not run (state `error`); never a secret value. */
+  error?: { name: string; message: string };
+  /** The spec as the registry holds it (no secrets), for a repair. */
+  spec?: TenantSpec;
+  /** How long the verification took, without the wait for the machine's pace. */
+  durationMs: number;
+}
+
+/** What the registry keeps of a verification: the recorded fields plus the state and the checks. */
+export interface StoredVerification extends Omit<VerificationRecord, 'at'> {
+  state?: FederationState;
+  checks?: FederationCheckResult[];
+  error?: { name: string; message: string };
+}
+
+function previousOf(recorded: (VerificationRecord & StoredVerification) | undefined): PreviousState {
+  if (!recorded) return 'unknown';
+  return recorded.state ?? stateOfOutcome(recorded.outcome);
+}
+
+const sleep = (ms: number) => new Promise((resolve) => setTimeout(resolve, ms));
+
+/**
+ * Stores the verification on the record as it was read (one write, no second read); when another
+ * writer got in between, the registry's read-modify-write does it again on the current record.
+ */
+async function store(registry: TenantRegistry, record: TenantRecord, verification: StoredVerification) {
+  const { version, updatedAt: _updatedAt, ...rest } = record;
+  try {
+    await registry.put(
+      { ...rest, lastVerification: { ...verification, at: new Date().toISOString() } },
+      version,
+    );
+  } catch (error) {
+    if (!(error instanceof ConflictError)) throw error;
+    await registry.recordVerification(record.tenantId, verification);
+  }
+}
+
+export async function verifyTenant(
+  tenantId: string,
+  clients: TenantVerifyClients,
+  options: VerifyTenantOptions = {},
+): Promise<TenantVerification> {
+  const started = Date.now();
+  const record = await clients.registry.get(tenantId);
+  if (!record) throw new PreconditionError(`tenant ${tenantId} is not registered`);
+  if (record.status === 'deprovisioned') {
+    throw new PreconditionError(`tenant ${tenantId} is deprovisioned: there is no federation to verify`);
+  }
+  const recorded = record.lastVerification as (VerificationRecord & StoredVerification) | undefined;
+  const previousState = options.previousState ?? previousOf(recorded);
+  const spec = parseTenantSpec(record.spec, clients.deployment);
+
+  let readsAnswered = Date.now();
+  let result: TenantVerification;
+  try {
+    const context = inDepthContext(spec, record.resources, {
+      cognito: clients.cognito,
+      secrets: clients.secrets,
+      authentik: await clients.authentik(spec),
+      secretPrefix: clients.secretPrefix,
+      ...(clients.fetch ? { fetch: clients.fetch } : {}),
+      ...(clients.timeoutMs ? { timeoutMs: clients.timeoutMs } : {}),
+    });
+    await readCognito(context);
+    readsAnswered = Date.now();
+    const report = await reportFor(context, inDepthChecks, options.onCheck);
+    const state = federationStateOf(report);
+    const failing = failures(report).map((check) => ({
+      check: check.id,
+      reason: check.reason ?? 'CHECK_FAILED',
+      repairable: isRepairable(check, spec),
+    }));
+    const stored: StoredVerification = {
+      outcome: checkOutcome(report),
+      drift: reportAsDrift(report),
+      state,
+      checks: report.checks,
+    };
+    await store(clients.registry, record, stored);
+    result = {
+      tenantId,
+      state,
+      previousState,
+      changed: state !== previousState,
+      failing,
+      repairable: isTenantRepairable(failures(report), spec),
+      report,
+      spec,
+      durationMs: 0,
+    };
+  } catch (error) {
+    // A transient failure is retried by the caller (the state machine's Retry); anything else means
+    // this verification cannot run, which is recorded without touching the tenant's state.
+    if (error instanceof TransientError) throw error;
+    const err = error instanceof Error ? error : new Error(String(error));
+    const why = { name: err.name, message: err.message.slice(0, 1000) };
+    const stored: StoredVerification = {
+      outcome: 'failed',
+      error: why,
+      ...(recorded?.state ? { state: recorded.state } : {}),
+    };
+    await store(clients.registry, record, stored);
+    if (!(error instanceof AuthentikAuthError || error instanceof PreconditionError)) throw error;
+    result = {
+      tenantId,
+      state: 'error',
+      previousState,
+      changed: false,
+      failing: [],
+      repairable: false,
+      error: why,
+      spec,
+      durationMs: 0,
+    };
+  }
+  result.durationMs = Date.now() - started;
+  const pace = (options.paceMs ?? 0) - (Date.now() - readsAnswered);
+  if (pace > 0) await sleep(pace);
+  return result;
+}

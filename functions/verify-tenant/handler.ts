@@ -1,0 +1,27 @@
+// Lambda entry for verify-tenant: the clients built once per cold start from the same environment as
+// the steps (Cognito, Secrets Manager, the registry, the deployment's SSRF boundary), then the core.
+import { createStepClients } from '#lib/clients.ts';
+import { deploymentFromEnv, loadEnv, stepEnv } from '#lib/env.ts';
+import type { TenantVerifyClients } from '../verify-federation/tenant.ts';
+import { type VerifyTenantEvent, verifyOne } from './core.ts';
+
+/** Built for a set of clients, so the local runner can use the same handler against the local world. */
+export function verifyTenantHandler(clients: TenantVerifyClients) {
+  return (event: VerifyTenantEvent) => verifyOne(event, clients);
+}
+
+let clients: TenantVerifyClients | undefined;
+export const handler = (event: VerifyTenantEvent) => {
+  if (!clients) {
+    const env = loadEnv(stepEnv);
+    clients = createStepClients({
+      cognitoEndpoint: env.COGNITO_ENDPOINT,
+      secretsManagerEndpoint: env.SECRETS_MANAGER_ENDPOINT,
+      dynamodbEndpoint: env.DYNAMODB_ENDPOINT,
+      secretPrefix: env.SECRET_PREFIX,
+      registryTableName: env.REGISTRY_TABLE_NAME,
+      deployment: deploymentFromEnv(env),
+    });
+  }
+  return verifyTenantHandler(clients)(event);
+};

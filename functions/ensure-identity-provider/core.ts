@@ -12,7 +12,7 @@ import {
   UpdateIdentityProviderCommand,
 } from '@aws-sdk/client-cognito-identity-provider';
 import type { SecretsManagerClient } from '@aws-sdk/client-secrets-manager';
-import * as z from 'zod';
+import * as z from 'zod/mini';
 import { cognitoCreate, cognitoFind, cognitoSend } from '#lib/cognito.ts';
 import { ConflictError, PreconditionError, TransientError } from '#lib/errors.ts';
 import { readSecretJson } from '#lib/secrets.ts';
@@ -25,7 +25,10 @@ export interface IdentityProviderClients {
 }
 
 /** What the oidc-client secret holds (written by ensure-oidc-provider). */
-export const oidcClientSecret = z.object({ client_id: z.string().min(1), client_secret: z.string().min(1) });
+export const oidcClientSecret = z.object({
+  client_id: z.string().check(z.minLength(1)),
+  client_secret: z.string().check(z.minLength(1)),
+});
 
 /** Keys Cognito adds to ProviderDetails itself, from the issuer's discovery document. */
 export const DISCOVERED_DETAILS = new Set([

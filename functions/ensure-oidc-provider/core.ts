@@ -5,7 +5,7 @@
 // `{client_id, client_secret}` for ensure-identity-provider; they never leave this Lambda otherwise
 // (provider objects carry them on every read, so none is ever logged or returned).
 
-import * as z from 'zod';
+import * as z from 'zod/mini';
 import type { AuthentikClient } from '#lib/authentik/client.ts';
 import { isAlreadyExists } from '#lib/authentik/http-errors.ts';
 import {
@@ -26,7 +26,10 @@ import { resolveProviderReferences } from './references.ts';
 
 export type OidcProviderClients = Pick<ResolvedClients, 'authentik' | 'secrets' | 'secretPrefix'>;
 
-const oidcClientSecret = z.object({ client_id: z.string().min(1), client_secret: z.string().min(1) });
+const oidcClientSecret = z.object({
+  client_id: z.string().check(z.minLength(1)),
+  client_secret: z.string().check(z.minLength(1)),
+});
 
 function owns(spec: TenantSpec, resources: Resources, provider: OAuth2Provider): boolean {
   return (

@@ -3,11 +3,14 @@
 // puts the value into an error message.
 import { randomBytes } from 'node:crypto';
 import type { SecretsManagerClient } from '@aws-sdk/client-secrets-manager';
-import * as z from 'zod';
+import * as z from 'zod/mini';
 import { PreconditionError } from '#lib/errors.ts';
 import { readSecretJson } from '#lib/secrets.ts';
 
-export const storedPassword = z.object({ username: z.string().min(1), password: z.string().min(1) });
+export const storedPassword = z.object({
+  username: z.string().check(z.minLength(1)),
+  password: z.string().check(z.minLength(1)),
+});
 export type StoredPassword = z.infer<typeof storedPassword>;
 
 // Password policies commonly ask for upper and lower case, a digit and a symbol; base64url gives all

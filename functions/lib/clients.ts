@@ -4,7 +4,7 @@ import { CognitoIdentityProviderClient } from '@aws-sdk/client-cognito-identity-
 import { DynamoDBClient } from '@aws-sdk/client-dynamodb';
 import { SecretsManagerClient } from '@aws-sdk/client-secrets-manager';
 import { DynamoDBDocumentClient } from '@aws-sdk/lib-dynamodb';
-import * as z from 'zod';
+import * as z from 'zod/mini';
 import { type AuthentikClient, createAuthentikClient } from './authentik/client.ts';
 import { TenantRegistry } from './registry.ts';
 import { readSecretJson } from './secrets.ts';
@@ -36,7 +36,7 @@ export interface StepClientsConfig extends AwsClientConfig {
   authentikTimeoutMs?: number;
 }
 
-const tokenSecret = z.object({ token: z.string().min(1) });
+const tokenSecret = z.object({ token: z.string().check(z.minLength(1)) });
 // A warm Lambda reuses the token for a while; a rotated token is picked up within this time.
 const TOKEN_TTL_MS = 5 * 60_000;
 

@@ -5,24 +5,25 @@
 // Variables Lambda sets itself (AWS_REGION, credentials) are not here: CDK may not set them. The
 // *_ENDPOINT variables exist for the local world only (moto behind the strict Cognito layer).
 
-import * as z from 'zod';
+import * as z from 'zod/mini';
 import { ValidationError } from './errors.ts';
 import type { Deployment } from './tenant-spec.ts';
+import './zod-messages.ts';
 
-const endpoint = z.url({ protocol: /^https?$/ }).optional();
-const flag = z
-  .enum(['true', 'false'])
-  .default('false')
-  .transform((value) => value === 'true');
-const hostList = z
-  .string()
-  .min(1)
-  .transform((value) =>
+const endpoint = z.optional(z.url({ protocol: /^https?$/ }));
+const flag = z.pipe(
+  z._default(z.enum(['true', 'false']), 'false'),
+  z.transform((value: 'true' | 'false') => value === 'true'),
+);
+const hostList = z.pipe(
+  z.string().check(z.minLength(1)),
+  z.transform((value: string) =>
     value
       .split(',')
       .map((host) => host.trim())
       .filter((host) => host !== ''),
-  );
+  ),
+);
 
 const cognitoEnv = { COGNITO_ENDPOINT: endpoint };
 const secretsEnv = {
@@ -30,11 +31,13 @@ const secretsEnv = {
   /** Secrets are named `<SECRET_PREFIX>/<tenantId>/<kind>`: one prefix per deployment. */
   SECRET_PREFIX: z
     .string()
-    .regex(/^[A-Za-z0-9_+=.@-]+(\/[A-Za-z0-9_+=.@-]+)*$/, 'must be a secret name prefix like federation'),
+    .check(
+      z.regex(/^[A-Za-z0-9_+=.@-]+(\/[A-Za-z0-9_+=.@-]+)*$/, 'must be a secret name prefix like federation'),
+    ),
 };
 const registryEnv = {
   DYNAMODB_ENDPOINT: endpoint,
-  REGISTRY_TABLE_NAME: z.string().regex(/^[A-Za-z0-9_.-]{3,255}$/, 'must be a DynamoDB table name'),
+  REGISTRY_TABLE_NAME: z.string().check(z.regex(/^[A-Za-z0-9_.-]{3,255}$/, 'must be a DynamoDB table name')),
 };
 const deploymentEnv = {
   /** Comma-separated hosts (`auth.example.com`, `*.example.com`) the workflow may send requests to. */
@@ -53,7 +56,7 @@ export const stepEnv = z.object({ ...cognitoEnv, ...secretsEnv, ...registryEnv, 
 export const registryStepEnv = z.object({ ...registryEnv });
 const stateMachineArn = z
   .string()
-  .regex(/^arn:aws[\w-]*:states:[\w-]+:\d{12}:stateMachine:[\w-]+$/, 'must be a state machine ARN');
+  .check(z.regex(/^arn:aws[\w-]*:states:[\w-]+:\d{12}:stateMachine:[\w-]+$/, 'must be a state machine ARN'));
 /** The API Lambda: validates specs, stores Authentik tokens, starts executions, reads the registry. */
 export const apiEnv = z.object({
   ...registryEnv,
@@ -63,7 +66,7 @@ export const apiEnv = z.object({
   STATE_MACHINE_ARN: stateMachineArn,
   DEPROVISION_STATE_MACHINE_ARN: stateMachineArn,
   /** The verification state machine; without it POST /tenants/{id}/verify answers 501. */
-  VERIFY_STATE_MACHINE_ARN: stateMachineArn.optional(),
+  VERIFY_STATE_MACHINE_ARN: z.optional(stateMachineArn),
   STEP_FUNCTIONS_ENDPOINT: endpoint,
 });
 
@@ -90,11 +93,11 @@ export type FunctionEnvInput<F extends FunctionName> = z.input<(typeof functionE
 export type FunctionEnv<F extends FunctionName> = z.output<(typeof functionEnvSchemas)[F]>;
 
 /** Validates the environment; the error names each bad variable and never echoes a value. */
-export function loadEnv<S extends z.ZodType>(
+export function loadEnv<S extends z.core.$ZodType>(
   schema: S,
   source: Record<string, string | undefined> = process.env,
 ): z.output<S> {
-  const result = schema.safeParse(source);
+  const result = z.safeParse(schema, source);
   if (result.success) return result.data;
   const fields: Record<string, string[]> = {};
   for (const issue of result.error.issues) {

@@ -17,7 +17,7 @@ import {
   type SecretsManagerClient,
   TagResourceCommand,
 } from '@aws-sdk/client-secrets-manager';
-import type * as z from 'zod';
+import * as z from 'zod/mini';
 import { PreconditionError, TransientError } from './errors.ts';
 
 export const SECRET_KINDS = ['authentik-token', 'oidc-client', 'test-user'] as const;
@@ -208,11 +208,11 @@ async function getString(client: SecretsManagerClient, secretId: string): Promis
  * Reads a JSON secret and checks its shape. Errors name the secret and the missing or malformed
  * fields, never a value.
  */
-export async function readSecretJson<T>(
+export async function readSecretJson<S extends z.core.$ZodType>(
   client: SecretsManagerClient,
   secretId: string,
-  schema: z.ZodType<T>,
-): Promise<T> {
+  schema: S,
+): Promise<z.output<S>> {
   const text = await getString(client, secretId);
   if (text === undefined) throw new PreconditionError(`secret ${secretId} does not exist or has no value`);
   let parsed: unknown;
@@ -221,7 +221,7 @@ export async function readSecretJson<T>(
   } catch {
     throw new PreconditionError(`secret ${secretId} does not hold JSON`);
   }
-  const result = schema.safeParse(parsed);
+  const result = z.safeParse(schema, parsed);
   if (!result.success) {
     const fields = result.error.issues.map((issue) => issue.path.map(String).join('.') || '(value)');
     throw new PreconditionError(`secret ${secretId} lacks or mistypes: ${[...new Set(fields)].join(', ')}`);

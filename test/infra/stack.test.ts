@@ -6,7 +6,7 @@ import { readdirSync, readFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { Match } from 'aws-cdk-lib/assertions';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import type { z } from 'zod';
+import type { ZodMiniType } from 'zod/mini';
 import { routes } from '../../functions/api/routes.ts';
 import { stepFunctions } from '../../functions/catalog.ts';
 import { functionEnvSchemas, registryStepEnv, stepEnv } from '../../functions/lib/env.ts';
@@ -133,14 +133,15 @@ describe('API Gateway', () => {
   });
 });
 
-// Each function's schema: functions/lib/env.ts, or the one its handler loads directly.
-const ownSchemas: Record<string, z.ZodType> = {
+// Each function's schema: functions/lib/env.ts (zod/mini), or the one its handler loads directly.
+// ZodMiniType is the common shape: classic zod schemas satisfy it too.
+const ownSchemas: Record<string, ZodMiniType> = {
   'list-tenants': registryStepEnv,
   'verify-tenant': stepEnv,
   'report-verification': reportEnv,
 };
-const schemaOf = (name: string): z.ZodType | undefined =>
-  (functionEnvSchemas as Partial<Record<string, z.ZodType>>)[name] ?? ownSchemas[name];
+const schemaOf = (name: string): ZodMiniType | undefined =>
+  (functionEnvSchemas as Partial<Record<string, ZodMiniType>>)[name] ?? ownSchemas[name];
 
 describe('functions', () => {
   const names = [...stepFunctions.map((f) => f.name), 'api' as const];

@@ -1,0 +1,112 @@
+// 200 tenants verified in one run under the strict layer's real Cognito quotas: no request is
+// throttled, each verification costs exactly one read in each quota category, and no one-second
+// window holds more reads of a category than the machine's concurrency (the pacing's promise).
+// The tenants are provisioned through the step cores with the quotas off first (about a minute
+// here); bench/verify.bench.ts compares the run's time with the quota-bound minimum.
+import { beforeAll, describe, expect, it } from 'vitest';
+import type { StepModule } from '#lib/handler.ts';
+import { type ResolvedClients, resolveClients } from '#lib/lambda.ts';
+import { mergeResources } from '#lib/registry.ts';
+import type { Resources } from '#lib/step.ts';
+import { parseTenantSpec } from '#lib/tenant-spec.ts';
+import { quotaCategoryOf } from '#local/cognito/operations.ts';
+import * as enableIdentityProvider from '../../functions/enable-identity-provider/core.ts';
+import * as ensureAccessPolicy from '../../functions/ensure-access-policy/core.ts';
+import * as ensureApplication from '../../functions/ensure-application/core.ts';
+import * as ensureGroup from '../../functions/ensure-group/core.ts';
+import * as ensureIdentityProvider from '../../functions/ensure-identity-provider/core.ts';
+import * as ensureOidcProvider from '../../functions/ensure-oidc-provider/core.ts';
+import * as ensureTestUser from '../../functions/ensure-test-user/core.ts';
+import * as ensureUserPool from '../../functions/ensure-user-pool/core.ts';
+import type { RunSummary } from '../../functions/report-verification/core.ts';
+import { localHandlers } from '../../local/handlers.ts';
+import { type HandlersByPlaceholder, readDefinition, runStateMachine } from '../../local/runner.ts';
+import { useWorld } from '../support/world.ts';
+
+const TENANTS = 200;
+const fixture = useWorld();
+let handlers: HandlersByPlaceholder;
+
+/** The provision machine's steps in its order (its checks and its final verification left out: they are what is measured). */
+const STEPS: StepModule<ResolvedClients>[] = [
+  ensureGroup,
+  ensureTestUser,
+  ensureUserPool,
+  ensureOidcProvider,
+  ensureApplication,
+  ensureAccessPolicy,
+  ensureIdentityProvider,
+  enableIdentityProvider,
+];
+
+/** Provisions a tenant through the step cores and registers it as the machine would. */
+async function provision(tenantId: string): Promise<void> {
+  const spec = parseTenantSpec(await fixture.tenant(tenantId), fixture.clients.deployment);
+  const clients = await resolveClients(fixture.clients, true)(spec);
+  let resources: Resources = {};
+  for (const step of STEPS)
+    resources = mergeResources(resources, (await step.apply(spec, resources, clients)).resources);
+  await fixture.clients.registry.put({
+    tenantId,
+    spec,
+    status: 'active',
+    resources,
+    steps: {},
+    createdAt: new Date().toISOString(),
+  });
+}
+
+beforeAll(async () => {
+  handlers = await localHandlers(fixture.clients);
+  // Provisioning is not what is measured here: it runs without quotas, then the real ones return.
+  fixture.world.cognito.setQuotas(false);
+  try {
+    const ids = Array.from({ length: TENANTS }, (_, i) => `wf-scale-${String(i).padStart(3, '0')}`);
+    await Promise.all(
+      Array.from({ length: 8 }, async () => {
+        for (let id = ids.shift(); id; id = ids.shift()) await provision(id);
+      }),
+    );
+  } finally {
+    fixture.world.cognito.setQuotas({});
+  }
+}, 600_000);
+
+/** The most requests of one category admitted within any one second. */
+function busiestSecond(times: number[]): number {
+  const sorted = [...times].sort((a, b) => a - b);
+  let most = 0;
+  for (let start = 0, end = 0; end < sorted.length; end += 1) {
+    while ((sorted[end] as number) - (sorted[start] as number) >= 1_000) start += 1;
+    most = Math.max(most, end - start + 1);
+  }
+  return most;
+}
+
+describe('verify-federations at scale', () => {
+  it(`verifies ${TENANTS} tenants without one throttled Cognito request`, async () => {
+    const mark = fixture.world.cognito.requests.length;
+    const execution = await runStateMachine('verify-federations', {}, { handlers });
+    expect(execution.cause).toBeUndefined();
+    expect(execution.output as RunSummary).toMatchObject({ tenants: TENANTS, verified: TENANTS, errors: 0 });
+
+    const calls = fixture.world.cognito.requests.slice(mark);
+    expect(calls.filter((c) => c.error !== undefined)).toEqual([]);
+    const byCategory = new Map<string, number[]>();
+    for (const call of calls) {
+      const category = quotaCategoryOf(call.operation) ?? call.operation;
+      byCategory.set(category, [...(byCategory.get(category) ?? []), call.at]);
+    }
+    expect(Object.fromEntries([...byCategory].map(([c, times]) => [c, times.length]))).toEqual({
+      UserPoolRead: TENANTS,
+      UserPoolClientRead: TENANTS,
+      UserPoolResourceRead: TENANTS,
+    });
+    const concurrency = (
+      readDefinition('verify-federations').States['Verify tenants'] as { MaxConcurrency: number }
+    ).MaxConcurrency;
+    for (const [category, times] of byCategory) {
+      expect(busiestSecond(times), category).toBeLessThanOrEqual(concurrency);
+    }
+  }, 180_000);
+});

@@ -12,6 +12,8 @@ import type { FederationConfig } from './config.ts';
 export interface DeploymentValues {
   readonly config: FederationConfig;
   readonly registryTableName: string;
+  /** The stack's key for the tenants' secrets. */
+  readonly secretsKmsKeyId: string;
 }
 
 /** The SSRF boundary as every function that parses a spec reads it. Loopback is never allowed on AWS. */
@@ -27,6 +29,7 @@ function stepEnvironment(values: DeploymentValues): FunctionEnvInput<'ensure-gro
   return {
     ...deploymentEnvironment(values.config),
     SECRET_PREFIX: values.config.secretPrefix,
+    SECRETS_KMS_KEY_ID: values.secretsKmsKeyId,
     // The schema asks every step for the table name; only the functions granted the table use it.
     REGISTRY_TABLE_NAME: values.registryTableName,
   };
@@ -76,6 +79,7 @@ export function apiEnvironment(
   return {
     ...deploymentEnvironment(values.config),
     SECRET_PREFIX: values.config.secretPrefix,
+    SECRETS_KMS_KEY_ID: values.secretsKmsKeyId,
     REGISTRY_TABLE_NAME: values.registryTableName,
     STATE_MACHINE_ARN: machines.provision,
     DEPROVISION_STATE_MACHINE_ARN: machines.deprovision,

@@ -139,7 +139,11 @@ export class FederationStack extends Stack {
       registry: this.registry,
       existingUserPoolId: config.existingUserPoolId,
     };
-    const values: DeploymentValues = { config, registryTableName: this.registry.tableName };
+    const values: DeploymentValues = {
+      config,
+      registryTableName: this.registry.tableName,
+      secretsKmsKeyId: this.secretsKey.keyArn,
+    };
 
     const functions = new Map<StepFunctionName | 'api', FederationFunction>();
     for (const step of stepFunctions) {

@@ -25,6 +25,7 @@ export const handler = proxyHandler(
       registry: new TenantRegistry(DynamoDBDocumentClient.from(dynamodb), env.REGISTRY_TABLE_NAME),
       secrets: new SecretsManagerClient(endpoint(env.SECRETS_MANAGER_ENDPOINT)),
       secretPrefix: env.SECRET_PREFIX,
+      secretsKmsKeyId: env.SECRETS_KMS_KEY_ID,
       deployment: deploymentFromEnv(env),
       starter,
       verifier: starter,

@@ -23,6 +23,8 @@ export interface ApiDeps {
   secrets: SecretsManagerClient;
   /** Secrets are named `<secretPrefix>/<tenantId>/<kind>`. */
   secretPrefix: string;
+  /** The KMS key a stored token is encrypted with; the account's default key when unset. */
+  secretsKmsKeyId?: string | undefined;
   deployment: Deployment;
   starter: ExecutionStarter;
   verifier: Verifier;
@@ -140,6 +142,7 @@ export async function createTenant(
     // Stored before anything starts, so the first step can read it; only its ARN goes on.
     const { arn } = await putSecret(deps.secrets, {
       prefix: deps.secretPrefix,
+      kmsKeyId: deps.secretsKmsKeyId,
       tenantId,
       kind: 'authentik-token',
       value: { token: create.token },

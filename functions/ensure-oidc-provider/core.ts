@@ -24,7 +24,8 @@ import { derivedProviderName, type TenantSpec } from '#lib/tenant-spec.ts';
 import { desiredProvider, providerDrift, providerPatch } from './desired.ts';
 import { resolveProviderReferences } from './references.ts';
 
-export type OidcProviderClients = Pick<ResolvedClients, 'authentik' | 'secrets' | 'secretPrefix'>;
+export type OidcProviderClients = Pick<ResolvedClients, 'authentik' | 'secrets' | 'secretPrefix'> &
+  Partial<Pick<ResolvedClients, 'secretsKmsKeyId'>>;
 
 const oidcClientSecret = z.object({
   client_id: z.string().check(z.minLength(1)),
@@ -113,6 +114,7 @@ export async function apply(
   // Writes only when the stored pair differs (a new provider, or a secret rotated in Authentik).
   const secret = await putSecret(clients.secrets, {
     prefix: clients.secretPrefix,
+    kmsKeyId: clients.secretsKmsKeyId,
     tenantId: spec.tenantId,
     kind: 'oidc-client',
     value: { client_id: clientId, client_secret: clientSecret },

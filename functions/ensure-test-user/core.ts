@@ -29,7 +29,8 @@ import type { ApplyResult, CheckResult, DestroyResult, Drift, Resources } from '
 import type { TenantSpec } from '#lib/tenant-spec.ts';
 import { generatePassword, readStoredPassword } from './password.ts';
 
-export type TestUserClients = Pick<ResolvedClients, 'authentik' | 'secrets' | 'secretPrefix'>;
+export type TestUserClients = Pick<ResolvedClients, 'authentik' | 'secrets' | 'secretPrefix'> &
+  Partial<Pick<ResolvedClients, 'secretsKmsKeyId'>>;
 
 /** The attribute a user created by this product carries: the id of the tenant that created it. */
 export const OWNER_ATTRIBUTE = `${SERVICE_NAME}/tenant`;
@@ -124,6 +125,7 @@ export async function apply(
   // that already matches costs no write.
   const secret = await putSecret(clients.secrets, {
     prefix: clients.secretPrefix,
+    kmsKeyId: clients.secretsKmsKeyId,
     tenantId: spec.tenantId,
     kind: 'test-user',
     value: { username, password },

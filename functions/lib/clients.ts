@@ -24,6 +24,8 @@ export interface StepClients {
   registry: TenantRegistry;
   /** Secrets are named `<secretPrefix>/<tenantId>/<kind>`. */
   secretPrefix: string;
+  /** The KMS key new secrets are encrypted with; the account's default key when unset. */
+  secretsKmsKeyId?: string | undefined;
   deployment: Deployment;
   /** An Authentik client for the tenant, its token read from Secrets Manager inside this Lambda. */
   authentik(spec: TenantSpec): Promise<AuthentikClient>;
@@ -31,6 +33,7 @@ export interface StepClients {
 
 export interface StepClientsConfig extends AwsClientConfig {
   secretPrefix: string;
+  secretsKmsKeyId?: string | undefined;
   registryTableName: string;
   deployment: Deployment;
   authentikTimeoutMs?: number;
@@ -64,6 +67,7 @@ export function createStepClients(config: StepClientsConfig): StepClients {
     secrets,
     registry,
     secretPrefix: config.secretPrefix,
+    secretsKmsKeyId: config.secretsKmsKeyId,
     deployment: config.deployment,
     async authentik(spec) {
       const key = `${spec.authentik.tokenSecretArn} ${spec.authentik.baseUrl}`;

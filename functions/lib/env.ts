@@ -34,6 +34,8 @@ const secretsEnv = {
     .check(
       z.regex(/^[A-Za-z0-9_+=.@-]+(\/[A-Za-z0-9_+=.@-]+)*$/, 'must be a secret name prefix like federation'),
     ),
+  /** The deployment's KMS key for the secrets the workflow creates (unset locally). */
+  SECRETS_KMS_KEY_ID: z.optional(z.string().check(z.minLength(1))),
 };
 const registryEnv = {
   DYNAMODB_ENDPOINT: endpoint,

@@ -47,6 +47,7 @@ export function lambdaStepHandler(definition: StepDefinition) {
     secretsManagerEndpoint: env.SECRETS_MANAGER_ENDPOINT,
     dynamodbEndpoint: env.DYNAMODB_ENDPOINT,
     secretPrefix: env.SECRET_PREFIX ?? '',
+    secretsKmsKeyId: env.SECRETS_KMS_KEY_ID,
     registryTableName: env.REGISTRY_TABLE_NAME ?? '',
     deployment,
   });

@@ -116,6 +116,8 @@ export interface PutSecretRequest {
   kind: SecretKind;
   /** Any JSON value; stored canonically. */
   value: unknown;
+  /** The deployment's KMS key for new secrets (the account's aws/secretsmanager key otherwise). */
+  kmsKeyId?: string | undefined;
   description?: string;
 }
 
@@ -154,6 +156,7 @@ export async function putSecret(
             Name: name,
             SecretString: wanted,
             Tags: tags,
+            ...(request.kmsKeyId ? { KmsKeyId: request.kmsKeyId } : {}),
             Description: request.description ?? `${request.kind} of tenant ${request.tenantId}`,
           }),
         );

@@ -178,6 +178,10 @@ describe('functions', () => {
     // Deploy-time values (table name, state machine ARNs) stand in as plausible literals.
     const literal = (value: unknown): string => {
       if (typeof value === 'string') return value;
+      const keyArn = (value as { 'Fn::GetAtt'?: [string, string] })['Fn::GetAtt'];
+      if (keyArn && s.json.Resources[keyArn[0]]?.Type === 'AWS::KMS::Key' && keyArn[1] === 'Arn') {
+        return 'arn:aws:kms:eu-west-1:123456789012:key/1234abcd-12ab-34cd-56ef-1234567890ab';
+      }
       const ref = (value as { Ref?: string }).Ref ?? '';
       const type = s.json.Resources[ref]?.Type;
       if (type === 'AWS::DynamoDB::GlobalTable') return 'federation-registry';
@@ -357,6 +361,15 @@ describe('registry and secrets', () => {
     for (const statement of kmsStatements) {
       expect(JSON.stringify(statement.Condition)).toContain('kms:ViaService');
       expect(JSON.stringify(statement.Condition)).toContain('secretsmanager.');
+    }
+  });
+
+  it('every function that creates secrets is told the key to create them with', () => {
+    const keyId = Object.entries(s.json.Resources).find(([, r]) => r.Type === 'AWS::KMS::Key')?.[0];
+    for (const name of ['ensure-test-user', 'ensure-oidc-provider'] as const) {
+      const fn = s.json.Resources[functionLogicalId(s, name)];
+      const env = prop<{ Variables: Record<string, unknown> }>(fn, 'Environment').Variables;
+      expect(env.SECRETS_KMS_KEY_ID, name).toEqual({ 'Fn::GetAtt': [keyId, 'Arn'] });
     }
   });
 });

@@ -54,6 +54,16 @@ describe('putSecret', () => {
     });
   });
 
+  it("encrypts a new secret with the deployment's KMS key when one is given", async () => {
+    secrets.on(DescribeSecretCommand).rejects(notFound());
+    secrets.on(CreateSecretCommand).resolves({ ARN });
+    await putSecret(client, { ...request, kmsKeyId: 'arn:aws:kms:eu-west-1:123456789012:key/abc' });
+    expect(secrets).toHaveReceivedCommandWith(CreateSecretCommand, {
+      Name: 'federation/acme/oidc-client',
+      KmsKeyId: 'arn:aws:kms:eu-west-1:123456789012:key/abc',
+    });
+  });
+
   it('writes nothing when the stored value is the same, whatever its key order', async () => {
     secrets.on(DescribeSecretCommand).resolves({ ARN, Tags: tags });
     secrets.on(GetSecretValueCommand).resolves({

@@ -4,6 +4,7 @@ import '../local/polyfills.ts';
 import { parseArgs } from 'node:util';
 import { type LocalSession, openLocalSession } from '../local/session.ts';
 import { deprovision, type Output, print, provision, status, verify } from './commands.ts';
+import { remoteApi, runRemote } from './remote.ts';
 
 const usage = `Usage: federation <command> [options]
 
@@ -18,7 +19,11 @@ Options:
   --json                  print one JSON document for machines instead of progress lines
   -h, --help              this text
 
-Local by default: without FEDERATION_WORLD each command starts its own local world, which ends with
+With FEDERATION_API set to a tenant API's URL (\`npm run local\`, or a deployed stack's ApiUrl) the
+commands go to that API; requests to a deployed API are SigV4-signed with your AWS credentials, and
+AUTHENTIK_TOKEN, if set, is handed to the API once by provision.
+
+Otherwise local: without FEDERATION_WORLD each command starts its own local world, which ends with
 the command. To keep state between commands, run \`npm run world\` and set FEDERATION_WORLD to the
 JSON line it prints.`;
 
@@ -53,6 +58,11 @@ export async function main(argv: string[]): Promise<number> {
 
   let session: LocalSession | undefined;
   try {
+    const api = process.env.FEDERATION_API;
+    if (api) {
+      print(out, await runRemote(remoteApi(api), command, argument, out));
+      return 0;
+    }
     session = await openLocalSession();
     const arg = argument as string;
     let result: unknown;

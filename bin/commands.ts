@@ -4,7 +4,22 @@ import type { StepOutcomeRecord } from '#lib/handler.ts';
 import type { TenantRecord } from '#lib/registry.ts';
 import type { Resources } from '#lib/step.ts';
 import type { TenantSpec } from '#lib/tenant-spec.ts';
-import { runStateMachine } from '../local/runner.ts';
+import {
+  eventFor,
+  type ItemResult,
+  normalize,
+  type RunSummary,
+} from '../functions/report-verification/core.ts';
+import { memoryEventSink } from '../functions/report-verification/events.ts';
+import {
+  checkOutcome,
+  type FederationCheckResult,
+  reportAsDrift,
+} from '../functions/verify-federation/report.ts';
+import { type FailingCheck, verifyTenant } from '../functions/verify-federation/tenant.ts';
+import type { TenantResult } from '../functions/verify-tenant/core.ts';
+import { localHandlers } from '../local/handlers.ts';
+import { type EventLog, runStateMachine } from '../local/runner.ts';
 import type { LocalSession } from '../local/session.ts';
 import { localTenantSpec } from '../local/world-clients.ts';
 import { createProgressTracker, formatStep } from './progress.ts';
@@ -83,24 +98,93 @@ export async function status(session: LocalSession, tenantId: string): Promise<T
   return record;
 }
 
+/** One line per check as it ends (the same display as a provisioning's steps). */
+function checkLine(result: FederationCheckResult, startedAt: number): string {
+  const outcome = result.status === 'pass' ? 'pass' : `${result.status} ${result.reason ?? ''}`.trim();
+  return formatStep({ state: result.id, outcome, durationMs: Date.now() - startedAt, retries: 0 });
+}
+
+/** The verification in depth of one tenant, each check shown as it ends, stored in the registry. */
 export async function verify(session: LocalSession, tenantId: string, out: Output) {
-  const record = await status(session, tenantId);
+  await status(session, tenantId);
   out.line(`Verifying tenant ${tenantId}`);
-  const handler = session.handlers.VerifyFederationFunctionArn;
-  if (!handler) throw new Error('verify-federation is not available');
-  const result = (await handler({
-    step: 'verify-federation',
-    action: 'check',
-    spec: record.spec,
-    resources: record.resources,
-    outcomes: {},
-  })) as { outcomes: Record<string, StepOutcomeRecord> };
-  const outcome = result.outcomes['verify-federation'];
-  await session.clients.registry.recordVerification(tenantId, {
-    outcome: (outcome?.outcome ?? 'failed') as 'in-sync',
-    ...(outcome?.drift ? { drift: outcome.drift } : {}),
+  const started = Date.now();
+  const verification = await verifyTenant(tenantId, session.clients, {
+    onCheck: (result) => out.line(checkLine(result, started)),
   });
-  return { tenantId, outcome: outcome?.outcome, drift: outcome?.drift ?? [] };
+  const { report, spec: _spec, ...rest } = verification;
+  out.line(`  ${tenantId}: ${describeState(verification)} in ${Date.now() - started} ms`);
+  const event = eventFor(verification, 'federation verify', new Date());
+  if (event) out.line(`  event: ${event.detailType}`);
+  return {
+    ...rest,
+    // What `npm start` and earlier callers read: the check outcome and the failures as drift.
+    outcome: report ? checkOutcome(report) : 'failed',
+    drift: report ? reportAsDrift(report) : [],
+    ...(report?.loginUrl ? { loginUrl: report.loginUrl } : {}),
+    checks: report?.checks ?? [],
+  };
+}
+
+function describeState(result: { state: string; previousState: string; failing: FailingCheck[] }): string {
+  const change = result.previousState === result.state ? '' : ` (was ${result.previousState})`;
+  const reasons = [...new Set(result.failing.map((f) => f.reason))];
+  return `${result.state}${change}${reasons.length > 0 ? `: ${reasons.join(', ')}` : ''}`;
+}
+
+/** The result a Map item ends with, from its last state's exit event. */
+function tenantResultOf(event: EventLog): ItemResult | undefined {
+  const state = (event as EventLog & { state?: { name: string; output?: unknown } }).state;
+  if (event.type !== 'StateExited' || !state) return undefined;
+  if (state.name !== 'Tenant verified' && state.name !== 'Tenant not verified') return undefined;
+  return state.output as ItemResult;
+}
+
+/**
+ * Every registered tenant through the verification machine (as the schedule runs it), each tenant
+ * shown as its verification ends; with `repair`, drifted tenants are provisioned again first.
+ */
+export async function verifyAll(session: LocalSession, out: Output, options: { repair?: boolean } = {}) {
+  const events = memoryEventSink();
+  const handlers = await localHandlers(session.clients, { events });
+  out.line(`Verifying every tenant${options.repair ? ', repairing what provisioning can fix' : ''}`);
+  const started = Date.now();
+  const tenants: Omit<TenantResult, 'spec'>[] = [];
+  const result = await runStateMachine(
+    'verify-federations',
+    { repair: options.repair === true },
+    {
+      handlers,
+      onEvent: (event) => {
+        const entered = (event as EventLog & { state?: { name: string; input?: { tenantId?: string } } })
+          .state;
+        if (event.type === 'StateEntered' && entered?.name === 'Repair tenant') {
+          out.line(`  ${entered.input?.tenantId ?? ''} … provisioning again`);
+        }
+        const item = tenantResultOf(event);
+        if (!item) return;
+        const tenant = normalize(item);
+        tenants.push(tenant);
+        const repaired = tenant.repair
+          ? ` after repair (provisioning ${tenant.repair.provisioning.toLowerCase()})`
+          : '';
+        out.line(
+          formatStep({
+            state: tenant.tenantId,
+            outcome: `${describeState(tenant)}${repaired}`,
+            durationMs: tenant.durationMs,
+            retries: 0,
+          }),
+        );
+      },
+    },
+  );
+  if (result.status === 'FAILED')
+    throw new Error(result.cause ?? result.error ?? 'the verification run failed');
+  for (const event of events.events)
+    out.line(`  event: ${event.detailType} (${String(event.detail.tenantId)})`);
+  out.line(`  done in ${((Date.now() - started) / 1000).toFixed(1)} s`);
+  return { summary: result.output as RunSummary, tenants, events: events.events };
 }
 
 export function print(out: Output, result: unknown): void {
@@ -109,6 +193,14 @@ export function print(out: Output, result: unknown): void {
     return;
   }
   const r = result as Record<string, unknown>;
+  if ('checks' in r && 'state' in r) {
+    process.stdout.write(verificationText(r as Awaited<ReturnType<typeof verify>>));
+    return;
+  }
+  if ('summary' in r && 'tenants' in r) {
+    process.stdout.write(runText(r as Awaited<ReturnType<typeof verifyAll>>));
+    return;
+  }
   if ('issuer' in r) {
     const s = r as ReturnType<typeof summary>;
     process.stdout.write(
@@ -129,4 +221,36 @@ export function print(out: Output, result: unknown): void {
     return;
   }
   process.stdout.write(`${JSON.stringify(result, null, 2)}\n`);
+}
+
+/** What a person reads after `verify <tenant>`: the state, and each failing check's sentence. */
+function verificationText(result: Awaited<ReturnType<typeof verify>>): string {
+  const was = result.previousState !== result.state ? ` (was ${result.previousState})` : '';
+  const lines = [`Tenant ${result.tenantId}: ${result.state}${was}`];
+  if (result.error)
+    lines.push(`  the verification could not run: ${result.error.name}: ${result.error.message}`);
+  for (const check of result.checks.filter((c) => c.status === 'fail')) {
+    lines.push(`  ${check.id}: ${check.reason}: ${check.message}`);
+  }
+  if (result.repairable) lines.push('  Provisioning again can repair this: federation verify --all --repair');
+  if (result.loginUrl) lines.push(`Hosted-UI test URL  ${result.loginUrl}`);
+  return `\n${lines.join('\n')}\n\n`;
+}
+
+/** What a person reads after `verify --all`: the totals, and who needs attention. */
+function runText(result: Awaited<ReturnType<typeof verifyAll>>): string {
+  const s = result.summary;
+  const attention = result.tenants.filter((t) => t.state !== 'verified');
+  return [
+    '',
+    `${s.tenants} tenants: ${s.verified} verified, ${s.drifted} drifted, ${s.broken} broken, ${s.errors} not verifiable` +
+      (s.repair ? `; ${s.repaired} of ${s.repairsAttempted} repaired` : ''),
+    ...attention.map((t) => {
+      const cannot = t.repair ? t.repair.remaining : t.failing.filter((f) => !f.repairable);
+      const why = t.repair?.cause ? ` (provisioning failed: ${t.repair.cause})` : '';
+      return `  ${t.tenantId}: ${t.state}: ${[...new Set(t.failing.map((f) => f.reason))].join(', ') || t.error?.message || ''}${cannot.length > 0 ? `; not repairable by provisioning: ${[...new Set(cannot.map((f) => f.check))].join(', ')}` : ''}${why}`;
+    }),
+    `${result.events.length} state-change events`,
+    '',
+  ].join('\n');
 }

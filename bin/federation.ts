@@ -3,7 +3,7 @@
 import '../local/polyfills.ts';
 import { parseArgs } from 'node:util';
 import { type LocalSession, openLocalSession } from '../local/session.ts';
-import { deprovision, type Output, print, provision, status, verify } from './commands.ts';
+import { deprovision, type Output, print, provision, status, verify, verifyAll } from './commands.ts';
 import { remoteApi, runRemote } from './remote.ts';
 
 const usage = `Usage: federation <command> [options]
@@ -11,12 +11,18 @@ const usage = `Usage: federation <command> [options]
 Commands:
   provision <spec.json>   federate a tenant (runs the provision state machine)
   status <tenant>         the tenant's registry record: status, steps, resources, last error
-  verify <tenant>         check the tenant's federation end to end
+  verify <tenant>         verify the tenant's federation in depth: every step's check, then end to
+                          end (keys, client credentials, redirect URIs, policy, a test login)
+  verify --all            verify every tenant (the verification machine the schedule runs) and
+                          show the state-change events it sends; --repair provisions drifted
+                          tenants again and verifies them once more
   deprovision <tenant>    undo the federation; deletes only what this system created
   list                    every registered tenant
 
 Options:
   --json                  print one JSON document for machines instead of progress lines
+  --all                   verify: every registered tenant
+  --repair                verify --all: provision again what provisioning can fix
   -h, --help              this text
 
 With FEDERATION_API set to a tenant API's URL (\`npm run local\`, or a deployed stack's ApiUrl) the
@@ -33,7 +39,12 @@ export async function main(argv: string[]): Promise<number> {
     parsed = parseArgs({
       args: argv,
       allowPositionals: true,
-      options: { json: { type: 'boolean' }, help: { type: 'boolean', short: 'h' } },
+      options: {
+        json: { type: 'boolean' },
+        all: { type: 'boolean' },
+        repair: { type: 'boolean' },
+        help: { type: 'boolean', short: 'h' },
+      },
     });
   } catch (error) {
     process.stderr.write(`${(error as Error).message}\n\n${usage}\n`);
@@ -51,7 +62,16 @@ export async function main(argv: string[]): Promise<number> {
     process.stderr.write(`Unknown command ${command}.\n\n${usage}\n`);
     return 2;
   }
-  if (needsArgument.includes(command) && !argument) {
+  const everyTenant = command === 'verify' && parsed.values.all === true;
+  if (everyTenant && argument) {
+    process.stderr.write('verify takes a tenant id or --all, not both.\n');
+    return 2;
+  }
+  if (parsed.values.repair && !everyTenant) {
+    process.stderr.write('--repair goes with verify --all.\n');
+    return 2;
+  }
+  if (needsArgument.includes(command) && !argument && !everyTenant) {
     process.stderr.write(`${command} needs ${command === 'provision' ? 'a spec file' : 'a tenant id'}.\n`);
     return 2;
   }
@@ -59,6 +79,12 @@ export async function main(argv: string[]): Promise<number> {
   let session: LocalSession | undefined;
   try {
     const api = process.env.FEDERATION_API;
+    if (api && everyTenant) {
+      process.stderr.write(
+        'verify --all runs the verification machine locally; the API verifies one tenant.\n',
+      );
+      return 2;
+    }
     if (api) {
       print(out, await runRemote(remoteApi(api), command, argument, out));
       return 0;
@@ -69,6 +95,7 @@ export async function main(argv: string[]): Promise<number> {
     if (command === 'provision') result = await provision(session, arg, out);
     else if (command === 'deprovision') result = await deprovision(session, arg, out);
     else if (command === 'status') result = await status(session, arg);
+    else if (everyTenant) result = await verifyAll(session, out, { repair: parsed.values.repair === true });
     else if (command === 'verify') result = await verify(session, arg, out);
     else result = (await session.clients.registry.list()).items;
     print(out, result);

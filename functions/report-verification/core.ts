@@ -46,7 +46,9 @@ export function normalize(item: ItemResult): Omit<TenantResult, 'spec'> {
 }
 
 export function eventFor(
-  result: Omit<TenantResult, 'spec'>,
+  result: Pick<TenantResult, 'tenantId' | 'state' | 'previousState' | 'changed' | 'failing'> & {
+    repair?: TenantResult['repair'];
+  },
   execution: string,
   at: Date,
 ): FederationEvent | undefined {

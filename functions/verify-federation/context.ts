@@ -31,6 +31,8 @@ export interface VerifyClients {
   fetch?: typeof fetch;
   /** Per HTTP request of the discovery and the headless login (default 5 s). */
   timeoutMs?: number;
+  /** The pool's domain serves Cognito's hosted UI (a deployment; the local world has none). */
+  hostedUi?: boolean;
 }
 
 /** The names of what provisioning made, as far as they are known. */

@@ -10,7 +10,6 @@ import {
   appClientCheck,
   discoveryCheck,
   type FederationCheck,
-  hostedUiLoginCheck,
   identityProviderCheck,
   issuerCheck,
   loginUrlCheck,
@@ -19,6 +18,7 @@ import {
 } from './checks.ts';
 import { cognitoReadsOnce } from './cognito-reads.ts';
 import { VerificationContext, type VerifyClients } from './context.ts';
+import { hostedUiCheck } from './hosted-ui.ts';
 import {
   accessCheck,
   attributeMappingCheck,
@@ -53,7 +53,7 @@ export const inDepthChecks: readonly FederationCheck[] = [
   // A disabled or missing test user is its own finding; the login is then not attempted.
   { ...testLoginCheck, needs: [...(testLoginCheck.needs ?? []), 'test-user'] },
   idTokenCheck,
-  hostedUiLoginCheck,
+  hostedUiCheck,
 ];
 
 /**

@@ -52,13 +52,16 @@ export type ReasonCode =
   | 'LOGIN_CREDENTIALS_REJECTED'
   | 'LOGIN_DENIED'
   | 'LOGIN_FAILED'
+  // Cognito's hosted UI, on a deployment
+  | 'HOSTED_UI_LOGIN_FAILED'
   // What a step's check needs is missing (a recorded resource, or a flow or key in Authentik)
   | 'PRECONDITION_FAILED'
   // A check that could not come to an answer (its error, without secrets, is the message)
   | 'CHECK_FAILED'
   // Not checked
   | 'BLOCKED'
-  | 'NOT_AUTOMATED';
+  | 'NOT_AUTOMATED'
+  | 'NO_HOSTED_UI';
 
 export interface FederationCheckResult {
   id: string;

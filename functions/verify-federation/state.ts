@@ -47,6 +47,7 @@ const NOT_REPAIRABLE: ReadonlySet<ReasonCode> = new Set([
   'CHECK_FAILED',
   'BLOCKED',
   'NOT_AUTOMATED',
+  'NO_HOSTED_UI',
 ]);
 
 /** Whether re-running provisioning can be expected to fix this failing check. */

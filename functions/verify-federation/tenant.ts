@@ -37,6 +37,8 @@ export interface TenantVerifyClients {
   /** Discovery, keys, token endpoint and login requests (default: global fetch). */
   fetch?: typeof fetch;
   timeoutMs?: number;
+  /** The pools' domains serve Cognito's hosted UI (a deployment), so its sign-in is checked too. */
+  hostedUi?: boolean;
 }
 
 export interface VerifyTenantOptions {
@@ -136,6 +138,7 @@ export async function verifyTenant(
       secretPrefix: clients.secretPrefix,
       ...(clients.fetch ? { fetch: clients.fetch } : {}),
       ...(clients.timeoutMs ? { timeoutMs: clients.timeoutMs } : {}),
+      ...(clients.hostedUi ? { hostedUi: true } : {}),
     });
     await readCognito(context);
     readsAnswered = Date.now();

@@ -48,7 +48,7 @@ function testUserSecretId(context: VerificationContext): string | undefined {
   return prefix ? secretName(prefix, context.spec.tenantId, 'test-user') : undefined;
 }
 
-async function storedCredentials(
+export async function storedCredentials(
   context: VerificationContext,
 ): Promise<{ username: string; password: string } | undefined> {
   const secretId = testUserSecretId(context);

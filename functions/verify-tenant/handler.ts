@@ -14,14 +14,18 @@ let clients: TenantVerifyClients | undefined;
 export const handler = (event: VerifyTenantEvent) => {
   if (!clients) {
     const env = loadEnv(stepEnv);
-    clients = createStepClients({
-      cognitoEndpoint: env.COGNITO_ENDPOINT,
-      secretsManagerEndpoint: env.SECRETS_MANAGER_ENDPOINT,
-      dynamodbEndpoint: env.DYNAMODB_ENDPOINT,
-      secretPrefix: env.SECRET_PREFIX,
-      registryTableName: env.REGISTRY_TABLE_NAME,
-      deployment: deploymentFromEnv(env),
-    });
+    clients = {
+      ...createStepClients({
+        cognitoEndpoint: env.COGNITO_ENDPOINT,
+        secretsManagerEndpoint: env.SECRETS_MANAGER_ENDPOINT,
+        dynamodbEndpoint: env.DYNAMODB_ENDPOINT,
+        secretPrefix: env.SECRET_PREFIX,
+        registryTableName: env.REGISTRY_TABLE_NAME,
+        deployment: deploymentFromEnv(env),
+      }),
+      // Real Cognito serves the pools' hosted UI; an endpoint override is a local stand-in without one.
+      hostedUi: env.COGNITO_ENDPOINT === undefined,
+    };
   }
   return verifyTenantHandler(clients)(event);
 };

@@ -118,7 +118,7 @@ describe('a provisioned tenant', () => {
     expect(result.changed).toBe(true);
     const checks = result.report?.checks ?? [];
     expect(checks.filter((c) => c.status !== 'pass').map((c) => [c.id, c.reason])).toEqual([
-      ['hosted-ui-login', 'NOT_AUTOMATED'],
+      ['hosted-ui-login', 'NO_HOSTED_UI'],
     ]);
     for (const id of [
       'ensure-oidc-provider',

@@ -1,29 +1,17 @@
 // Lambda entry for report-verification: `page` puts the page's events and metrics and answers the
 // running totals, `summary` closes the run.
 import { EventBridgeClient } from '@aws-sdk/client-eventbridge';
-import { z } from 'zod';
 import { loadEnv } from '#lib/env.ts';
 import { ValidationError } from '#lib/errors.ts';
 import { SERVICE_NAME } from '#lib/logger.ts';
 import type { RunSettings, Totals } from '../list-tenants/core.ts';
 import { type ItemResult, type ReportDeps, reportPage, summarize } from './core.ts';
+import { reportEnv } from './env.ts';
+
+export { reportEnv };
+
 import { eventBridgeSink } from './events.ts';
 import { stdoutMetrics } from './metrics.ts';
-
-/** This function's environment (defaults suit one deployment per account and region). */
-export const reportEnv = z.object({
-  /** The bus the state-change events go to. */
-  EVENT_BUS_NAME: z.string().min(1).max(256).default('default'),
-  /** The events' `source`. */
-  EVENT_SOURCE: z
-    .string()
-    .regex(/^[A-Za-z0-9._-]{1,256}$/, 'must be an event source like authentik-cognito-federation')
-    .default(SERVICE_NAME),
-  METRICS_NAMESPACE: z
-    .string()
-    .regex(/^[A-Za-z0-9._/#:-]{1,255}$/, 'must be a CloudWatch namespace')
-    .default('AuthentikCognitoFederation'),
-});
 
 export type ReportEvent =
   | { action: 'page'; run: RunSettings; totals: Totals; results: ItemResult[]; execution: string }

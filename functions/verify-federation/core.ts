@@ -9,7 +9,6 @@ import type { ApplyResult, CheckResult, DestroyResult, Resources } from '#lib/st
 import type { TenantSpec } from '#lib/tenant-spec.ts';
 import { federationChecks } from './checks.ts';
 import { VerificationContext, type VerifyClients } from './context.ts';
-import { reportFor } from './in-depth.ts';
 import {
   checkOutcome,
   describeFailures,
@@ -17,9 +16,9 @@ import {
   reportAsDrift,
   type VerificationReport,
 } from './report.ts';
+import { reportFor } from './run-checks.ts';
 
 export type { VerifyClients } from './context.ts';
-export { inDepthChecks, verifyInDepth } from './in-depth.ts';
 export type { FederationCheckResult, VerificationReport } from './report.ts';
 
 export async function verify(

@@ -13,7 +13,6 @@ import {
   identityProviderCheck,
   issuerCheck,
   loginUrlCheck,
-  loginUrlOf,
   redirectUriCheck,
 } from './checks.ts';
 import { cognitoReadsOnce } from './cognito-reads.ts';
@@ -27,7 +26,7 @@ import {
   testUserCheck,
 } from './pairing-checks.ts';
 import type { FederationCheckResult, VerificationReport } from './report.ts';
-import { runChecks } from './run-checks.ts';
+import { reportFor } from './run-checks.ts';
 import { secretReadsOnce } from './secret-reads.ts';
 import { idTokenCheck, keySetCheck } from './signing-checks.ts';
 import { stepChecks } from './step-checks.ts';
@@ -65,24 +64,6 @@ export async function readCognito(context: VerificationContext): Promise<void> {
   await Promise.allSettled([context.userPool(), context.identityProvider(), context.appClient()]);
 }
 
-/** Runs `checks` in `context` and assembles the report. */
-export async function reportFor(
-  context: VerificationContext,
-  checks: readonly FederationCheck[],
-  onCheck?: (result: FederationCheckResult) => void,
-): Promise<VerificationReport> {
-  const results = await runChecks(checks, context, onCheck);
-  const login = await loginUrlOf(context);
-  const report: VerificationReport = {
-    tenantId: context.spec.tenantId,
-    status: results.some((c) => c.status === 'fail') ? 'fail' : 'pass',
-    checks: results,
-    checkedAt: new Date().toISOString(),
-  };
-  if ('url' in login) report.loginUrl = login.url;
-  return report;
-}
-
 /**
  * A context whose clients read each thing once: the step checks and the end-to-end checks look at
  * the same objects. Its Cognito client never writes.
@@ -95,6 +76,8 @@ export function inDepthContext(spec: TenantSpec, resources: Resources, clients: 
     authentik: authentikReadsOnce(clients.authentik),
   });
 }
+
+export { reportFor };
 
 export async function verifyInDepth(
   spec: TenantSpec,

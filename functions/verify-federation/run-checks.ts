@@ -1,9 +1,9 @@
 // Runs the checks concurrently, each as soon as the checks it needs have answered; one that needs a
 // check that did not pass is reported `not-applicable` (BLOCKED) rather than run against what is
 // already known to be broken. The context reads every object once, whichever check asks first.
-import type { FederationCheck } from './checks.ts';
+import { type FederationCheck, loginUrlOf } from './checks.ts';
 import type { VerificationContext } from './context.ts';
-import type { FederationCheckResult } from './report.ts';
+import type { FederationCheckResult, VerificationReport } from './report.ts';
 
 export async function runChecks(
   checks: readonly FederationCheck[],
@@ -42,4 +42,22 @@ export async function runChecks(
   };
 
   return Promise.all(checks.map(start));
+}
+
+/** Runs `checks` in `context` and assembles the report. */
+export async function reportFor(
+  context: VerificationContext,
+  checks: readonly FederationCheck[],
+  onCheck?: (result: FederationCheckResult) => void,
+): Promise<VerificationReport> {
+  const results = await runChecks(checks, context, onCheck);
+  const login = await loginUrlOf(context);
+  const report: VerificationReport = {
+    tenantId: context.spec.tenantId,
+    status: results.some((c) => c.status === 'fail') ? 'fail' : 'pass',
+    checks: results,
+    checkedAt: new Date().toISOString(),
+  };
+  if ('url' in login) report.loginUrl = login.url;
+  return report;
 }

@@ -2,12 +2,25 @@
 // the steps (Cognito, Secrets Manager, the registry, the deployment's SSRF boundary), then the core.
 import { createStepClients } from '#lib/clients.ts';
 import { deploymentFromEnv, loadEnv, stepEnv } from '#lib/env.ts';
+import { createLogger } from '#lib/logger.ts';
 import type { TenantVerifyClients } from '../verify-federation/tenant.ts';
 import { type VerifyTenantEvent, verifyOne } from './core.ts';
 
 /** Built for a set of clients, so the local runner can use the same handler against the local world. */
-export function verifyTenantHandler(clients: TenantVerifyClients) {
-  return (event: VerifyTenantEvent) => verifyOne(event, clients);
+export function verifyTenantHandler(clients: TenantVerifyClients, logger = createLogger('verify-tenant')) {
+  return async (event: VerifyTenantEvent) => {
+    const result = await verifyOne(event, clients);
+    // Ids, states and reason codes only: the spec and the report's sentences stay out of the log.
+    logger.info(`verify-tenant ${result.tenantId}: ${result.state}`, {
+      tenantId: result.tenantId,
+      state: result.state,
+      previousState: result.previousState,
+      failing: result.failing,
+      repair: result.repair ? { provisioning: result.repair.provisioning, fixed: result.repair.fixed } : null,
+      durationMs: result.durationMs,
+    });
+    return result;
+  };
 }
 
 let clients: TenantVerifyClients | undefined;

@@ -1,0 +1,179 @@
+// The hosted-UI leg of the verification: not applicable in the local world (never faked), and on a
+// deployment the whole round trip authorize → Authentik → idpresponse → callback → token, against a
+// fake Cognito domain (the login at Authentik is staged; its own tests drive it for real).
+import 'aws-sdk-client-mock-vitest/extend';
+import {
+  CognitoIdentityProviderClient,
+  DescribeUserPoolClientCommand,
+} from '@aws-sdk/client-cognito-identity-provider';
+import { GetSecretValueCommand, SecretsManagerClient } from '@aws-sdk/client-secrets-manager';
+import { mockClient } from 'aws-sdk-client-mock';
+import { beforeEach, describe, expect, it, vi } from 'vitest';
+import { createAuthentikClient } from '#lib/authentik/client.ts';
+import type { HeadlessLoginOptions } from '#lib/authentik/headless-login.ts';
+import type { Resources } from '#lib/step.ts';
+import { parseTenantSpec } from '#lib/tenant-spec.ts';
+import { VerificationContext } from '../../functions/verify-federation/context.ts';
+import { hostedUiCheck } from '../../functions/verify-federation/hosted-ui.ts';
+
+const login = vi.hoisted(() => ({ calls: [] as HeadlessLoginOptions[] }));
+vi.mock('#lib/authentik/headless-login.ts', async (importOriginal) => {
+  const original = await importOriginal<typeof import('#lib/authentik/headless-login.ts')>();
+  return {
+    ...original,
+    headlessLogin: async (options: HeadlessLoginOptions) => {
+      login.calls.push(options);
+      const state = new URL(options.authorizeUrl).searchParams.get('state');
+      return `${options.redirectUri}?code=authentik-code&state=${state}`;
+    },
+  };
+});
+
+const ORIGIN = 'https://authentik.example.com';
+const DOMAIN = 'acme-login.auth.eu-west-1.amazoncognito.com';
+const COGNITO = `https://${DOMAIN}`;
+const CALLBACK = 'https://app.acme.example/cb';
+const PASSWORD = 'Test-User-Password-4e2b';
+const APP_SECRET = 'app-client-secret-99ab';
+const EMAIL = 'cognito-test-acme@example.com';
+const spec = parseTenantSpec(
+  {
+    tenantId: 'acme',
+    authentik: {
+      baseUrl: ORIGIN,
+      tokenSecretArn: 'arn:aws:secretsmanager:eu-west-1:123456789012:secret:federation/acme/authentik-token',
+    },
+    cognito: { callbackUrls: [CALLBACK] },
+  },
+  { allowedAuthentikHosts: ['authentik.example.com'], allowLoopbackHttp: false },
+);
+const resources: Resources = {
+  userPoolId: 'eu-west-1_Pool1',
+  userPoolDomain: DOMAIN,
+  redirectUri: `${COGNITO}/oauth2/idpresponse`,
+  appClientId: 'appclient1',
+  identityProviderName: 'authentik-acme',
+  testUserPasswordSecretArn: 'arn:aws:secretsmanager:eu-west-1:123456789012:secret:federation/acme/test-user',
+};
+
+const cognito = mockClient(CognitoIdentityProviderClient);
+const secrets = mockClient(SecretsManagerClient);
+
+interface FakeCognito {
+  /** Where idpresponse sends the browser. */
+  toCallback: string;
+  email: string | undefined;
+  requests: { url: string; headers: Headers; body?: string }[];
+}
+let fake: FakeCognito;
+
+const cognitoDomain = async (input: string | URL | Request, init?: RequestInit): Promise<Response> => {
+  const url = new URL(input instanceof Request ? input.url : String(input));
+  const headers = new Headers(init?.headers);
+  fake.requests.push({
+    url: url.href,
+    headers,
+    ...(typeof init?.body === 'string' ? { body: init.body } : {}),
+  });
+  if (url.origin !== COGNITO) throw new Error(`unexpected request to ${url.href}`);
+  if (url.pathname === '/oauth2/authorize') {
+    const authorize = new URL('/application/o/authorize/', ORIGIN);
+    authorize.search = new URLSearchParams({
+      client_id: 'x',
+      redirect_uri: resources.redirectUri as string,
+      state: 'cognito-state',
+    }).toString();
+    return new Response(null, {
+      status: 302,
+      headers: { location: authorize.href, 'set-cookie': 'XSRF-TOKEN=t; Path=/' },
+    });
+  }
+  if (url.pathname === '/oauth2/idpresponse') {
+    return new Response(null, { status: 302, headers: { location: fake.toCallback } });
+  }
+  if (url.pathname === '/oauth2/token') {
+    const payload = Buffer.from(JSON.stringify({ email: fake.email })).toString('base64url');
+    return Response.json({ id_token: `e30.${payload}.sig`, access_token: 'a' });
+  }
+  return new Response('not found', { status: 404 });
+};
+
+function context(hostedUi: boolean): VerificationContext {
+  return new VerificationContext(spec, resources, {
+    cognito: new CognitoIdentityProviderClient({ region: 'eu-west-1' }),
+    secrets: new SecretsManagerClient({ region: 'eu-west-1' }),
+    authentik: createAuthentikClient({ baseUrl: ORIGIN, token: 'fake-token-123456' }),
+    fetch: cognitoDomain as typeof fetch,
+    hostedUi,
+  });
+}
+
+beforeEach(() => {
+  login.calls = [];
+  fake = { toCallback: `${CALLBACK}?code=cognito-code`, email: EMAIL, requests: [] };
+  cognito.reset();
+  cognito.on(DescribeUserPoolClientCommand).resolves({
+    UserPoolClient: {
+      UserPoolId: 'eu-west-1_Pool1',
+      ClientId: 'appclient1',
+      ClientSecret: APP_SECRET,
+      CallbackURLs: [CALLBACK],
+      AllowedOAuthFlows: ['code'],
+      AllowedOAuthScopes: ['openid', 'email'],
+      AllowedOAuthFlowsUserPoolClient: true,
+      SupportedIdentityProviders: ['COGNITO', 'authentik-acme'],
+    },
+  });
+  secrets.reset();
+  secrets
+    .on(GetSecretValueCommand)
+    .resolves({ SecretString: JSON.stringify({ username: 'cognito-test-acme', password: PASSWORD }) });
+});
+
+describe('hosted-ui-login', () => {
+  it('is not applicable in the local world, and sends nothing', async () => {
+    expect(await hostedUiCheck.run(context(false))).toMatchObject({
+      status: 'not-applicable',
+      reason: 'NO_HOSTED_UI',
+    });
+    expect(fake.requests).toEqual([]);
+  });
+
+  it('on a deployment: signs in through the hosted UI and Authentik, and checks the email of Cognito’s ID token', async () => {
+    const answer = await hostedUiCheck.run(context(true));
+    expect(answer).toMatchObject({ status: 'pass' });
+    expect(fake.requests.map((r) => new URL(r.url).pathname)).toEqual([
+      '/oauth2/authorize',
+      '/oauth2/idpresponse',
+      '/oauth2/token',
+    ]);
+    // Cognito's cookie travels with the browser; the app client's secret goes only into the token request.
+    expect(fake.requests[1]?.headers.get('cookie')).toBe('XSRF-TOKEN=t');
+    expect(fake.requests[2]?.headers.get('authorization')).toBe(
+      `Basic ${Buffer.from(`appclient1:${APP_SECRET}`).toString('base64')}`,
+    );
+    expect(new URLSearchParams(fake.requests[2]?.body).get('code')).toBe('cognito-code');
+    expect(login.calls[0]).toMatchObject({
+      redirectUri: resources.redirectUri,
+      username: 'cognito-test-acme',
+    });
+    const text = JSON.stringify(answer);
+    expect(text).not.toContain(PASSWORD);
+    expect(text).not.toContain(APP_SECRET);
+  });
+
+  it('HOSTED_UI_LOGIN_FAILED when Cognito sends the user back with an error', async () => {
+    fake.toCallback = `${CALLBACK}?error=server_error&error_description=Bad+id_token+issuer`;
+    const answer = await hostedUiCheck.run(context(true));
+    expect(answer).toMatchObject({ status: 'fail', reason: 'HOSTED_UI_LOGIN_FAILED' });
+    expect(answer.message).toContain('Bad id_token issuer');
+  });
+
+  it('EMAIL_CLAIM_MISMATCH when Cognito’s ID token carries another email', async () => {
+    fake.email = 'someone@else.example';
+    expect(await hostedUiCheck.run(context(true))).toMatchObject({
+      status: 'fail',
+      reason: 'EMAIL_CLAIM_MISMATCH',
+    });
+  });
+});

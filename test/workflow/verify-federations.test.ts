@@ -167,7 +167,7 @@ describe('verify-federations', () => {
       StateChanges: 10,
       Service: 'authentik-cognito-federation',
     });
-    expect((page?.VerificationDuration as number[]).length).toBe(10);
+    expect(page?.VerificationDuration).toHaveLength(10);
 
     // As an EventBridge schedule starts it: its input is the scheduled event, read as "every tenant".
     const second = await run({ 'detail-type': 'Scheduled Event', source: 'aws.events', detail: {} });

@@ -44,10 +44,14 @@ export async function startWorld(options: WorldOptions = {}): Promise<World> {
     if (failed) throw failed.reason;
   };
   try {
+    const remember = <T extends { stop(): Promise<void> }>(part: T): T => {
+      started.push(part);
+      return part;
+    };
     const [moto, authentik] = await Promise.all([
-      startMoto({ region }).then((m) => (started.push(m), m)),
+      startMoto({ region }).then(remember),
       startAuthentikEmulator(options.authentikVersion ? { version: options.authentikVersion } : {}).then(
-        (a) => (started.push(a), a),
+        remember,
       ),
     ]);
     const cognito = await startCognitoLayer({

@@ -25,7 +25,7 @@ export function createProgressTracker(
   return (event: EventLog) => {
     const stateEvent = event as EventLog & { state?: { name: string; type: string; output?: unknown } };
     const state = stateEvent.state;
-    if (!state || state.type !== 'Task') return;
+    if (state?.type !== 'Task') return;
     switch (event.type) {
       case 'StateEntered':
         started.set(state.name, event.timestamp);

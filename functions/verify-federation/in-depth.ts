@@ -15,7 +15,7 @@ import {
   loginUrlCheck,
   redirectUriCheck,
 } from './checks.ts';
-import { cognitoReadsOnce } from './cognito-reads.ts';
+import { type CognitoReads, cognitoReadsOnce } from './cognito-reads.ts';
 import { VerificationContext, type VerifyClients } from './context.ts';
 import { hostedUiCheck } from './hosted-ui.ts';
 import {
@@ -68,10 +68,15 @@ export async function readCognito(context: VerificationContext): Promise<void> {
  * A context whose clients read each thing once: the step checks and the end-to-end checks look at
  * the same objects. Its Cognito client never writes.
  */
-export function inDepthContext(spec: TenantSpec, resources: Resources, clients: VerifyClients) {
+export function inDepthContext(
+  spec: TenantSpec,
+  resources: Resources,
+  reads: CognitoReads,
+  clients: VerifyClients,
+) {
   return new VerificationContext(spec, resources, {
     ...clients,
-    cognito: cognitoReadsOnce(clients.cognito).client,
+    cognito: reads.client,
     secrets: secretReadsOnce(clients.secrets),
     authentik: authentikReadsOnce(clients.authentik),
   });
@@ -85,7 +90,7 @@ export async function verifyInDepth(
   clients: VerifyClients,
   options: { onCheck?: (result: FederationCheckResult) => void } = {},
 ): Promise<VerificationReport> {
-  const context = inDepthContext(spec, resources, clients);
+  const context = inDepthContext(spec, resources, cognitoReadsOnce(clients.cognito), clients);
   await readCognito(context);
   return reportFor(context, inDepthChecks, options.onCheck);
 }

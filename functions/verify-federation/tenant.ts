@@ -1,12 +1,18 @@
 // One registered tenant, verified in depth: its spec and resources read from the registry, the
 // report stored back there with the tenant's state, and what changed since the last verification.
 // The verification machine calls this for each tenant; the CLI and the API call it for one.
-import type { CognitoIdentityProviderClient } from '@aws-sdk/client-cognito-identity-provider';
+import {
+  type CognitoIdentityProviderClient,
+  DescribeIdentityProviderCommand,
+  DescribeUserPoolClientCommand,
+  DescribeUserPoolCommand,
+} from '@aws-sdk/client-cognito-identity-provider';
 import type { SecretsManagerClient } from '@aws-sdk/client-secrets-manager';
 import type { AuthentikClient } from '#lib/authentik/client.ts';
 import { AuthentikAuthError, ConflictError, PreconditionError, TransientError } from '#lib/errors.ts';
 import type { TenantRecord, TenantRegistry, VerificationRecord } from '#lib/registry.ts';
 import { type Deployment, parseTenantSpec, type TenantSpec } from '#lib/tenant-spec.ts';
+import { cognitoReadsOnce } from './cognito-reads.ts';
 import { inDepthChecks, inDepthContext, readCognito, reportFor } from './in-depth.ts';
 import {
   checkOutcome,
@@ -55,6 +61,17 @@ export interface VerifyTenantOptions {
   paceMs?: number;
   /** The state to compare with, when it is not the recorded one (a verification after a repair). */
   previousState?: PreviousState;
+  /**
+   * The Cognito names the tenant's record held when it was listed: their reads are sent at once,
+   * while the record loads. Names the record no longer holds are read again.
+   */
+  where?: CognitoNames;
+}
+
+export interface CognitoNames {
+  userPoolId: string | null;
+  appClientId: string | null;
+  identityProviderName: string;
 }
 
 export interface FailingCheck {
@@ -94,6 +111,30 @@ function previousOf(recorded: (VerificationRecord & StoredVerification) | undefi
   return recorded.state ?? stateOfOutcome(recorded.outcome);
 }
 
+/** The verification's three Cognito reads for the names given, through its read-once client. */
+function readEarly(cognito: CognitoIdentityProviderClient, where: CognitoNames): Promise<unknown> {
+  const { userPoolId, appClientId, identityProviderName } = where;
+  if (!userPoolId) return Promise.resolve();
+  const quietly = (read: Promise<unknown>) => read.catch(() => undefined);
+  return Promise.all([
+    quietly(cognito.send(new DescribeUserPoolCommand({ UserPoolId: userPoolId }))),
+    quietly(
+      cognito.send(
+        new DescribeIdentityProviderCommand({ UserPoolId: userPoolId, ProviderName: identityProviderName }),
+      ),
+    ),
+    ...(appClientId
+      ? [
+          quietly(
+            cognito.send(
+              new DescribeUserPoolClientCommand({ UserPoolId: userPoolId, ClientId: appClientId }),
+            ),
+          ),
+        ]
+      : []),
+  ]);
+}
+
 const sleep = (ms: number) => new Promise((resolve) => setTimeout(resolve, ms));
 
 /**
@@ -119,6 +160,9 @@ export async function verifyTenant(
   options: VerifyTenantOptions = {},
 ): Promise<TenantVerification> {
   const started = Date.now();
+  const reads = cognitoReadsOnce(clients.cognito);
+  let readsAnswered = Date.now();
+  const early = options.where ? readEarly(reads.client, options.where) : undefined;
   const record = await clients.registry.get(tenantId);
   if (!record) throw new PreconditionError(`tenant ${tenantId} is not registered`);
   if (record.status === 'deprovisioned') {
@@ -128,10 +172,9 @@ export async function verifyTenant(
   const previousState = options.previousState ?? previousOf(recorded);
   const spec = parseTenantSpec(record.spec, clients.deployment);
 
-  let readsAnswered = Date.now();
   let result: TenantVerification;
   try {
-    const context = inDepthContext(spec, record.resources, {
+    const context = inDepthContext(spec, record.resources, reads, {
       cognito: clients.cognito,
       secrets: clients.secrets,
       authentik: await clients.authentik(spec),
@@ -140,6 +183,7 @@ export async function verifyTenant(
       ...(clients.timeoutMs ? { timeoutMs: clients.timeoutMs } : {}),
       ...(clients.hostedUi ? { hostedUi: true } : {}),
     });
+    await early;
     await readCognito(context);
     readsAnswered = Date.now();
     const report = await reportFor(context, inDepthChecks, options.onCheck);

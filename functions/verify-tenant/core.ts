@@ -4,7 +4,12 @@
 // it with JSONPath, which fails on a missing one.
 import type { TenantSpec } from '#lib/tenant-spec.ts';
 import type { PreviousState, VerificationState } from '../verify-federation/state.ts';
-import { type FailingCheck, type TenantVerifyClients, verifyTenant } from '../verify-federation/tenant.ts';
+import {
+  type CognitoNames,
+  type FailingCheck,
+  type TenantVerifyClients,
+  verifyTenant,
+} from '../verify-federation/tenant.ts';
 
 /** How the provisioning a repair started ended: Step Functions' execution, or the error it was caught with. */
 export type RepairRun = { Status?: string } | { Error: string; Cause?: string };
@@ -13,6 +18,8 @@ export interface VerifyTenantEvent {
   tenantId: string;
   /** The machine's pace (ms): see VerifyTenantOptions.paceMs. */
   paceMs?: number;
+  /** The Cognito names the listing found, read while the record loads: see VerifyTenantOptions.where. */
+  where?: CognitoNames;
   /** Present on the verification after a repair. */
   repair?: {
     /** The state before this run (the first verification's previous state). */
@@ -67,6 +74,7 @@ export async function verifyOne(
 ): Promise<TenantResult> {
   const verification = await verifyTenant(event.tenantId, clients, {
     ...(event.paceMs ? { paceMs: event.paceMs } : {}),
+    ...(event.where ? { where: event.where } : {}),
     ...(event.repair ? { previousState: event.repair.previousState } : {}),
   });
   let repair: RepairResult | null = null;

@@ -4,7 +4,23 @@ import { describe, expect, it, vi } from 'vitest';
 import type { TenantRecord, TenantStatus } from '#lib/registry.ts';
 import { type ListClients, listPage, runSettings, start } from '../../functions/list-tenants/core.ts';
 
-const record = (tenantId: string, status: TenantStatus) => ({ tenantId, status }) as TenantRecord;
+const record = (tenantId: string, status: TenantStatus) =>
+  ({
+    tenantId,
+    status,
+    spec: {
+      cognito: { identityProviderName: `authentik-${tenantId}` },
+      authentik: { baseUrl: 'https://a.example', applicationSlug: 's' },
+    },
+    resources: { userPoolId: `pool-${tenantId}`, appClientId: `client-${tenantId}` },
+  }) as unknown as TenantRecord;
+/** What the listing hands each Map item: the tenant and the Cognito names its verification reads first. */
+const ref = (tenantId: string) => ({
+  tenantId,
+  userPoolId: `pool-${tenantId}`,
+  appClientId: `client-${tenantId}`,
+  identityProviderName: `authentik-${tenantId}`,
+});
 
 function registry(
   pages: { items: TenantRecord[]; cursor?: string }[],
@@ -49,23 +65,23 @@ describe('listPage', () => {
     ]);
     const run = runSettings({}, 'now');
     expect(await listPage(run, undefined, clients, 5)).toEqual({
-      tenantIds: ['a', 'b'],
+      tenants: [ref('a'), ref('b')],
       skipped: 3,
       cursor: '1',
     });
     expect(list).toHaveBeenLastCalledWith({ limit: 5 });
-    expect(await listPage(run, '1', clients, 5)).toEqual({ tenantIds: ['f'], skipped: 0 });
+    expect(await listPage(run, '1', clients, 5)).toEqual({ tenants: [ref('f')], skipped: 0 });
     expect(list).toHaveBeenLastCalledWith({ limit: 5, cursor: '1' });
   });
 
   it('lists only the tenant the run names, without scanning', async () => {
     const { clients, list } = registry([], { acme: record('acme', 'active') });
     expect(await listPage(runSettings({ tenantId: 'acme' }, 'now'), undefined, clients)).toEqual({
-      tenantIds: ['acme'],
+      tenants: [ref('acme')],
       skipped: 0,
     });
     expect(await listPage(runSettings({ tenantId: 'nobody' }, 'now'), undefined, clients)).toEqual({
-      tenantIds: [],
+      tenants: [],
       skipped: 1,
     });
     expect(list).not.toHaveBeenCalled();
@@ -75,7 +91,7 @@ describe('listPage', () => {
     const { clients } = registry([{ items: [record('a', 'active')] }]);
     expect(await start({ repair: true }, 't0', clients)).toEqual({
       run: { repair: true, tenantId: null, startedAt: 't0' },
-      page: { tenantIds: ['a'], skipped: 0 },
+      page: { tenants: [ref('a')], skipped: 0 },
       totals: expect.objectContaining({ tenants: 0, attention: [] }),
     });
   });

@@ -164,7 +164,8 @@ export const stepAccess: Record<StepFunctionName, FunctionAccess> = {
   'list-tenants': { cognito: [], secrets: {}, registry: 'read' },
   'verify-tenant': {
     cognito: ['DescribeIdentityProvider', 'DescribeUserPool', 'DescribeUserPoolClient'],
-    secrets: { ...authentikToken, 'test-user': 'read' },
+    // The provider step's check compares the stored OIDC client with Authentik's.
+    secrets: { ...authentikToken, 'test-user': 'read', 'oidc-client': 'read' },
     // Records each tenant's last verification.
     registry: 'write',
   },

@@ -1,10 +1,9 @@
 // The local stand-in for Step Functions behind the local API: executions run in-process on the local
 // runner, in the background, with Step Functions' naming rules (the same name and input while running
 // is the same execution; a name once used is taken), and the running ones are known per tenant.
+
 import type { StepClients } from '#lib/clients.ts';
-import type { StepOutcomeRecord } from '#lib/handler.ts';
 import type { ExecutionRecord, TenantRecord } from '#lib/registry.ts';
-import type { CheckOutcome } from '#lib/step.ts';
 import { canonicalJson, executionArnOf, executionName } from '../functions/api/execution-name.ts';
 import type {
   ExecutionStarter,
@@ -13,6 +12,7 @@ import type {
   Verifier,
 } from '../functions/api/starter.ts';
 import type { ExecutionView, MachineKind } from '../functions/api/types.ts';
+import { verifyTenant } from '../functions/verify-federation/tenant.ts';
 import {
   type EventLog,
   type HandlersByPlaceholder,
@@ -45,7 +45,7 @@ export interface LocalExecution {
 }
 
 export interface LocalExecutionsOptions {
-  clients: Pick<StepClients, 'registry'>;
+  clients: StepClients;
   handlers: HandlersByPlaceholder;
   region: string;
   account?: string;
@@ -161,31 +161,21 @@ export function localExecutions(options: LocalExecutionsOptions): LocalExecution
     return running ? view(running) : undefined;
   }
 
-  /** The verify-federation step's check, as `federation verify` runs it, recorded in the registry. */
+  /** The in-depth verification of one tenant, as the verification machine runs it; it records itself. */
   async function check(execution: LocalExecution, record: TenantRecord): Promise<void> {
-    const handler = options.handlers.VerifyFederationFunctionArn;
     try {
-      if (!handler) throw new Error('verify-federation is not available');
-      const state = (await handler({
-        step: 'verify-federation',
-        action: 'check',
-        spec: record.spec,
-        resources: record.resources,
-        outcomes: {},
-      })) as { outcomes: Record<string, StepOutcomeRecord> };
-      const outcome = state.outcomes['verify-federation'];
-      await options.clients.registry.recordVerification(record.tenantId, {
-        outcome: (outcome?.outcome ?? 'failed') as CheckOutcome,
-        ...(outcome?.drift ? { drift: outcome.drift } : {}),
-      });
+      const result = await verifyTenant(record.tenantId, options.clients);
+      if (result.state === 'error') {
+        execution.status = 'FAILED';
+        execution.error = result.error?.name ?? 'Error';
+        execution.cause = result.error?.message ?? '';
+        return;
+      }
       execution.status = 'SUCCEEDED';
     } catch (error) {
       execution.status = 'FAILED';
       execution.error = (error as Error)?.name ?? 'Error';
       execution.cause = (error as Error)?.message ?? '';
-      await options.clients.registry
-        .recordVerification(record.tenantId, { outcome: 'failed' })
-        .catch(() => undefined);
     }
   }
 

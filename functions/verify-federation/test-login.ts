@@ -4,7 +4,7 @@
 // opened (that is Cognito's half). The password is read from Secrets Manager here and goes only into
 // the flow's password stage; every request stays on the tenant's Authentik origin.
 import { randomBytes } from 'node:crypto';
-import * as z from 'zod';
+import * as z from 'zod/mini';
 import {
   HeadlessLoginError,
   type HeadlessLoginFailure,
@@ -19,7 +19,10 @@ import type { ReasonCode } from './report.ts';
 const LOGIN_TIMEOUT_MS = 5_000;
 
 /** What ensure-test-user stores: `{username, password}`. */
-const storedTestUser = z.object({ username: z.string().min(1).optional(), password: z.string().min(1) });
+const storedTestUser = z.object({
+  username: z.optional(z.string().check(z.minLength(1))),
+  password: z.string().check(z.minLength(1)),
+});
 
 const reasonFor: Record<HeadlessLoginFailure, ReasonCode> = {
   invalid_credentials: 'LOGIN_CREDENTIALS_REJECTED',

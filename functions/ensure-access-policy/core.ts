@@ -23,6 +23,7 @@ import {
 import { everyoneExpression, groupMemberExpression } from '#lib/authentik/policy-templates.ts';
 import { PreconditionError } from '#lib/errors.ts';
 import type { ResolvedClients } from '#lib/lambda.ts';
+import { withoutResources } from '#lib/registry.ts';
 import type { ApplyResult, CheckResult, DestroyResult, Drift, Resources } from '#lib/step.ts';
 import type { TenantSpec } from '#lib/tenant-spec.ts';
 
@@ -166,13 +167,6 @@ export async function apply(
   };
 }
 
-function without(resources: Resources, gone: readonly (keyof Resources)[]): Resources {
-  const rest: Resources = { ...resources };
-  for (const key of gone) delete rest[key];
-  rest.created = (resources.created ?? []).filter((key) => !gone.includes(key));
-  return rest;
-}
-
 /**
  * Deletes the binding, then the policy (which would take its bindings with it anyway). Both are this
  * product's by their derived name, so there is nothing to keep: what is not there is 'absent'.
@@ -189,7 +183,7 @@ export async function destroy(
   if (policy) deleted = (await deleteExpressionPolicy(client, policy.pk)) || deleted;
   return {
     outcome: deleted ? 'deleted' : 'absent',
-    resources: without(resources, ['policyPk', 'policyBindingPk']),
+    resources: withoutResources(resources, ['policyPk', 'policyBindingPk']),
   };
 }
 

@@ -15,6 +15,7 @@ import { isAlreadyExists, unlessNotFound } from '#lib/authentik/http-errors.ts';
 import { getProvider, getProviderSetupUrls } from '#lib/authentik/providers.ts';
 import { ConflictError, PreconditionError } from '#lib/errors.ts';
 import type { ResolvedClients } from '#lib/lambda.ts';
+import { withoutResources } from '#lib/registry.ts';
 import type { ApplyResult, CheckResult, DestroyResult, Drift, Resources } from '#lib/step.ts';
 import { derivedApplicationSlug, type TenantSpec } from '#lib/tenant-spec.ts';
 
@@ -128,13 +129,6 @@ export async function apply(
   };
 }
 
-function without(resources: Resources, gone: readonly (keyof Resources)[]): Resources {
-  const rest: Resources = { ...resources };
-  for (const key of gone) delete rest[key];
-  rest.created = (resources.created ?? []).filter((key) => !gone.includes(key));
-  return rest;
-}
-
 /** Deletes the application when this product created it (recorded, or under the derived slug). */
 export async function destroy(
   spec: TenantSpec,
@@ -145,11 +139,11 @@ export async function destroy(
   const slug = resources.applicationSlug ?? spec.authentik.applicationSlug;
   const gone: (keyof Resources)[] = ['applicationPk', 'applicationSlug', 'issuer'];
   const app = await findApplicationBySlug(client, slug);
-  if (!app) return { outcome: 'absent', resources: without(resources, gone) };
+  if (!app) return { outcome: 'absent', resources: withoutResources(resources, gone) };
   // The slug may name another application by now: only the one we created is deleted.
   if (!owns(spec, resources, app)) return { outcome: 'kept', resources };
   const deleted = await deleteApplication(client, slug);
-  return { outcome: deleted ? 'deleted' : 'absent', resources: without(resources, gone) };
+  return { outcome: deleted ? 'deleted' : 'absent', resources: withoutResources(resources, gone) };
 }
 
 /** The issuer Authentik computes for the provider; undefined when it serves no application (404). */

@@ -10,6 +10,7 @@ import { createGroup, deleteGroup, findGroupByName, type Group, getGroup } from 
 import { isAlreadyExists } from '#lib/authentik/http-errors.ts';
 import type { ResolvedClients } from '#lib/lambda.ts';
 import { SERVICE_NAME } from '#lib/logger.ts';
+import { withoutResources } from '#lib/registry.ts';
 import type { ApplyResult, CheckResult, DestroyResult, Resources } from '#lib/step.ts';
 import type { TenantSpec } from '#lib/tenant-spec.ts';
 
@@ -92,13 +93,6 @@ export async function apply(
 }
 
 /** The resources without the keys a destroy removed, so the record stops naming what is gone. */
-function without(resources: Resources, gone: readonly (keyof Resources)[]): Resources {
-  const rest: Resources = { ...resources };
-  for (const key of gone) delete rest[key];
-  rest.created = (resources.created ?? []).filter((key) => !gone.includes(key));
-  return rest;
-}
-
 /**
  * Deletes the group when this tenant created it (recorded, or marked) and nobody is left in it.
  * Found by the recorded pk or by name, so a repeated destroy answers 'absent' whatever the record
@@ -112,7 +106,7 @@ export async function destroy(
   const client = clients.authentik;
   const recorded = resources.groupPk ? await getGroup(client, resources.groupPk) : undefined;
   const group = recorded ?? (await findGroupByName(client, spec.authentik.group));
-  if (!group) return { outcome: 'absent', resources: without(resources, ['groupPk']) };
+  if (!group) return { outcome: 'absent', resources: withoutResources(resources, ['groupPk']) };
   if (!recordedAsOurs(group, resources) && !markedAsOurs(group, spec.tenantId)) {
     return { outcome: 'kept', resources };
   }
@@ -120,7 +114,7 @@ export async function destroy(
   // deleted before its group): deleting the group would lock them out of their applications.
   if ((group.users ?? []).length > 0) return { outcome: 'kept', resources };
   const deleted = await deleteGroup(client, group.pk);
-  return { outcome: deleted ? 'deleted' : 'absent', resources: without(resources, ['groupPk']) };
+  return { outcome: deleted ? 'deleted' : 'absent', resources: withoutResources(resources, ['groupPk']) };
 }
 
 export async function check(

@@ -18,6 +18,7 @@ import {
 } from '#lib/authentik/providers.ts';
 import { ConflictError, PreconditionError } from '#lib/errors.ts';
 import type { ResolvedClients } from '#lib/lambda.ts';
+import { withoutResources } from '#lib/registry.ts';
 import { deleteSecret, putSecret, readSecretJson, secretName } from '#lib/secrets.ts';
 import type { ApplyResult, CheckResult, DestroyResult, Drift, Resources } from '#lib/step.ts';
 import { derivedProviderName, type TenantSpec } from '#lib/tenant-spec.ts';
@@ -136,13 +137,6 @@ export async function apply(
   };
 }
 
-function without(resources: Resources, gone: readonly (keyof Resources)[]): Resources {
-  const rest: Resources = { ...resources };
-  for (const key of gone) delete rest[key];
-  rest.created = (resources.created ?? []).filter((key) => !gone.includes(key));
-  return rest;
-}
-
 /**
  * Deletes the provider when this product created it (recorded, or under the derived name), and the
  * stored client in any case.
@@ -161,12 +155,12 @@ export async function destroy(
     resources.providerPk === undefined ? undefined : await getProvider(client, resources.providerPk);
   const provider = recorded ?? (await findProviderByName(client, spec.authentik.providerName));
   if (provider && !owns(spec, resources, provider)) {
-    return { outcome: 'kept', resources: without(resources, ['oidcClientSecretArn']) };
+    return { outcome: 'kept', resources: withoutResources(resources, ['oidcClientSecretArn']) };
   }
   const deleted = provider ? await deleteProvider(client, provider.pk) : false;
   return {
     outcome: deleted || secret === 'deleted' ? 'deleted' : 'absent',
-    resources: without(resources, ['oidcClientSecretArn', 'providerPk']),
+    resources: withoutResources(resources, ['oidcClientSecretArn', 'providerPk']),
   };
 }
 

@@ -24,6 +24,7 @@ import {
 import { PreconditionError, ValidationError } from '#lib/errors.ts';
 import type { ResolvedClients } from '#lib/lambda.ts';
 import { SERVICE_NAME } from '#lib/logger.ts';
+import { withoutResources } from '#lib/registry.ts';
 import { deleteSecret, putSecret, secretName } from '#lib/secrets.ts';
 import type { ApplyResult, CheckResult, DestroyResult, Drift, Resources } from '#lib/step.ts';
 import type { TenantSpec } from '#lib/tenant-spec.ts';
@@ -185,13 +186,6 @@ export async function apply(
   };
 }
 
-function without(resources: Resources, gone: readonly (keyof Resources)[]): Resources {
-  const rest: Resources = { ...resources };
-  for (const key of gone) delete rest[key];
-  rest.created = (resources.created ?? []).filter((key) => !gone.includes(key));
-  return rest;
-}
-
 /**
  * Deletes the user when this product created it (recorded, or marked with the tenant), and the
  * password secret in any case: nothing reads it once the tenant is gone. A user we only adopted is
@@ -210,12 +204,12 @@ export async function destroy(
     resources.testUserPk === undefined ? undefined : await getUser(client, resources.testUserPk);
   const user = recorded ?? (await findUserByUsername(client, spec.authentik.testUser.username));
   if (user && !recordedAsOurs(user, resources) && !markedAsOurs(user, spec.tenantId)) {
-    return { outcome: 'kept', resources: without(resources, ['testUserPasswordSecretArn']) };
+    return { outcome: 'kept', resources: withoutResources(resources, ['testUserPasswordSecretArn']) };
   }
   const deleted = user ? await deleteUser(client, user.pk) : false;
   return {
     outcome: deleted || secret === 'deleted' ? 'deleted' : 'absent',
-    resources: without(resources, gone),
+    resources: withoutResources(resources, gone),
   };
 }
 

@@ -78,6 +78,14 @@ export function mergeResources(current: Resources, update: Resources): Resources
   return { ...current, ...update, ...(created.length > 0 ? { created } : {}) };
 }
 
+/** The resources left after a destroy: `gone` removed, with their ownership entries. */
+export function withoutResources(resources: Resources, gone: readonly (keyof Resources)[]): Resources {
+  const rest: Resources = { ...resources };
+  for (const key of gone) delete rest[key];
+  rest.created = (resources.created ?? []).filter((key) => !gone.includes(key));
+  return rest;
+}
+
 const MAX_ERROR_MESSAGE = 1000;
 
 function nameOf(error: unknown): string {

@@ -6,20 +6,16 @@ import { spawnSync } from 'node:child_process';
 import { performance } from 'node:perf_hooks';
 import { localHandlers } from '../local/handlers.ts';
 import { runStateMachine } from '../local/runner.ts';
-import { startWorld, type World } from '../local/world.ts';
+import { configWrites, startWorld, type World } from '../local/world.ts';
 import { localTenantSpec, prepareWorld, worldStepClients } from '../local/world-clients.ts';
 import { percentile, printFigure } from './figure.ts';
 
 process.env.POWERTOOLS_LOG_LEVEL = 'WARN';
-const login = /^\/api\/v3\/flows\/executor\/|^\/application\/o\//;
 
 function counts(world: World) {
-  const authentik = world.authentik.requests;
-  const cognito = world.cognito.requests;
   return {
-    requests: authentik.length + cognito.length,
-    writes:
-      authentik.filter((r) => r.write && !login.test(r.path)).length + cognito.filter((r) => r.write).length,
+    requests: world.authentik.requests.length + world.cognito.requests.length,
+    writes: configWrites(world),
   };
 }
 

@@ -78,3 +78,15 @@ export async function startWorld(options: WorldOptions = {}): Promise<World> {
     throw error;
   }
 }
+
+/**
+ * Requests that change configuration in Authentik or Cognito. A login through Authentik's flow
+ * executor or token endpoint posts too, but changes no configuration, so it is not counted.
+ */
+export function configWrites(world: World): number {
+  const login = /^\/api\/v3\/flows\/executor\/|^\/application\/o\//;
+  return (
+    world.authentik.requests.filter((r) => r.write && !login.test(r.path)).length +
+    world.cognito.requests.filter((r) => r.write).length
+  );
+}

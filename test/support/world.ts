@@ -3,6 +3,9 @@
 import { afterAll, beforeAll } from 'vitest';
 import type { StepClients } from '#lib/clients.ts';
 import { startWorld, type World, type WorldOptions } from '../../local/world.ts';
+
+export { configWrites } from '../../local/world.ts';
+
 import { localTenantSpec, prepareWorld, worldStepClients } from '../../local/world-clients.ts';
 
 export interface WorldFixture {
@@ -31,16 +34,4 @@ export function useWorld(options: WorldOptions = {}): WorldFixture {
     await fixture.world?.stop();
   });
   return fixture;
-}
-
-/**
- * Requests that change configuration in Authentik or Cognito. A login through Authentik's flow
- * executor or token endpoint posts too, but changes no configuration, so it is not counted.
- */
-export function configWrites(world: World): number {
-  const login = /^\/api\/v3\/flows\/executor\/|^\/application\/o\//;
-  return (
-    world.authentik.requests.filter((r) => r.write && !login.test(r.path)).length +
-    world.cognito.requests.filter((r) => r.write).length
-  );
 }

@@ -42,9 +42,16 @@ function oid(dotted: string): Buffer {
   return tlv(0x06, Buffer.from(bytes));
 }
 
-function positiveInteger(bytes: Buffer): Buffer {
-  const first = bytes[0] ?? 0;
-  return tlv(0x02, first & 0x80 ? Buffer.concat([Buffer.from([0]), bytes]) : bytes);
+/**
+ * A DER INTEGER for the unsigned big-endian `bytes`. DER wants the shortest form: leading zero bytes
+ * dropped (a random serial starts with one now and then, and OpenSSL refuses the certificate with
+ * "illegal padding"), then one zero put back only where the top bit would read as a sign.
+ */
+export function derPositiveInteger(bytes: Uint8Array): Buffer {
+  let start = 0;
+  while (start < bytes.length - 1 && bytes[start] === 0) start++;
+  const minimal = Buffer.from(bytes.subarray(start));
+  return tlv(0x02, (minimal[0] ?? 0) & 0x80 ? Buffer.concat([Buffer.from([0]), minimal]) : minimal);
 }
 
 function time(date: Date): Buffer {
@@ -89,7 +96,7 @@ export function selfSignedCertificate(
   const spki = createPublicKey(privateKey).export({ type: 'spki', format: 'der' });
   const tbs = sequence(
     explicit(0, tlv(0x02, Buffer.from([2]))), // v3
-    positiveInteger(randomBytes(16)),
+    derPositiveInteger(randomBytes(16)),
     algorithm,
     name(commonName),
     sequence(time(now), time(notAfter)),

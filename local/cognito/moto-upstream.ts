@@ -7,16 +7,36 @@ export interface UpstreamResponse {
   body: Buffer;
 }
 
-/** The moto_server behind the layer: raw forwarding, and Cognito calls the layer makes itself. */
+/**
+ * The moto_server behind the layer: raw forwarding, and Cognito calls the layer makes itself.
+ *
+ * Requests reach moto one at a time. moto serves each on its own thread over unlocked in-memory
+ * state, and under 8 concurrent provisionings it now and then answered a ListUserPools with an HTML
+ * 500 (a race between its threads). Cognito itself never fails that way, so the layer does not let
+ * moto's threads race; moto's work holds one Python lock at a time anyway, so little throughput is
+ * lost.
+ */
 export class MotoUpstream {
   private readonly url: URL;
   private readonly agent = new Agent({ keepAlive: true });
+  private queue: Promise<unknown> = Promise.resolve();
 
   constructor(endpoint: string) {
     this.url = new URL(endpoint);
   }
 
   forward(
+    method: string,
+    path: string,
+    headers: IncomingHttpHeaders,
+    body: Buffer,
+  ): Promise<UpstreamResponse> {
+    const turn = this.queue.then(() => this.send(method, path, headers, body));
+    this.queue = turn.catch(() => undefined);
+    return turn;
+  }
+
+  private send(
     method: string,
     path: string,
     headers: IncomingHttpHeaders,

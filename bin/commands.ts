@@ -4,12 +4,7 @@ import type { StepOutcomeRecord } from '#lib/handler.ts';
 import type { TenantRecord } from '#lib/registry.ts';
 import type { Resources } from '#lib/step.ts';
 import type { TenantSpec } from '#lib/tenant-spec.ts';
-import {
-  eventFor,
-  type ItemResult,
-  normalize,
-  type RunSummary,
-} from '../functions/report-verification/core.ts';
+import { eventFor, type RunSummary } from '../functions/report-verification/core.ts';
 import { memoryEventSink } from '../functions/report-verification/events.ts';
 import {
   checkOutcome,
@@ -132,12 +127,33 @@ function describeState(result: { state: string; previousState: string; failing: 
   return `${result.state}${change}${reasons.length > 0 ? `: ${reasons.join(', ')}` : ''}`;
 }
 
-/** The result a Map item ends with, from its last state's exit event. */
-function tenantResultOf(event: EventLog): ItemResult | undefined {
-  const state = (event as EventLog & { state?: { name: string; output?: unknown } }).state;
+type TenantLine = Omit<TenantResult, 'spec' | 'summary'>;
+
+/**
+ * A Map item's verification as it ended, from its last state's exit event: the input of that state
+ * holds the whole answer (the Map keeps only a summary), or the error the item was caught with.
+ */
+function tenantOf(event: EventLog): TenantLine | undefined {
+  const state = (event as EventLog & { state?: { name: string; input?: unknown } }).state;
   if (event.type !== 'StateExited' || !state) return undefined;
-  if (state.name !== 'Tenant verified' && state.name !== 'Tenant not verified') return undefined;
-  return state.output as ItemResult;
+  if (state.name === 'Tenant verified') {
+    const { verification } = state.input as { verification: TenantResult };
+    const { spec: _spec, summary: _summary, ...line } = verification;
+    return line;
+  }
+  if (state.name !== 'Tenant not verified') return undefined;
+  const { tenantId, caught } = state.input as { tenantId: string; caught: { Error: string; Cause?: string } };
+  return {
+    tenantId,
+    state: 'error',
+    previousState: 'unknown',
+    changed: false,
+    failing: [],
+    repairable: false,
+    durationMs: 0,
+    error: { name: caught.Error, message: (caught.Cause ?? '').slice(0, 1000) },
+    repair: null,
+  };
 }
 
 /**
@@ -149,7 +165,7 @@ export async function verifyAll(session: LocalSession, out: Output, options: { r
   const handlers = await localHandlers(session.clients, { events });
   out.line(`Verifying every tenant${options.repair ? ', repairing what provisioning can fix' : ''}`);
   const started = Date.now();
-  const tenants: Omit<TenantResult, 'spec'>[] = [];
+  const tenants: TenantLine[] = [];
   const result = await runStateMachine(
     'verify-federations',
     { repair: options.repair === true },
@@ -161,9 +177,8 @@ export async function verifyAll(session: LocalSession, out: Output, options: { r
         if (event.type === 'StateEntered' && entered?.name === 'Repair tenant') {
           out.line(`  ${entered.input?.tenantId ?? ''} … provisioning again`);
         }
-        const item = tenantResultOf(event);
-        if (!item) return;
-        const tenant = normalize(item);
+        const tenant = tenantOf(event);
+        if (!tenant) return;
         tenants.push(tenant);
         const repaired = tenant.repair
           ? ` after repair (provisioning ${tenant.repair.provisioning.toLowerCase()})`

@@ -66,10 +66,20 @@ export interface TenantRecord {
   version: number;
 }
 
-export interface ListPage {
-  items: TenantRecord[];
+export interface ListPage<Record = TenantRecord> {
+  items: Record[];
   /** Opaque; pass it back to get the next page. Absent on the last page. */
   cursor?: string;
+}
+
+export interface ListOptions<Field extends keyof TenantRecord> {
+  limit?: number;
+  cursor?: string;
+  /**
+   * Read only these fields of each record. A record carries its last verification report and
+   * step history too, several KB that a listing of names does not need.
+   */
+  fields?: readonly Field[];
 }
 
 /** Union of two resource sets; `created` lists merge without duplicates. */
@@ -273,19 +283,33 @@ export class TenantRegistry {
   }
 
   /** One page of tenants (a scan: the registry holds hundreds of items, not millions). */
-  async list(options: { limit?: number; cursor?: string } = {}): Promise<ListPage> {
+  async list(options?: Omit<ListOptions<keyof TenantRecord>, 'fields'>): Promise<ListPage>;
+  async list<Field extends keyof TenantRecord>(
+    options: ListOptions<Field> & { fields: readonly Field[] },
+  ): Promise<ListPage<Pick<TenantRecord, Field>>>;
+  async list(options: ListOptions<keyof TenantRecord> = {}): Promise<ListPage<Partial<TenantRecord>>> {
     const startKey = decodeCursor(options.cursor);
+    // Every field by a placeholder name: `status` is one of DynamoDB's reserved words.
+    const fields = options.fields ?? [];
+    const projection =
+      fields.length > 0
+        ? {
+            ProjectionExpression: fields.map((_, i) => `#f${i}`).join(', '),
+            ExpressionAttributeNames: Object.fromEntries(fields.map((field, i) => [`#f${i}`, field])),
+          }
+        : {};
     try {
       const result = await this.doc.send(
         new ScanCommand({
           TableName: this.tableName,
           Limit: options.limit ?? 100,
           ConsistentRead: true,
+          ...projection,
           ...(startKey ? { ExclusiveStartKey: startKey } : {}),
         }),
       );
       const cursor = encodeCursor(result.LastEvaluatedKey);
-      return { items: (result.Items ?? []) as TenantRecord[], ...(cursor ? { cursor } : {}) };
+      return { items: (result.Items ?? []) as Partial<TenantRecord>[], ...(cursor ? { cursor } : {}) };
     } catch (error) {
       throw mapDynamoError(error, 'Scan');
     }

@@ -1,16 +1,14 @@
-// What a verification run tells the world, page by page: an event for each tenant whose state
-// changed, metrics (counts by state, by reason code, durations), and the running totals the machine
-// carries to its summary.
+// What a verification run tells the world: an event for each tenant whose state changed (sent by
+// its Map item), and page by page the metrics (counts by state, by reason code, durations) and the
+// running totals the machine carries to its summary.
 import type { RunSettings, Totals } from '../list-tenants/core.ts';
 import { EVENT_DETAIL_TYPES, FEDERATION_STATES, type FederationState } from '../verify-federation/state.ts';
-import type { TenantResult } from '../verify-tenant/core.ts';
+import type { ItemSummary, TenantResult } from '../verify-tenant/core.ts';
 import type { FederationEvent, FederationEventSink } from './events.ts';
 import { emfDocument, type Metric, type MetricsSink } from './metrics.ts';
 
-/** A Map item's result: the verification's (without the spec), or the error the item was caught with. */
-export type ItemResult =
-  | Omit<TenantResult, 'spec'>
-  | { tenantId: string; state: 'error'; caught: { Error: string; Cause?: string } };
+/** A Map item's result: the verification's summary, or the same shape for an item that was caught. */
+export type ItemResult = ItemSummary;
 
 export interface ReportDeps {
   events: FederationEventSink;
@@ -27,31 +25,19 @@ function isFederationState(state: string): state is FederationState {
   return (FEDERATION_STATES as readonly string[]).includes(state);
 }
 
-/** The items' results as one shape: a caught item is an error without failing checks. */
-export function normalize(item: ItemResult): Omit<TenantResult, 'spec'> {
-  if ('caught' in item) {
-    return {
-      tenantId: item.tenantId,
-      state: 'error',
-      previousState: 'unknown',
-      changed: false,
-      failing: [],
-      repairable: false,
-      durationMs: 0,
-      error: { name: item.caught.Error, message: (item.caught.Cause ?? '').slice(0, 1000) },
-      repair: null,
-    };
-  }
-  return item;
-}
+/** A change of state is announced; a verification that could not run changes nothing. */
+const announces = (result: Pick<ItemSummary, 'changed' | 'state'>) =>
+  result.changed && isFederationState(result.state);
 
-export function eventFor(
-  result: Pick<TenantResult, 'tenantId' | 'state' | 'previousState' | 'changed' | 'failing'> & {
-    repair?: TenantResult['repair'];
-  },
-  execution: string,
-  at: Date,
-): FederationEvent | undefined {
+/** The change of one tenant's state, as its event: sent by the Map item as soon as it is known. */
+export type TenantChange = Pick<
+  TenantResult,
+  'tenantId' | 'state' | 'previousState' | 'changed' | 'failing'
+> & {
+  repair?: TenantResult['repair'];
+};
+
+export function eventFor(result: TenantChange, execution: string, at: Date): FederationEvent | undefined {
   if (!result.changed || !isFederationState(result.state)) return undefined;
   return {
     detailType: EVENT_DETAIL_TYPES[result.state],
@@ -69,26 +55,32 @@ export function eventFor(
   };
 }
 
+export async function reportChange(
+  input: { change: TenantChange; execution: string },
+  deps: ReportDeps,
+): Promise<{ sent: boolean }> {
+  const event = eventFor(input.change, input.execution, (deps.now ?? (() => new Date()))());
+  if (event) await deps.events.put([event]);
+  return { sent: event !== undefined };
+}
+
 export async function reportPage(
-  input: { run: RunSettings; totals: Totals; results: ItemResult[]; execution: string },
+  input: { run: RunSettings; totals: Totals; results: ItemResult[] },
   deps: ReportDeps,
 ): Promise<Totals> {
   const at = (deps.now ?? (() => new Date()))();
-  const results = input.results.map(normalize);
-  const events = results
-    .map((result) => eventFor(result, input.execution, at))
-    .filter((event): event is FederationEvent => event !== undefined);
-  await deps.events.put(events);
+  const results = input.results;
+  const changes = results.filter(announces).length;
 
   const count = (state: string) => results.filter((r) => r.state === state).length;
-  const repairs = results.filter((r) => r.repair !== null);
+  const repairs = results.filter((r) => r.repairAttempted);
   const repaired = repairs.filter((r) => r.state === 'verified').length;
   const metrics: Metric[] = [
     { name: 'TenantsVerified', unit: 'Count', value: count('verified') },
     { name: 'TenantsDrifted', unit: 'Count', value: count('drifted') },
     { name: 'TenantsBroken', unit: 'Count', value: count('broken') },
     { name: 'VerificationErrors', unit: 'Count', value: count('error') },
-    { name: 'StateChanges', unit: 'Count', value: events.length },
+    { name: 'StateChanges', unit: 'Count', value: changes },
     { name: 'RepairsAttempted', unit: 'Count', value: repairs.length },
     { name: 'RepairsSucceeded', unit: 'Count', value: repaired },
   ];
@@ -100,7 +92,7 @@ export async function reportPage(
   // Failing checks by reason code: what an alarm on, say, SECRET_MISMATCH watches.
   const reasons = new Map<string, number>();
   for (const result of results) {
-    for (const { reason } of result.failing) reasons.set(reason, (reasons.get(reason) ?? 0) + 1);
+    for (const reason of result.reasons) reasons.set(reason, (reasons.get(reason) ?? 0) + 1);
   }
   for (const [reason, n] of reasons) {
     deps.metrics(
@@ -121,10 +113,10 @@ export async function reportPage(
     drifted: totals.drifted + count('drifted'),
     broken: totals.broken + count('broken'),
     errors: totals.errors + count('error'),
-    changed: totals.changed + events.length,
+    changed: totals.changed + changes,
     repairsAttempted: totals.repairsAttempted + repairs.length,
     repaired: totals.repaired + repaired,
-    events: totals.events + events.length,
+    events: totals.events + changes,
     skipped: totals.skipped,
     attention: [...totals.attention, ...attention].slice(0, ATTENTION_LIMIT),
   };

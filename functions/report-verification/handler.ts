@@ -1,11 +1,19 @@
-// Lambda entry for report-verification: `page` puts the page's events and metrics and answers the
-// running totals, `summary` closes the run.
+// Lambda entry for report-verification: `change` puts the event of one tenant whose state changed
+// (from its Map item), `page` puts the page's metrics and answers the running totals, `summary`
+// closes the run.
 import { EventBridgeClient } from '@aws-sdk/client-eventbridge';
 import { loadEnv } from '#lib/env.ts';
 import { ValidationError } from '#lib/errors.ts';
 import { SERVICE_NAME } from '#lib/logger.ts';
 import type { RunSettings, Totals } from '../list-tenants/core.ts';
-import { type ItemResult, type ReportDeps, reportPage, summarize } from './core.ts';
+import {
+  type ItemResult,
+  type ReportDeps,
+  reportChange,
+  reportPage,
+  summarize,
+  type TenantChange,
+} from './core.ts';
 import { reportEnv } from './env.ts';
 
 export { reportEnv };
@@ -14,15 +22,19 @@ import { eventBridgeSink } from './events.ts';
 import { stdoutMetrics } from './metrics.ts';
 
 export type ReportEvent =
-  | { action: 'page'; run: RunSettings; totals: Totals; results: ItemResult[]; execution: string }
+  | { action: 'change'; change: TenantChange; execution: string }
+  | { action: 'page'; run: RunSettings; totals: Totals; results: ItemResult[] }
   | { action: 'summary'; run: RunSettings; totals: Totals };
 
 /** Built for its sinks, so the local world can collect the events and metrics in memory. */
 export function reportVerificationHandler(deps: ReportDeps) {
   return async (event: ReportEvent) => {
+    if (event.action === 'change') return reportChange(event, deps);
     if (event.action === 'page') return reportPage(event, deps);
     if (event.action === 'summary') return summarize(event, deps);
-    throw new ValidationError('unknown report-verification action', { action: ['must be page or summary'] });
+    throw new ValidationError('unknown report-verification action', {
+      action: ['must be change, page or summary'],
+    });
   };
 }
 

@@ -48,6 +48,14 @@ export interface CognitoReads {
   client: CognitoIdentityProviderClient;
   /** The calls actually sent to Cognito, by operation name (cache hits not counted). */
   sent: Map<string, number>;
+  /**
+   * When Cognito last answered a call sent through this client (Date.now(), success or error), or
+   * undefined before any answer. Cognito admitted each of them before this moment, which is what
+   * the verification machine paces from.
+   */
+  readonly lastAnsweredAt: number | undefined;
+  /** Settles once every call sent so far has been answered. */
+  settled(): Promise<void>;
 }
 
 /**
@@ -57,6 +65,10 @@ export interface CognitoReads {
 export function cognitoReadsOnce(cognito: CognitoIdentityProviderClient): CognitoReads {
   const answers = new Map<string, Promise<unknown>>();
   const sent = new Map<string, number>();
+  let lastAnsweredAt: number | undefined;
+  const answered = () => {
+    lastAnsweredAt = Date.now();
+  };
   const send = (command: Command): Promise<unknown> => {
     const operation = readOperationOf(command);
     if (!operation) {
@@ -69,9 +81,19 @@ export function cognitoReadsOnce(cognito: CognitoIdentityProviderClient): Cognit
     if (!answer) {
       sent.set(operation, (sent.get(operation) ?? 0) + 1);
       answer = cognito.send(command as never);
+      answer.then(answered, answered);
       answers.set(key, answer);
     }
     return answer;
   };
-  return { client: { send } as unknown as CognitoIdentityProviderClient, sent };
+  return {
+    client: { send } as unknown as CognitoIdentityProviderClient,
+    sent,
+    settled: async () => {
+      await Promise.allSettled(answers.values());
+    },
+    get lastAnsweredAt() {
+      return lastAnsweredAt;
+    },
+  };
 }

@@ -12,7 +12,7 @@ import type { AuthentikClient } from '#lib/authentik/client.ts';
 import { AuthentikAuthError, ConflictError, PreconditionError, TransientError } from '#lib/errors.ts';
 import type { TenantRecord, TenantRegistry, VerificationRecord } from '#lib/registry.ts';
 import { type Deployment, parseTenantSpec, type TenantSpec } from '#lib/tenant-spec.ts';
-import { cognitoReadsOnce } from './cognito-reads.ts';
+import { type CognitoReads, cognitoReadsOnce } from './cognito-reads.ts';
 import { inDepthChecks, inDepthContext, readCognito, reportFor } from './in-depth.ts';
 import {
   checkOutcome,
@@ -159,9 +159,32 @@ export async function verifyTenant(
   clients: TenantVerifyClients,
   options: VerifyTenantOptions = {},
 ): Promise<TenantVerification> {
-  const started = Date.now();
   const reads = cognitoReadsOnce(clients.cognito);
-  let readsAnswered = Date.now();
+  try {
+    return await verifyWith(reads, tenantId, clients, options);
+  } finally {
+    await paced(reads, options.paceMs ?? 0);
+  }
+}
+
+/**
+ * Waits until `paceMs` after Cognito last answered one of the verification's reads (none sent: no
+ * wait). On a failure too: the machine's Retry may send the next reads at once.
+ */
+async function paced(reads: CognitoReads, paceMs: number): Promise<void> {
+  await reads.settled();
+  if (reads.lastAnsweredAt === undefined) return;
+  const wait = paceMs - (Date.now() - reads.lastAnsweredAt);
+  if (wait > 0) await sleep(wait);
+}
+
+async function verifyWith(
+  reads: CognitoReads,
+  tenantId: string,
+  clients: TenantVerifyClients,
+  options: VerifyTenantOptions,
+): Promise<TenantVerification> {
+  const started = Date.now();
   const early = options.where ? readEarly(reads.client, options.where) : undefined;
   const record = await clients.registry.get(tenantId);
   if (!record) throw new PreconditionError(`tenant ${tenantId} is not registered`);
@@ -185,7 +208,6 @@ export async function verifyTenant(
     });
     await early;
     await readCognito(context);
-    readsAnswered = Date.now();
     const report = await reportFor(context, inDepthChecks, options.onCheck);
     const state = federationStateOf(report);
     const failing = failures(report).map((check) => ({
@@ -237,7 +259,5 @@ export async function verifyTenant(
     };
   }
   result.durationMs = Date.now() - started;
-  const pace = (options.paceMs ?? 0) - (Date.now() - readsAnswered);
-  if (pace > 0) await sleep(pace);
   return result;
 }

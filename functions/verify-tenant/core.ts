@@ -18,6 +18,13 @@ export interface VerifyTenantEvent {
   tenantId: string;
   /** The machine's pace (ms): see VerifyTenantOptions.paceMs. */
   paceMs?: number;
+  /**
+   * The Map's concurrency, and this item's index in the page: the first `slots` items start
+   * `index × paceMs ÷ slots` apart, so the slots read Cognito (and load Authentik) evenly over the
+   * pace instead of all at the same instant.
+   */
+  slots?: number;
+  index?: number;
   /** The Cognito names the listing found, read while the record loads: see VerifyTenantOptions.where. */
   where?: CognitoNames;
   /** Present on the verification after a repair. */
@@ -40,6 +47,23 @@ export interface RepairResult {
   remaining: FailingCheck[];
 }
 
+/**
+ * What the Map keeps of a tenant, for the page's metrics and totals. Its size is bounded whatever
+ * failed (a reason code per failing check, nothing else of variable length), so a page of them
+ * stays below Step Functions' 256 KB payload limit even when every tenant breaks at once. The
+ * details are in the registry, and in the event an item sends when its state changed.
+ */
+export interface ItemSummary {
+  tenantId: string;
+  state: VerificationState;
+  changed: boolean;
+  durationMs: number;
+  /** The reason code of each failing check. */
+  reasons: string[];
+  /** A repair ran for this tenant before this verification. */
+  repairAttempted: boolean;
+}
+
 export interface TenantResult {
   tenantId: string;
   state: VerificationState;
@@ -52,6 +76,8 @@ export interface TenantResult {
   repair: RepairResult | null;
   /** For the repair's provisioning input; dropped from the Map's results by the ASL. */
   spec: TenantSpec | null;
+  /** What the Map keeps. */
+  summary: ItemSummary;
 }
 
 /** The readable cause inside `startExecution.sync`'s error (its Cause is the execution's description). */
@@ -72,6 +98,8 @@ export async function verifyOne(
   event: VerifyTenantEvent,
   clients: TenantVerifyClients,
 ): Promise<TenantResult> {
+  const { slots = 0, index = 0, paceMs = 0 } = event;
+  if (index < slots) await new Promise((resolve) => setTimeout(resolve, (index * paceMs) / slots));
   const verification = await verifyTenant(event.tenantId, clients, {
     ...(event.paceMs ? { paceMs: event.paceMs } : {}),
     ...(event.where ? { where: event.where } : {}),
@@ -99,5 +127,13 @@ export async function verifyOne(
     error: verification.error ?? null,
     repair,
     spec: verification.spec ?? null,
+    summary: {
+      tenantId: verification.tenantId,
+      state: verification.state,
+      changed: verification.changed,
+      durationMs: verification.durationMs,
+      reasons: verification.failing.map((check) => check.reason),
+      repairAttempted: repair !== null,
+    },
   };
 }

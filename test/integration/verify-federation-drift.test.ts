@@ -161,6 +161,21 @@ describe('a provisioned tenant', () => {
     expect(result.durationMs).toBeLessThan(returned - Math.min(...reads.map((r) => r.at)));
   });
 
+  it('paced on a failure too: the machine may retry at once, so the wait is not skipped', async () => {
+    const { resources } = await record('dr-control');
+    const started = Date.now();
+    // Its listing named the pool, so its reads went out before the registry said it is gone.
+    const where = {
+      userPoolId: resources.userPoolId as string,
+      appClientId: resources.appClientId as string,
+      identityProviderName: resources.identityProviderName as string,
+    };
+    await expect(verifyTenant('dr-unregistered', fixture.clients, { paceMs: 1_200, where })).rejects.toThrow(
+      /not registered/,
+    );
+    expect(Date.now() - started).toBeGreaterThanOrEqual(1_200);
+  });
+
   it('a second verification finds nothing changed', async () => {
     const result = await verified('dr-control');
     expect(result).toMatchObject({ state: 'verified', previousState: 'verified', changed: false });

@@ -170,6 +170,18 @@ describe('TenantRegistry', () => {
     });
   });
 
+  it('reads only the fields asked for, by placeholder names (status is a reserved word)', async () => {
+    documents.on(ScanCommand).resolves({ Items: [{ tenantId: 'acme', status: 'active' }] });
+    const page = await registry.list({ limit: 10, fields: ['tenantId', 'status'] });
+    expect(page.items).toEqual([{ tenantId: 'acme', status: 'active' }]);
+    expect(documents).toHaveReceivedCommandWith(ScanCommand, {
+      TableName: TABLE,
+      Limit: 10,
+      ProjectionExpression: '#f0, #f1',
+      ExpressionAttributeNames: { '#f0': 'tenantId', '#f1': 'status' },
+    });
+  });
+
   it('iterates over every page', async () => {
     documents
       .on(ScanCommand)

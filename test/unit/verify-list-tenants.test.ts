@@ -69,9 +69,11 @@ describe('listPage', () => {
       skipped: 3,
       cursor: '1',
     });
-    expect(list).toHaveBeenLastCalledWith({ limit: 5 });
+    // Only what the names come from: not the records' reports and step history.
+    const fields = ['tenantId', 'status', 'spec', 'resources'];
+    expect(list).toHaveBeenLastCalledWith({ limit: 5, fields });
     expect(await listPage(run, '1', clients, 5)).toEqual({ tenants: [ref('f')], skipped: 0 });
-    expect(list).toHaveBeenLastCalledWith({ limit: 5, cursor: '1' });
+    expect(list).toHaveBeenLastCalledWith({ limit: 5, fields, cursor: '1' });
   });
 
   it('lists only the tenant the run names, without scanning', async () => {

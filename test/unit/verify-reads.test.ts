@@ -56,6 +56,32 @@ describe('cognitoReadsOnce', () => {
     expect(cognito).toHaveReceivedCommandTimes(DescribeIdentityProviderCommand, 1);
   });
 
+  it('knows when Cognito last answered, an error too, and when every read sent is answered', async () => {
+    let answerPool: (value: object) => void = () => {};
+    cognito.on(DescribeUserPoolCommand).callsFake(() => new Promise((resolve) => (answerPool = resolve)));
+    cognito
+      .on(DescribeIdentityProviderCommand)
+      .rejects(new ResourceNotFoundException({ message: 'gone', $metadata: {} }));
+    const reads = cognitoReadsOnce(new CognitoIdentityProviderClient({ region: 'eu-west-1' }));
+    expect(reads.lastAnsweredAt).toBeUndefined();
+    const pool = reads.client.send(new DescribeUserPoolCommand({ UserPoolId: 'p1' }));
+    await expect(
+      reads.client.send(new DescribeIdentityProviderCommand({ UserPoolId: 'p1', ProviderName: 'idp' })),
+    ).rejects.toThrow('gone');
+    const afterError = reads.lastAnsweredAt;
+    expect(afterError).toBeTypeOf('number');
+    let settled = false;
+    const all = reads.settled().then(() => {
+      settled = true;
+    });
+    await new Promise((resolve) => setTimeout(resolve, 20));
+    expect(settled).toBe(false); // the pool is still unanswered
+    answerPool({ UserPool: { Id: 'p1' } });
+    await all;
+    await pool;
+    expect(reads.lastAnsweredAt).toBeGreaterThanOrEqual(afterError as number);
+  });
+
   it('refuses anything but its reads, before sending it', async () => {
     const reads = cognitoReadsOnce(new CognitoIdentityProviderClient({ region: 'eu-west-1' }));
     await expect(

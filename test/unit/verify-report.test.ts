@@ -1,4 +1,4 @@
-// What a verification run tells the world: events for state changes only, EMF metrics, totals,
+// What a verification run tells the world: an event per state change (from its item), EMF metrics, totals,
 // and EventBridge delivery in batches with the failed entries sent again.
 import 'aws-sdk-client-mock-vitest/extend';
 import { EventBridgeClient, PutEventsCommand } from '@aws-sdk/client-eventbridge';
@@ -8,9 +8,10 @@ import { TransientError } from '#lib/errors.ts';
 import { noTotals, type RunSettings } from '../../functions/list-tenants/core.ts';
 import {
   type ItemResult,
-  normalize,
+  reportChange,
   reportPage,
   summarize,
+  type TenantChange,
 } from '../../functions/report-verification/core.ts';
 import { eventBridgeSink, memoryEventSink } from '../../functions/report-verification/events.ts';
 import { type EmfDocument, emfDocument } from '../../functions/report-verification/metrics.ts';
@@ -18,20 +19,25 @@ import { type EmfDocument, emfDocument } from '../../functions/report-verificati
 const run: RunSettings = { repair: false, tenantId: null, startedAt: '2026-01-01T00:00:00.000Z' };
 const at = new Date('2026-01-01T00:00:30.000Z');
 
-function result(
-  tenantId: string,
-  overrides: Partial<Extract<ItemResult, { durationMs: number }>> = {},
-): ItemResult {
+function summary(tenantId: string, overrides: Partial<ItemResult> = {}): ItemResult {
+  return {
+    tenantId,
+    state: 'verified',
+    changed: false,
+    durationMs: 300,
+    reasons: [],
+    repairAttempted: false,
+    ...overrides,
+  };
+}
+
+function change(tenantId: string, overrides: Partial<TenantChange> = {}): TenantChange {
   return {
     tenantId,
     state: 'verified',
     previousState: 'verified',
     changed: false,
     failing: [],
-    repairable: false,
-    durationMs: 300,
-    error: null,
-    repair: null,
     ...overrides,
   };
 }
@@ -52,32 +58,25 @@ function deps() {
   };
 }
 
-describe('reportPage', () => {
-  it('puts one event per tenant whose state changed, with the new state as its detail type', async () => {
+describe('reportChange', () => {
+  it('puts one event for a tenant whose state changed, with the new state as its detail type', async () => {
     const { events, deps: d } = deps();
-    const totals = await reportPage(
-      {
-        run,
-        totals: noTotals(),
-        execution: 'arn:execution',
-        results: [
-          result('same'),
-          result('new', { previousState: 'unknown', changed: true }),
-          result('drift', {
-            state: 'drifted',
-            changed: true,
-            failing: [{ check: 'ensure-application', reason: 'APPLICATION_CHANGED', repairable: true }],
-          }),
-          result('down', {
-            state: 'broken',
-            changed: true,
-            failing: [{ check: 'test-user', reason: 'USER_DISABLED', repairable: true }],
-          }),
-          { tenantId: 'lost', state: 'error', caught: { Error: 'ValidationError', Cause: 'bad spec' } },
-        ],
-      },
-      d,
-    );
+    const changes = [
+      change('new', { previousState: 'unknown', changed: true }),
+      change('drift', {
+        state: 'drifted',
+        changed: true,
+        failing: [{ check: 'ensure-application', reason: 'APPLICATION_CHANGED', repairable: true }],
+      }),
+      change('down', {
+        state: 'broken',
+        changed: true,
+        failing: [{ check: 'test-user', reason: 'USER_DISABLED', repairable: true }],
+      }),
+    ];
+    for (const c of changes) {
+      expect(await reportChange({ change: c, execution: 'arn:execution' }, d)).toEqual({ sent: true });
+    }
     expect(events.events.map((e) => [e.detailType, e.detail.tenantId])).toEqual([
       ['Federation Verified', 'new'],
       ['Federation Drift Detected', 'drift'],
@@ -91,6 +90,46 @@ describe('reportPage', () => {
       execution: 'arn:execution',
       checkedAt: at.toISOString(),
     });
+  });
+
+  it('puts nothing for a tenant whose state did not change, or whose verification could not run', async () => {
+    const { events, deps: d } = deps();
+    expect(await reportChange({ change: change('same'), execution: 'x' }, d)).toEqual({ sent: false });
+    const error = change('lost', { state: 'error', changed: true });
+    expect(await reportChange({ change: error, execution: 'x' }, d)).toEqual({ sent: false });
+    expect(events.events).toEqual([]);
+  });
+
+  it('tells what a repair fixed', async () => {
+    const { events, deps: d } = deps();
+    const repair = { provisioning: 'SUCCEEDED' as const, cause: null, fixed: ['test-user'], remaining: [] };
+    await reportChange(
+      { change: change('fixed', { changed: true, previousState: 'broken', repair }), execution: 'x' },
+      d,
+    );
+    expect(events.events[0]?.detail.repair).toEqual({ provisioning: 'SUCCEEDED', fixed: ['test-user'] });
+  });
+});
+
+describe('reportPage', () => {
+  it('counts the states and the changes, and keeps the tenants to look at', async () => {
+    const { events, deps: d } = deps();
+    const totals = await reportPage(
+      {
+        run,
+        totals: noTotals(),
+        results: [
+          summary('same'),
+          summary('new', { changed: true }),
+          summary('drift', { state: 'drifted', changed: true, reasons: ['APPLICATION_CHANGED'] }),
+          summary('down', { state: 'broken', changed: true, reasons: ['USER_DISABLED'] }),
+          summary('lost', { state: 'error' }),
+        ],
+      },
+      d,
+    );
+    // The items sent the events; the page only counts them.
+    expect(events.events).toEqual([]);
     expect(totals).toMatchObject({
       tenants: 5,
       verified: 2,
@@ -109,17 +148,13 @@ describe('reportPage', () => {
       {
         run,
         totals: noTotals(),
-        execution: 'x',
         results: [
-          result('a', { durationMs: 200 }),
-          result('b', {
+          summary('a', { durationMs: 200 }),
+          summary('b', {
             state: 'broken',
             durationMs: 400,
-            failing: [
-              { check: 'ensure-test-user', reason: 'USER_DISABLED', repairable: true },
-              { check: 'test-user', reason: 'USER_DISABLED', repairable: true },
-            ],
-            repair: { provisioning: 'FAILED', cause: 'c', fixed: [], remaining: [] },
+            reasons: ['USER_DISABLED', 'USER_DISABLED'],
+            repairAttempted: true,
           }),
         ],
       },
@@ -153,8 +188,7 @@ describe('reportPage', () => {
       {
         run,
         totals: before,
-        execution: 'x',
-        results: [result('u', { state: 'broken' }), result('v', { state: 'broken' })],
+        results: [summary('u', { state: 'broken' }), summary('v', { state: 'broken' })],
       },
       d,
     );
@@ -165,17 +199,7 @@ describe('reportPage', () => {
   });
 });
 
-describe('normalize and summarize', () => {
-  it('turns a caught item into an error without failing checks', () => {
-    expect(normalize({ tenantId: 't', state: 'error', caught: { Error: 'E', Cause: 'why' } })).toMatchObject({
-      tenantId: 't',
-      state: 'error',
-      changed: false,
-      failing: [],
-      error: { name: 'E', message: 'why' },
-    });
-  });
-
+describe('summarize', () => {
   it('closes the run with its duration', () => {
     const { metrics, deps: d } = deps();
     const summary = summarize({ run: { ...run, repair: true }, totals: { ...noTotals(), tenants: 3 } }, d);

@@ -43,6 +43,14 @@ describe('verifyOne', () => {
       error: null,
       repair: null,
       spec: null,
+      summary: {
+        tenantId: 'acme',
+        state: 'verified',
+        changed: true,
+        durationMs: 120,
+        reasons: [],
+        repairAttempted: false,
+      },
     });
     expect(verification.options).toEqual([{ paceMs: 1000 }]);
   });
@@ -76,6 +84,41 @@ describe('verifyOne', () => {
       fixed: ['test-user'],
       remaining: [still],
     });
+    // What the Map keeps: a reason code per failing check, and that a repair ran.
+    expect(result.summary).toEqual({
+      tenantId: 'acme',
+      state: 'broken',
+      changed: true,
+      durationMs: 100,
+      reasons: ['REDIRECT_URI_MISSING'],
+      repairAttempted: true,
+    });
+  });
+
+  it('starts the first items of a page a fraction of the pace apart, the others at once', async () => {
+    verification.answer = {
+      tenantId: 'acme',
+      state: 'verified',
+      previousState: 'verified',
+      changed: false,
+      failing: [],
+      repairable: false,
+      durationMs: 1,
+    };
+    vi.useFakeTimers();
+    try {
+      const started: number[] = [];
+      for (const index of [0, 3, 15]) {
+        const begin = Date.now();
+        const item = verifyOne({ tenantId: 'acme', paceMs: 1500, slots: 15, index }, clients);
+        await vi.runAllTimersAsync();
+        await item;
+        started.push(Date.now() - begin);
+      }
+      expect(started).toEqual([0, 300, 0]);
+    } finally {
+      vi.useRealTimers();
+    }
   });
 });
 

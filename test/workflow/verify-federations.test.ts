@@ -109,13 +109,43 @@ function run(input: unknown): Promise<ExecutionResult> {
   return runStateMachine('verify-federations', input, { handlers, retryIntervalMs: 50 });
 }
 
-/** Every tenant's result, from the Map states' outputs in the execution's events. */
-function resultsOf(execution: ExecutionResult): Map<string, TenantResult> {
-  const results = new Map<string, TenantResult>();
+type ItemEnd = Partial<TenantResult> & { tenantId: string; caught?: { Error: string } };
+
+/**
+ * Every tenant's whole answer, from the exit of its Map item's last state (the Map keeps only a
+ * summary of each, which this checks too): the verification, or the error the item was caught with.
+ */
+function resultsOf(execution: ExecutionResult): Map<string, ItemEnd> {
+  const results = new Map<string, ItemEnd>();
+  const kept = new Map<string, unknown>();
   for (const event of execution.events) {
-    const state = (event as { state?: { name: string; output?: { results?: TenantResult[] } } }).state;
-    if (event.type !== 'StateExited' || state?.name !== 'Verify tenants') continue;
-    for (const result of state.output?.results ?? []) results.set(result.tenantId, result);
+    if (event.type !== 'StateExited') continue;
+    const state = (event as { state?: { name: string; input?: unknown; output?: unknown } }).state;
+    if (state?.name === 'Tenant verified') {
+      const { verification } = state.input as { verification: TenantResult };
+      results.set(verification.tenantId, verification);
+    }
+    if (state?.name === 'Tenant not verified') {
+      const input = state.input as { tenantId: string; caught: { Error: string } };
+      results.set(input.tenantId, { ...(state.output as ItemEnd), caught: input.caught });
+    }
+    if (state?.name === 'Verify tenants') {
+      for (const item of (state.output as { results: { tenantId: string }[] }).results) {
+        kept.set(item.tenantId, item);
+      }
+    }
+  }
+  expect([...kept.keys()].sort()).toEqual([...results.keys()].sort());
+  for (const [tenantId, item] of kept) {
+    const result = results.get(tenantId);
+    expect(item).toEqual({
+      tenantId,
+      state: result?.state,
+      changed: result?.changed ?? false,
+      durationMs: result?.durationMs ?? 0,
+      reasons: (result?.failing ?? []).map((check) => check.reason),
+      repairAttempted: Boolean(result?.repair),
+    });
   }
   return results;
 }

@@ -72,14 +72,33 @@ export interface ListPage<Record = TenantRecord> {
   cursor?: string;
 }
 
-export interface ListOptions<Field extends keyof TenantRecord> {
+export interface ListOptions {
   limit?: number;
   cursor?: string;
   /**
-   * Read only these fields of each record. A record carries its last verification report and
-   * step history too, several KB that a listing of names does not need.
+   * Read only these document paths of each record (`status`, `resources.userPoolId`). A record
+   * carries its spec, last verification report and step history, several KB that a listing of
+   * names does not need; the items then hold only what was asked for.
    */
-  fields?: readonly Field[];
+  paths?: readonly string[];
+}
+
+/**
+ * A ProjectionExpression for document paths, every name by a placeholder: some field names
+ * (`status`) are DynamoDB reserved words.
+ */
+export function projectionOf(paths: readonly string[]) {
+  if (paths.length === 0) return {};
+  const names = new Map<string, string>();
+  const placeholder = (name: string) => {
+    if (!names.has(name)) names.set(name, `#n${names.size}`);
+    return names.get(name) as string;
+  };
+  const expression = paths.map((path) => path.split('.').map(placeholder).join('.')).join(', ');
+  return {
+    ProjectionExpression: expression,
+    ExpressionAttributeNames: Object.fromEntries([...names].map(([name, key]) => [key, name])),
+  };
 }
 
 /** Union of two resource sets; `created` lists merge without duplicates. */
@@ -283,33 +302,22 @@ export class TenantRegistry {
   }
 
   /** One page of tenants (a scan: the registry holds hundreds of items, not millions). */
-  async list(options?: Omit<ListOptions<keyof TenantRecord>, 'fields'>): Promise<ListPage>;
-  async list<Field extends keyof TenantRecord>(
-    options: ListOptions<Field> & { fields: readonly Field[] },
-  ): Promise<ListPage<Pick<TenantRecord, Field>>>;
-  async list(options: ListOptions<keyof TenantRecord> = {}): Promise<ListPage<Partial<TenantRecord>>> {
+  async list(options?: Omit<ListOptions, 'paths'>): Promise<ListPage>;
+  async list(options: ListOptions & { paths: readonly string[] }): Promise<ListPage<unknown>>;
+  async list(options: ListOptions = {}): Promise<ListPage<unknown>> {
     const startKey = decodeCursor(options.cursor);
-    // Every field by a placeholder name: `status` is one of DynamoDB's reserved words.
-    const fields = options.fields ?? [];
-    const projection =
-      fields.length > 0
-        ? {
-            ProjectionExpression: fields.map((_, i) => `#f${i}`).join(', '),
-            ExpressionAttributeNames: Object.fromEntries(fields.map((field, i) => [`#f${i}`, field])),
-          }
-        : {};
     try {
       const result = await this.doc.send(
         new ScanCommand({
           TableName: this.tableName,
           Limit: options.limit ?? 100,
           ConsistentRead: true,
-          ...projection,
+          ...projectionOf(options.paths ?? []),
           ...(startKey ? { ExclusiveStartKey: startKey } : {}),
         }),
       );
       const cursor = encodeCursor(result.LastEvaluatedKey);
-      return { items: (result.Items ?? []) as Partial<TenantRecord>[], ...(cursor ? { cursor } : {}) };
+      return { items: result.Items ?? [], ...(cursor ? { cursor } : {}) };
     } catch (error) {
       throw mapDynamoError(error, 'Scan');
     }

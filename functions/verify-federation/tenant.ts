@@ -118,11 +118,18 @@ function readEarly(cognito: CognitoIdentityProviderClient, where: CognitoNames):
   const quietly = (read: Promise<unknown>) => read.catch(() => undefined);
   return Promise.all([
     quietly(cognito.send(new DescribeUserPoolCommand({ UserPoolId: userPoolId }))),
-    quietly(
-      cognito.send(
-        new DescribeIdentityProviderCommand({ UserPoolId: userPoolId, ProviderName: identityProviderName }),
-      ),
-    ),
+    ...(identityProviderName
+      ? [
+          quietly(
+            cognito.send(
+              new DescribeIdentityProviderCommand({
+                UserPoolId: userPoolId,
+                ProviderName: identityProviderName,
+              }),
+            ),
+          ),
+        ]
+      : []),
     ...(appClientId
       ? [
           quietly(

@@ -170,15 +170,25 @@ describe('TenantRegistry', () => {
     });
   });
 
-  it('reads only the fields asked for, by placeholder names (status is a reserved word)', async () => {
+  it('reads only the document paths asked for, every name by a placeholder (status is a reserved word)', async () => {
     documents.on(ScanCommand).resolves({ Items: [{ tenantId: 'acme', status: 'active' }] });
-    const page = await registry.list({ limit: 10, fields: ['tenantId', 'status'] });
+    const page = await registry.list({
+      limit: 10,
+      paths: ['tenantId', 'status', 'resources.userPoolId', 'spec.cognito.userPoolId'],
+    });
     expect(page.items).toEqual([{ tenantId: 'acme', status: 'active' }]);
     expect(documents).toHaveReceivedCommandWith(ScanCommand, {
       TableName: TABLE,
       Limit: 10,
-      ProjectionExpression: '#f0, #f1',
-      ExpressionAttributeNames: { '#f0': 'tenantId', '#f1': 'status' },
+      ProjectionExpression: '#n0, #n1, #n2.#n3, #n4.#n5.#n3',
+      ExpressionAttributeNames: {
+        '#n0': 'tenantId',
+        '#n1': 'status',
+        '#n2': 'resources',
+        '#n3': 'userPoolId',
+        '#n4': 'spec',
+        '#n5': 'cognito',
+      },
     });
   });
 

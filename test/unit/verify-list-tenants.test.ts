@@ -2,7 +2,13 @@
 // to verify, a page at a time.
 import { describe, expect, it, vi } from 'vitest';
 import type { TenantRecord, TenantStatus } from '#lib/registry.ts';
-import { type ListClients, listPage, runSettings, start } from '../../functions/list-tenants/core.ts';
+import {
+  LISTED_PATHS,
+  type ListClients,
+  listPage,
+  runSettings,
+  start,
+} from '../../functions/list-tenants/core.ts';
 
 const record = (tenantId: string, status: TenantStatus) =>
   ({
@@ -70,10 +76,10 @@ describe('listPage', () => {
       cursor: '1',
     });
     // Only what the names come from: not the records' reports and step history.
-    const fields = ['tenantId', 'status', 'spec', 'resources'];
-    expect(list).toHaveBeenLastCalledWith({ limit: 5, fields });
+    expect(list).toHaveBeenLastCalledWith({ limit: 5, paths: LISTED_PATHS });
+    expect(LISTED_PATHS).not.toContain('spec');
     expect(await listPage(run, '1', clients, 5)).toEqual({ tenants: [ref('f')], skipped: 0 });
-    expect(list).toHaveBeenLastCalledWith({ limit: 5, fields, cursor: '1' });
+    expect(list).toHaveBeenLastCalledWith({ limit: 5, paths: LISTED_PATHS, cursor: '1' });
   });
 
   it('lists only the tenant the run names, without scanning', async () => {

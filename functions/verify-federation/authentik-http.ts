@@ -3,6 +3,7 @@
 // URL it requests is an SSRF boundary: only the origin the spec's baseUrl names (which the
 // deployment's allow-list has already accepted) is ever asked, a redirect is never followed, every
 // answer is bounded in time and size.
+import { withinTime } from '#lib/within-time.ts';
 
 export const AUTHENTIK_HTTP_TIMEOUT_MS = 5_000;
 /** Discovery documents, key sets and token errors are a few kilobytes; anything far larger is not one. */
@@ -81,24 +82,6 @@ async function boundedText(response: Response): Promise<string> {
   const text = await response.text();
   if (text.length > MAX_BODY_BYTES) throw new TooLargeError(`is larger than ${MAX_BODY_BYTES} bytes`);
   return text;
-}
-
-/** Our own timer rather than AbortSignal.timeout alone: see withinTime in lib/authentik/client.ts. */
-async function withinTime<T>(ms: number, work: (signal: AbortSignal) => Promise<T>): Promise<T> {
-  const controller = new AbortController();
-  let timer: NodeJS.Timeout | undefined;
-  const deadline = new Promise<never>((_, reject) => {
-    timer = setTimeout(() => {
-      const reason = new DOMException(`timed out after ${ms} ms`, 'TimeoutError');
-      controller.abort(reason);
-      reject(reason);
-    }, ms);
-  });
-  try {
-    return await Promise.race([work(controller.signal), deadline]);
-  } finally {
-    clearTimeout(timer);
-  }
 }
 
 function networkReason(error: unknown): string {

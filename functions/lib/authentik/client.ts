@@ -3,6 +3,7 @@
 // timeout and every failure becomes one of the workflow's error classes before a caller sees it.
 import createClient, { type Client } from 'openapi-fetch';
 import { TransientError, ValidationError } from '#lib/errors.ts';
+import { withinTime } from '#lib/within-time.ts';
 import { errorForFailure, errorForStatus } from './http-errors.ts';
 import type { paths } from './schema.d.ts';
 
@@ -107,29 +108,6 @@ export function dataOf<T>(result: { data?: T }): T {
   if (result.data === undefined)
     throw new Error('Authentik answered with an empty body where data was expected');
   return result.data;
-}
-
-/**
- * Runs `work` and rejects with a TimeoutError after `ms`, aborting its signal. The deadline is a
- * timer of our own, not just AbortSignal.timeout: a Request follows its signal through weak
- * references, and when a garbage collection drops the link the abort never arrives and the call
- * waits for ever (reproduced on Node 20 with a collection between the request and its timeout).
- */
-async function withinTime<T>(ms: number, work: (signal: AbortSignal) => Promise<T>): Promise<T> {
-  const controller = new AbortController();
-  let timer: NodeJS.Timeout | undefined;
-  const deadline = new Promise<never>((_, reject) => {
-    timer = setTimeout(() => {
-      const reason = new DOMException(`timed out after ${ms} ms`, 'TimeoutError');
-      controller.abort(reason);
-      reject(reason);
-    }, ms);
-  });
-  try {
-    return await Promise.race([work(controller.signal), deadline]);
-  } finally {
-    clearTimeout(timer);
-  }
 }
 
 function parseOrigin(baseUrl: string): string {

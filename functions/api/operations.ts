@@ -117,6 +117,27 @@ async function startAttempts(
   );
 }
 
+/** The tenant's record and the execution running for it: what every route on one tenant decides from. */
+async function tenantState(deps: ApiDeps, tenantId: string) {
+  const record = await deps.registry.get(tenantId);
+  const running = await deps.starter.describeRunning(tenantId, runningHint(record));
+  return { record, running };
+}
+
+/**
+ * A request for what already runs answers with that execution (202, reused); anything else running
+ * for the tenant is a conflict. Undefined when nothing runs: the route goes on.
+ */
+function joinRunning(
+  tenantId: string,
+  running: ExecutionView | undefined,
+  isSameRequest: (running: ExecutionView) => boolean,
+): ApiResponse<AcceptedResponse> | undefined {
+  if (!running) return undefined;
+  if (isSameRequest(running)) return accepted(tenantId, running, true);
+  throw conflict(tenantId, running);
+}
+
 export async function createTenant(
   deps: ApiDeps,
   request: ApiRequest,
@@ -127,15 +148,12 @@ export async function createTenant(
   const create = readCreateRequest(body, deps.deployment, deps.secretPrefix);
   const tenantId = create.spec.tenantId;
 
-  const record = await deps.registry.get(tenantId);
-  const running = await deps.starter.describeRunning(tenantId, runningHint(record));
-  if (running) {
-    const parts = parseExecutionName(running.name);
-    if (running.kind === 'provision' && parts?.kind === 'provision' && parts.key === create.key) {
-      return accepted(tenantId, { ...running }, true);
-    }
-    throw conflict(tenantId, running);
-  }
+  const { record, running } = await tenantState(deps, tenantId);
+  const joined = joinRunning(tenantId, running, (execution) => {
+    const parts = parseExecutionName(execution.name);
+    return execution.kind === 'provision' && parts?.kind === 'provision' && parts.key === create.key;
+  });
+  if (joined) return joined;
 
   let spec = create.spec;
   if (create.token !== undefined) {
@@ -175,12 +193,9 @@ export async function deleteTenant(
   tenantId: string,
 ): Promise<ApiResponse<AcceptedResponse>> {
   checkQuery(request.query, []);
-  const record = await deps.registry.get(tenantId);
-  const running = await deps.starter.describeRunning(tenantId, runningHint(record));
-  if (running) {
-    if (running.kind === 'deprovision') return accepted(tenantId, running, true);
-    throw conflict(tenantId, running);
-  }
+  const { record, running } = await tenantState(deps, tenantId);
+  const joined = joinRunning(tenantId, running, (execution) => execution.kind === 'deprovision');
+  if (joined) return joined;
   if (!record) throw notFound(tenantId);
   const last = record.lastExecution;
   if (record.status === 'deprovisioned' && last?.kind === 'deprovision') {
@@ -203,12 +218,9 @@ export async function verifyTenant(
   tenantId: string,
 ): Promise<ApiResponse<AcceptedResponse>> {
   checkQuery(request.query, []);
-  const record = await deps.registry.get(tenantId);
-  const running = await deps.starter.describeRunning(tenantId, runningHint(record));
-  if (running) {
-    if (running.kind === 'verify') return accepted(tenantId, running, true);
-    throw conflict(tenantId, running);
-  }
+  const { record, running } = await tenantState(deps, tenantId);
+  const joined = joinRunning(tenantId, running, (execution) => execution.kind === 'verify');
+  if (joined) return joined;
   if (!record) throw notFound(tenantId);
   return accepted(tenantId, await deps.verifier.verify(record), false);
 }
@@ -219,8 +231,7 @@ export async function getTenant(
   tenantId: string,
 ): Promise<ApiResponse<TenantView>> {
   checkQuery(request.query, []);
-  const record = await deps.registry.get(tenantId);
-  const running = await deps.starter.describeRunning(tenantId, runningHint(record));
+  const { record, running } = await tenantState(deps, tenantId);
   if (record) return { status: 200, body: tenantView(record, running) };
   if (running) return { status: 200, body: pendingView(tenantId, running) };
   throw notFound(tenantId);

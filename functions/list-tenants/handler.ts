@@ -1,8 +1,8 @@
 // Lambda entry for list-tenants: `start` reads the run's input and lists the first page of tenants,
 // `next` lists the page after the cursor.
-import { createStepClients, type StepClients } from '#lib/clients.ts';
-import { loadEnv, registryStepEnv } from '#lib/env.ts';
+import type { StepClients } from '#lib/clients.ts';
 import { ValidationError } from '#lib/errors.ts';
+import { registryClientsFromEnv } from '#lib/registry-clients.ts';
 import { type ListClients, listPage, type RunSettings, start } from './core.ts';
 
 export type ListTenantsEvent =
@@ -22,14 +22,6 @@ export function listTenantsHandler(clients: ListClients) {
 
 let clients: StepClients | undefined;
 export const handler = (event: ListTenantsEvent) => {
-  if (!clients) {
-    const env = loadEnv(registryStepEnv);
-    clients = createStepClients({
-      dynamodbEndpoint: env.DYNAMODB_ENDPOINT,
-      registryTableName: env.REGISTRY_TABLE_NAME,
-      secretPrefix: 'unused',
-      deployment: { allowedAuthentikHosts: [], allowLoopbackHttp: false },
-    });
-  }
+  clients ??= registryClientsFromEnv();
   return listTenantsHandler(clients)(event);
 };

@@ -1,8 +1,8 @@
 // Lambda entry for record-outcome: the registry writes at the start and end of each execution.
-import { createStepClients, type StepClients } from '#lib/clients.ts';
-import { loadEnv, registryStepEnv } from '#lib/env.ts';
+import type { StepClients } from '#lib/clients.ts';
 import { ValidationError } from '#lib/errors.ts';
 import type { StepOutcomeRecord } from '#lib/handler.ts';
+import { registryClientsFromEnv } from '#lib/registry-clients.ts';
 import type { Resources } from '#lib/step.ts';
 import type { TenantSpec } from '#lib/tenant-spec.ts';
 import { type CaughtError, failure, type Operation, start, success } from './core.ts';
@@ -54,14 +54,6 @@ export function recordOutcomeHandler(clients: Pick<StepClients, 'registry'>) {
 
 let clients: StepClients | undefined;
 export const handler = (event: RecordEvent) => {
-  if (!clients) {
-    const env = loadEnv(registryStepEnv);
-    clients = createStepClients({
-      dynamodbEndpoint: env.DYNAMODB_ENDPOINT,
-      registryTableName: env.REGISTRY_TABLE_NAME,
-      secretPrefix: 'unused',
-      deployment: { allowedAuthentikHosts: [], allowLoopbackHttp: false },
-    });
-  }
+  clients ??= registryClientsFromEnv();
   return recordOutcomeHandler(clients)(event);
 };

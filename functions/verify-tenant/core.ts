@@ -7,6 +7,7 @@ import type { PreviousState, VerificationState } from '../verify-federation/stat
 import {
   type CognitoNames,
   type FailingCheck,
+  type TenantVerification,
   type TenantVerifyClients,
   verifyTenant,
 } from '../verify-federation/tenant.ts';
@@ -64,14 +65,12 @@ export interface ItemSummary {
   repairAttempted: boolean;
 }
 
-export interface TenantResult {
-  tenantId: string;
-  state: VerificationState;
-  previousState: PreviousState;
-  changed: boolean;
-  failing: FailingCheck[];
-  repairable: boolean;
-  durationMs: number;
+/** The verification's answer with every key present (null where absent), the repair, and the summary. */
+export interface TenantResult
+  extends Pick<
+    TenantVerification,
+    'tenantId' | 'state' | 'previousState' | 'changed' | 'failing' | 'repairable' | 'durationMs'
+  > {
   error: { name: string; message: string } | null;
   repair: RepairResult | null;
   /** For the repair's provisioning input; dropped from the Map's results by the ASL. */

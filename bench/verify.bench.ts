@@ -12,24 +12,12 @@ import '../local/polyfills.ts';
 import { type ChildProcess, fork } from 'node:child_process';
 import { performance } from 'node:perf_hooks';
 import { fileURLToPath } from 'node:url';
-import type { StepModule } from '#lib/handler.ts';
-import { type ResolvedClients, resolveClients } from '#lib/lambda.ts';
-import { mergeResources } from '#lib/registry.ts';
-import type { Resources } from '#lib/step.ts';
-import { parseTenantSpec } from '#lib/tenant-spec.ts';
 import { quotaCategoryOf } from '#local/cognito/operations.ts';
 import { cognitoDefaultQuotas } from '#local/cognito/quotas.ts';
-import * as enableIdentityProvider from '../functions/enable-identity-provider/core.ts';
-import * as ensureAccessPolicy from '../functions/ensure-access-policy/core.ts';
-import * as ensureApplication from '../functions/ensure-application/core.ts';
-import * as ensureGroup from '../functions/ensure-group/core.ts';
-import * as ensureIdentityProvider from '../functions/ensure-identity-provider/core.ts';
-import * as ensureOidcProvider from '../functions/ensure-oidc-provider/core.ts';
-import * as ensureTestUser from '../functions/ensure-test-user/core.ts';
-import * as ensureUserPool from '../functions/ensure-user-pool/core.ts';
 import type { RunSummary } from '../functions/report-verification/core.ts';
 import { verifyTenant } from '../functions/verify-federation/tenant.ts';
 import { localHandlers } from '../local/handlers.ts';
+import { provisionThroughCores } from '../local/provision-through-cores.ts';
 import { runStateMachine } from '../local/runner.ts';
 import { startWorld, type WorldEndpoints } from '../local/world.ts';
 import { localTenantSpec, prepareWorld, worldStepClients } from '../local/world-clients.ts';
@@ -87,17 +75,6 @@ function ask<T>(child: ChildProcess, request: Request, answer: string): Promise<
   });
 }
 
-const STEPS: StepModule<ResolvedClients>[] = [
-  ensureGroup,
-  ensureTestUser,
-  ensureUserPool,
-  ensureOidcProvider,
-  ensureApplication,
-  ensureAccessPolicy,
-  ensureIdentityProvider,
-  enableIdentityProvider,
-];
-
 async function bench(): Promise<void> {
   const child = fork(fileURLToPath(import.meta.url), ['world'], { execArgv: ['--import', 'tsx'] });
   try {
@@ -111,26 +88,14 @@ async function bench(): Promise<void> {
 
     // Provisioned through the step cores with the quotas off: provisioning is not measured here.
     await ask(child, { kind: 'quotas', on: false }, 'done');
-    const provision = async (tenantId: string) => {
-      const input = await localTenantSpec(endpoints, clients, {
-        tenantId,
-        cognito: { callbackUrls: [`https://${tenantId}.example/cb`] },
-      });
-      const spec = parseTenantSpec(input, clients.deployment);
-      const resolved = await resolveClients(clients, true)(spec);
-      let resources: Resources = {};
-      for (const step of STEPS) {
-        resources = mergeResources(resources, (await step.apply(spec, resources, resolved)).resources);
-      }
-      await clients.registry.put({
-        tenantId,
-        spec,
-        status: 'active',
-        resources,
-        steps: {},
-        createdAt: new Date().toISOString(),
-      });
-    };
+    const provision = async (tenantId: string) =>
+      provisionThroughCores(
+        clients,
+        await localTenantSpec(endpoints, clients, {
+          tenantId,
+          cognito: { callbackUrls: [`https://${tenantId}.example/cb`] },
+        }),
+      );
     const ids = Array.from({ length: TENANTS }, (_, i) => `bench-v-${String(i).padStart(3, '0')}`);
     const queue = [...ids];
     await Promise.all(

@@ -4,57 +4,16 @@
 // The tenants are provisioned through the step cores with the quotas off first (about a minute
 // here); bench/verify.bench.ts compares the run's time with the quota-bound minimum.
 import { beforeAll, describe, expect, it } from 'vitest';
-import type { StepModule } from '#lib/handler.ts';
-import { type ResolvedClients, resolveClients } from '#lib/lambda.ts';
-import { mergeResources } from '#lib/registry.ts';
-import type { Resources } from '#lib/step.ts';
-import { parseTenantSpec } from '#lib/tenant-spec.ts';
 import { quotaCategoryOf } from '#local/cognito/operations.ts';
-import * as enableIdentityProvider from '../../functions/enable-identity-provider/core.ts';
-import * as ensureAccessPolicy from '../../functions/ensure-access-policy/core.ts';
-import * as ensureApplication from '../../functions/ensure-application/core.ts';
-import * as ensureGroup from '../../functions/ensure-group/core.ts';
-import * as ensureIdentityProvider from '../../functions/ensure-identity-provider/core.ts';
-import * as ensureOidcProvider from '../../functions/ensure-oidc-provider/core.ts';
-import * as ensureTestUser from '../../functions/ensure-test-user/core.ts';
-import * as ensureUserPool from '../../functions/ensure-user-pool/core.ts';
 import type { RunSummary } from '../../functions/report-verification/core.ts';
 import { localHandlers } from '../../local/handlers.ts';
+import { provisionThroughCores } from '../../local/provision-through-cores.ts';
 import { type HandlersByPlaceholder, readDefinition, runStateMachine } from '../../local/runner.ts';
 import { useWorld } from '../support/world.ts';
 
 const TENANTS = 200;
 const fixture = useWorld();
 let handlers: HandlersByPlaceholder;
-
-/** The provision machine's steps in its order (its checks and its final verification left out: they are what is measured). */
-const STEPS: StepModule<ResolvedClients>[] = [
-  ensureGroup,
-  ensureTestUser,
-  ensureUserPool,
-  ensureOidcProvider,
-  ensureApplication,
-  ensureAccessPolicy,
-  ensureIdentityProvider,
-  enableIdentityProvider,
-];
-
-/** Provisions a tenant through the step cores and registers it as the machine would. */
-async function provision(tenantId: string): Promise<void> {
-  const spec = parseTenantSpec(await fixture.tenant(tenantId), fixture.clients.deployment);
-  const clients = await resolveClients(fixture.clients, true)(spec);
-  let resources: Resources = {};
-  for (const step of STEPS)
-    resources = mergeResources(resources, (await step.apply(spec, resources, clients)).resources);
-  await fixture.clients.registry.put({
-    tenantId,
-    spec,
-    status: 'active',
-    resources,
-    steps: {},
-    createdAt: new Date().toISOString(),
-  });
-}
 
 beforeAll(async () => {
   handlers = await localHandlers(fixture.clients);
@@ -64,7 +23,9 @@ beforeAll(async () => {
     const ids = Array.from({ length: TENANTS }, (_, i) => `wf-scale-${String(i).padStart(3, '0')}`);
     await Promise.all(
       Array.from({ length: 8 }, async () => {
-        for (let id = ids.shift(); id; id = ids.shift()) await provision(id);
+        for (let id = ids.shift(); id; id = ids.shift()) {
+          await provisionThroughCores(fixture.clients, await fixture.tenant(id));
+        }
       }),
     );
   } finally {

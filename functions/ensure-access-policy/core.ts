@@ -2,9 +2,11 @@
 // one of the two templates (everyone, or members of a group) — never anything a caller wrote, since
 // Authentik runs it as Python — bound to the application.
 //
-// The policy's name is derived from the tenant id and never taken from the spec, so a policy under
-// that name is this product's own, even when a crash kept the run from recording that it created
-// it; its binding to the application is owned with it.
+// The policy's name is derived from the tenant id and never taken from the spec. Policies carry no
+// attributes, so a policy is this tenant's when the record says it created it, or when it has the
+// derived name and one of the two templates as its text (what a run that crashed before recording
+// it leaves behind); a policy under that name with any other text was written by a person and is a
+// conflict (functions/lib/ownership.ts). Its binding to the application is owned with it.
 import { type AuthentikClient, dataOf } from '#lib/authentik/client.ts';
 import { isAlreadyExists, unlessNotFound } from '#lib/authentik/http-errors.ts';
 import {
@@ -20,9 +22,20 @@ import {
   type PolicyBindingRequest,
   updateExpressionPolicy,
 } from '#lib/authentik/policies.ts';
-import { everyoneExpression, groupMemberExpression } from '#lib/authentik/policy-templates.ts';
+import {
+  everyoneExpression,
+  groupMemberExpression,
+  parseExpressionTemplate,
+} from '#lib/authentik/policy-templates.ts';
 import { PreconditionError } from '#lib/errors.ts';
 import type { ResolvedClients } from '#lib/lambda.ts';
+import {
+  foreignObjectError,
+  mayDelete,
+  type OwnershipEvidence,
+  ownershipOf,
+  recordedAs,
+} from '#lib/ownership.ts';
 import { withoutResources } from '#lib/registry.ts';
 import type { ApplyResult, CheckResult, DestroyResult, Drift, Resources } from '#lib/step.ts';
 import type { TenantSpec } from '#lib/tenant-spec.ts';
@@ -60,6 +73,12 @@ async function getPolicy(client: AuthentikClient, pk: string): Promise<Expressio
       .GET('/policies/expression/{policy_uuid}/', { params: { path: { policy_uuid: pk } } })
       .then(dataOf),
   );
+}
+
+function evidenceOf(spec: TenantSpec, policy: ExpressionPolicy, resources: Resources): OwnershipEvidence {
+  const marked =
+    policy.name === policyName(spec.tenantId) && parseExpressionTemplate(policy.expression) !== undefined;
+  return { marker: marked ? spec.tenantId : undefined, ...recordedAs(resources, 'policyPk', policy.pk) };
 }
 
 /** By name; when renamed behind our back, the one under the recorded pk. */
@@ -130,6 +149,14 @@ export async function apply(
       if (!policy) throw err;
     }
   }
+  if (!createdSomething && ownershipOf(spec.tenantId, evidenceOf(spec, policy, resources)) === 'foreign') {
+    throw foreignObjectError(spec.tenantId, {
+      what: 'Authentik expression policy',
+      name,
+      field: 'tenantId',
+      id: policy.pk,
+    });
+  }
   const policyPatch: ExpressionPolicyPatch = {};
   if (policy.name !== name) policyPatch.name = name;
   if (policy.expression !== expression) policyPatch.expression = expression;
@@ -168,8 +195,8 @@ export async function apply(
 }
 
 /**
- * Deletes the binding, then the policy (which would take its bindings with it anyway). Both are this
- * product's by their derived name, so there is nothing to keep: what is not there is 'absent'.
+ * Deletes the binding, then the policy (which would take its bindings with it anyway), when the
+ * record says this product created them and the policy still has its derived name and a template.
  */
 export async function destroy(
   spec: TenantSpec,
@@ -178,8 +205,13 @@ export async function destroy(
 ): Promise<DestroyResult> {
   const client = clients.authentik;
   const policy = await findOurPolicy(client, spec, resources);
+  if (policy && !mayDelete(spec.tenantId, evidenceOf(spec, policy, resources))) {
+    return { outcome: 'kept', resources };
+  }
   let deleted = false;
-  if (resources.policyBindingPk) deleted = await deleteBinding(client, resources.policyBindingPk);
+  if (resources.policyBindingPk && (resources.created ?? []).includes('policyBindingPk')) {
+    deleted = await deleteBinding(client, resources.policyBindingPk);
+  }
   if (policy) deleted = (await deleteExpressionPolicy(client, policy.pk)) || deleted;
   return {
     outcome: deleted ? 'deleted' : 'absent',

@@ -1,6 +1,12 @@
 // Step 4 of the guide: the application that exposes the provider. Its slug names the issuer Cognito
 // is given, `https://<host>/application/o/<slug>/` — with the trailing slash, since Cognito compares
 // it with the discovery document's `issuer` character for character.
+//
+// Ownership (functions/lib/ownership.ts): applications carry no attributes, so an application is this
+// tenant's when it serves this tenant's provider (which ensure-oidc-provider has established as
+// created or adopted), or when an operator adopted it. An application under the spec's slug that
+// serves anything else is a conflict: re-pointing it at this tenant's provider would hand its users
+// to this tenant's Cognito pool.
 
 import {
   type Application,
@@ -15,9 +21,16 @@ import { isAlreadyExists, unlessNotFound } from '#lib/authentik/http-errors.ts';
 import { getProvider, getProviderSetupUrls } from '#lib/authentik/providers.ts';
 import { ConflictError, PreconditionError } from '#lib/errors.ts';
 import type { ResolvedClients } from '#lib/lambda.ts';
+import {
+  foreignObjectError,
+  mayDelete,
+  type OwnershipEvidence,
+  ownershipOf,
+  recordedAs,
+} from '#lib/ownership.ts';
 import { withoutResources } from '#lib/registry.ts';
 import type { ApplyResult, CheckResult, DestroyResult, Drift, Resources } from '#lib/step.ts';
-import { derivedApplicationSlug, type TenantSpec } from '#lib/tenant-spec.ts';
+import type { TenantSpec } from '#lib/tenant-spec.ts';
 
 export type ApplicationClients = Pick<ResolvedClients, 'authentik'>;
 
@@ -26,11 +39,13 @@ export function issuerFor(baseUrl: string, slug: string): string {
   return `${baseUrl.replace(/\/+$/, '')}/application/o/${slug}/`;
 }
 
-function owns(spec: TenantSpec, resources: Resources, app: Application): boolean {
-  return (
-    (resources.applicationPk === app.pk && resources.created?.includes('applicationPk') === true) ||
-    app.slug === derivedApplicationSlug(spec.tenantId)
-  );
+function evidenceOf(spec: TenantSpec, app: Application, resources: Resources): OwnershipEvidence {
+  const servesOurProvider =
+    resources.providerPk !== undefined && app.provider !== null && app.provider === resources.providerPk;
+  return {
+    marker: servesOurProvider ? spec.tenantId : undefined,
+    ...recordedAs(resources, 'applicationPk', app.pk),
+  };
 }
 
 function requireProvider(resources: Resources): number {
@@ -104,6 +119,17 @@ export async function apply(
       if (!app) throw err;
     }
   }
+  const ownership =
+    outcome === 'created' ? 'created' : ownershipOf(spec.tenantId, evidenceOf(spec, app, resources));
+  if (ownership === 'foreign') {
+    throw foreignObjectError(spec.tenantId, {
+      what: 'Authentik application',
+      name: slug,
+      field: 'authentik.applicationSlug',
+      id: app.pk,
+      adoptKind: 'application',
+    });
+  }
   const patch = applicationChanges(spec, providerPk, app);
   if (Object.keys(patch).length > 0) {
     writes += 1;
@@ -116,7 +142,6 @@ export async function apply(
   }
 
   const issuer = await confirmedIssuer(client, spec, providerPk);
-  const owned = outcome === 'created' || owns(spec, resources, app);
   return {
     outcome,
     writes,
@@ -124,12 +149,12 @@ export async function apply(
       applicationSlug: app.slug,
       applicationPk: app.pk,
       issuer,
-      ...(owned ? { created: ['applicationPk'] } : {}),
+      ...(ownership === 'created' ? { created: ['applicationPk'] } : { adopted: ['applicationPk'] }),
     },
   };
 }
 
-/** Deletes the application when this product created it (recorded, or under the derived slug). */
+/** Deletes the application when the record says this product created it and it still serves our provider. */
 export async function destroy(
   spec: TenantSpec,
   resources: Resources,
@@ -141,7 +166,7 @@ export async function destroy(
   const app = await findApplicationBySlug(client, slug);
   if (!app) return { outcome: 'absent', resources: withoutResources(resources, gone) };
   // The slug may name another application by now: only the one we created is deleted.
-  if (!owns(spec, resources, app)) return { outcome: 'kept', resources };
+  if (!mayDelete(spec.tenantId, evidenceOf(spec, app, resources))) return { outcome: 'kept', resources };
   const deleted = await deleteApplication(client, slug);
   return { outcome: deleted ? 'deleted' : 'absent', resources: withoutResources(resources, gone) };
 }

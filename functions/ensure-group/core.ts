@@ -1,30 +1,40 @@
 // Step 1 of the guide: the Authentik group the test user joins and the access policy may require
-// (`cognito-users` by default). Found by name, created when absent, and marked with the tenant that
-// created it, so a run that crashed between the create and recording it still knows the group is
-// its own.
-//
-// The default group name is the same for every tenant: one tenant may create it and others adopt
-// it. Deprovisioning therefore deletes it only when this tenant created it and nobody is left in it.
+// (`cognito-users-<tenantId>` by default). Found by name, created when absent, and marked with the
+// tenant that created it (functions/lib/ownership.ts): a group of that name that is not this
+// tenant's (unmarked, another tenant's, or a person's) is a conflict, never adopted by name. A group
+// that grants superuser rights or roles is refused whoever owns it: the test user's password sits in
+// Secrets Manager, and membership would hand those rights to whoever can read it.
 import { type AuthentikClient, dataOf } from '#lib/authentik/client.ts';
-import { createGroup, deleteGroup, findGroupByName, type Group, getGroup } from '#lib/authentik/groups.ts';
+import {
+  adminRights,
+  createGroup,
+  deleteGroup,
+  findGroupByName,
+  type Group,
+  getGroup,
+} from '#lib/authentik/groups.ts';
 import { isAlreadyExists } from '#lib/authentik/http-errors.ts';
+import { ConflictError } from '#lib/errors.ts';
 import type { ResolvedClients } from '#lib/lambda.ts';
-import { SERVICE_NAME } from '#lib/logger.ts';
+import {
+  attributeEvidence,
+  foreignObjectError,
+  markerOfAttributes,
+  mayDelete,
+  OWNER_ATTRIBUTE,
+  type OwnershipEvidence,
+  ownershipOf,
+} from '#lib/ownership.ts';
 import { withoutResources } from '#lib/registry.ts';
 import type { ApplyResult, CheckResult, DestroyResult, Resources } from '#lib/step.ts';
 import type { TenantSpec } from '#lib/tenant-spec.ts';
 
 export type GroupClients = Pick<ResolvedClients, 'authentik'>;
 
-/** The attribute a group created by this product carries: the id of the tenant that created it. */
-export const OWNER_ATTRIBUTE = `${SERVICE_NAME}/tenant`;
+export { OWNER_ATTRIBUTE };
 
-function markedAsOurs(group: Group, tenantId: string): boolean {
-  return group.attributes?.[OWNER_ATTRIBUTE] === tenantId;
-}
-
-function recordedAsOurs(group: Group, resources: Resources): boolean {
-  return resources.groupPk === group.pk && resources.created?.includes('groupPk') === true;
+function evidenceOf(group: Group, resources: Resources): OwnershipEvidence {
+  return attributeEvidence(group, resources, 'groupPk');
 }
 
 async function renameGroup(client: AuthentikClient, pk: string, name: string): Promise<Group> {
@@ -36,8 +46,18 @@ async function renameGroup(client: AuthentikClient, pk: string, name: string): P
   );
 }
 
+async function refuseAdminGroup(client: AuthentikClient, group: Group): Promise<void> {
+  const why = await adminRights(client, group);
+  if (why) {
+    throw new ConflictError(
+      `Authentik group "${group.name}" (authentik.group) is refused: ${why}, and the test user, whose ` +
+        'password is kept in Secrets Manager, would hold them; name a group without admin rights',
+    );
+  }
+}
+
 /** The group this step manages: by name, or (when renamed behind our back) by the pk we recorded. */
-async function findOurGroup(
+async function findGroup(
   client: AuthentikClient,
   spec: TenantSpec,
   resources: Resources,
@@ -48,7 +68,7 @@ async function findOurGroup(
   const recorded = await getGroup(client, resources.groupPk);
   // Only a group of our own is renamed back; one we merely adopted was renamed by its owner, and the
   // spec's name then names a new group.
-  if (recorded && (recordedAsOurs(recorded, resources) || markedAsOurs(recorded, spec.tenantId))) {
+  if (recorded && ownershipOf(spec.tenantId, evidenceOf(recorded, resources)) === 'created') {
     return recorded;
   }
   return undefined;
@@ -63,13 +83,8 @@ export async function apply(
   const name = spec.authentik.group;
   let writes = 0;
   let outcome: ApplyResult['outcome'] = 'unchanged';
-  let group = await findOurGroup(client, spec, resources);
+  let group = await findGroup(client, spec, resources);
 
-  if (group && group.name !== name) {
-    writes += 1;
-    group = await renameGroup(client, group.pk, name);
-    outcome = 'updated';
-  }
   if (!group) {
     writes += 1;
     try {
@@ -82,21 +97,38 @@ export async function apply(
       if (!group) throw err;
     }
   }
-
-  const owned =
-    outcome === 'created' || recordedAsOurs(group, resources) || markedAsOurs(group, spec.tenantId);
+  const ownership =
+    outcome === 'created' ? 'created' : ownershipOf(spec.tenantId, evidenceOf(group, resources));
+  if (ownership === 'foreign') {
+    throw foreignObjectError(spec.tenantId, {
+      what: 'Authentik group',
+      name,
+      field: 'authentik.group',
+      id: group.pk,
+      adoptKind: 'group',
+      marker: markerOfAttributes(group.attributes),
+    });
+  }
+  await refuseAdminGroup(client, group);
+  if (group.name !== name) {
+    writes += 1;
+    group = await renameGroup(client, group.pk, name);
+    outcome = 'updated';
+  }
   return {
     outcome,
     writes,
-    resources: { groupPk: group.pk, ...(owned ? { created: ['groupPk'] } : {}) },
+    resources: {
+      groupPk: group.pk,
+      ...(ownership === 'created' ? { created: ['groupPk'] } : { adopted: ['groupPk'] }),
+    },
   };
 }
 
-/** The resources without the keys a destroy removed, so the record stops naming what is gone. */
 /**
- * Deletes the group when this tenant created it (recorded, or marked) and nobody is left in it.
- * Found by the recorded pk or by name, so a repeated destroy answers 'absent' whatever the record
- * still says.
+ * Deletes the group when the record says this tenant created it and it still carries the tenant's
+ * marker, and nobody is left in it. Found by the recorded pk or by name, so a repeated destroy
+ * answers 'absent' whatever the record still says.
  */
 export async function destroy(
   spec: TenantSpec,
@@ -107,9 +139,7 @@ export async function destroy(
   const recorded = resources.groupPk ? await getGroup(client, resources.groupPk) : undefined;
   const group = recorded ?? (await findGroupByName(client, spec.authentik.group));
   if (!group) return { outcome: 'absent', resources: withoutResources(resources, ['groupPk']) };
-  if (!recordedAsOurs(group, resources) && !markedAsOurs(group, spec.tenantId)) {
-    return { outcome: 'kept', resources };
-  }
+  if (!mayDelete(spec.tenantId, evidenceOf(group, resources))) return { outcome: 'kept', resources };
   // Members left in the group belong to other tenants or people (this tenant's test user is
   // deleted before its group): deleting the group would lock them out of their applications.
   if ((group.users ?? []).length > 0) return { outcome: 'kept', resources };

@@ -4,7 +4,14 @@
 // manual guide forgets. Its client id and secret are stored in Secrets Manager as
 // `{client_id, client_secret}` for ensure-identity-provider; they never leave this Lambda otherwise
 // (provider objects carry them on every read, so none is ever logged or returned).
+//
+// Ownership (functions/lib/ownership.ts): a provider this step creates gets a client id that names
+// the tenant, `federation.<tenantId>.<random>`; the model has no attributes to carry a marker. A
+// provider of the spec's name without this tenant's client id, and not adopted by an operator, is a
+// conflict: converging it would rewrite another application's redirect URIs and copy its client
+// secret into this tenant's secret.
 
+import { randomBytes } from 'node:crypto';
 import * as z from 'zod/mini';
 import type { AuthentikClient } from '#lib/authentik/client.ts';
 import { isAlreadyExists } from '#lib/authentik/http-errors.ts';
@@ -18,10 +25,19 @@ import {
 } from '#lib/authentik/providers.ts';
 import { ConflictError, PreconditionError } from '#lib/errors.ts';
 import type { ResolvedClients } from '#lib/lambda.ts';
+import {
+  foreignObjectError,
+  markedClientId,
+  markerOfClientId,
+  mayDelete,
+  type OwnershipEvidence,
+  ownershipOf,
+  providerEvidence,
+} from '#lib/ownership.ts';
 import { withoutResources } from '#lib/registry.ts';
 import { deleteSecret, putSecret, readSecretJson, secretName } from '#lib/secrets.ts';
 import type { ApplyResult, CheckResult, DestroyResult, Drift, Resources } from '#lib/step.ts';
-import { derivedProviderName, type TenantSpec } from '#lib/tenant-spec.ts';
+import type { TenantSpec } from '#lib/tenant-spec.ts';
 import { desiredProvider, providerDrift, providerPatch } from './desired.ts';
 import { resolveProviderReferences } from './references.ts';
 
@@ -33,11 +49,8 @@ const oidcClientSecret = z.object({
   client_secret: z.string().check(z.minLength(1)),
 });
 
-function owns(spec: TenantSpec, resources: Resources, provider: OAuth2Provider): boolean {
-  return (
-    (resources.providerPk === provider.pk && resources.created?.includes('providerPk') === true) ||
-    provider.name === derivedProviderName(spec.tenantId)
-  );
+function evidenceOf(provider: OAuth2Provider, resources: Resources): OwnershipEvidence {
+  return providerEvidence(provider, resources);
 }
 
 function requireRedirectUri(resources: Resources): string {
@@ -58,8 +71,11 @@ async function findOurProvider(
 ): Promise<OAuth2Provider | undefined> {
   const byName = await findProviderByName(client, spec.authentik.providerName);
   if (byName) return byName;
-  if (resources.providerPk === undefined || !resources.created?.includes('providerPk')) return undefined;
-  return getProvider(client, resources.providerPk);
+  if (resources.providerPk === undefined) return undefined;
+  const recorded = await getProvider(client, resources.providerPk);
+  return recorded && ownershipOf(spec.tenantId, evidenceOf(recorded, resources)) === 'created'
+    ? recorded
+    : undefined;
 }
 
 function clientSecretName(spec: TenantSpec, clients: OidcProviderClients): string {
@@ -83,13 +99,26 @@ export async function apply(
   if (!provider) {
     writes += 1;
     try {
-      provider = await createProvider(client, desired);
+      const clientId = markedClientId(spec.tenantId, randomBytes(16).toString('hex'));
+      provider = await createProvider(client, { ...desired, client_id: clientId });
       outcome = 'created';
     } catch (err) {
       if (!isAlreadyExists(err, 'name')) throw err;
       provider = await findProviderByName(client, desired.name);
       if (!provider) throw err;
     }
+  }
+  const ownership =
+    outcome === 'created' ? 'created' : ownershipOf(spec.tenantId, evidenceOf(provider, resources));
+  if (ownership === 'foreign') {
+    throw foreignObjectError(spec.tenantId, {
+      what: 'OAuth2 provider',
+      name: spec.authentik.providerName,
+      field: 'authentik.providerName',
+      id: provider.pk,
+      adoptKind: 'provider',
+      marker: markerOfClientId(provider.client_id),
+    });
   }
   const serves = provider.assigned_application_slug;
   if (serves && serves !== spec.authentik.applicationSlug) {
@@ -124,7 +153,6 @@ export async function apply(
   writes += secret.writes;
   if (secret.writes > 0 && outcome === 'unchanged') outcome = 'updated';
 
-  const owned = outcome === 'created' || owns(spec, resources, provider);
   return {
     outcome,
     writes,
@@ -132,14 +160,15 @@ export async function apply(
       providerPk: provider.pk,
       oidcClientSecretArn: secret.arn,
       // The secret is named after this deployment and tenant: always this product's.
-      created: owned ? ['providerPk', 'oidcClientSecretArn'] : ['oidcClientSecretArn'],
+      created: ownership === 'created' ? ['providerPk', 'oidcClientSecretArn'] : ['oidcClientSecretArn'],
+      ...(ownership === 'adopted' ? { adopted: ['providerPk'] } : {}),
     },
   };
 }
 
 /**
- * Deletes the provider when this product created it (recorded, or under the derived name), and the
- * stored client in any case.
+ * Deletes the provider when the record says this product created it and its client id still names
+ * the tenant, and the stored client in any case.
  */
 export async function destroy(
   spec: TenantSpec,
@@ -154,7 +183,7 @@ export async function destroy(
   const recorded =
     resources.providerPk === undefined ? undefined : await getProvider(client, resources.providerPk);
   const provider = recorded ?? (await findProviderByName(client, spec.authentik.providerName));
-  if (provider && !owns(spec, resources, provider)) {
+  if (provider && !mayDelete(spec.tenantId, evidenceOf(provider, resources))) {
     return { outcome: 'kept', resources: withoutResources(resources, ['oidcClientSecretArn']) };
   }
   const deleted = provider ? await deleteProvider(client, provider.pk) : false;

@@ -1,6 +1,11 @@
 // Step 2 of the guide: the test user the verification signs in as, in the tenant's group, with a
 // generated password kept in Secrets Manager.
 //
+// The test user is always one this product created for this tenant (marked with the tenant, see
+// functions/lib/ownership.ts). A user of that name that is not (an admin, a person, another tenant's
+// test user) is a conflict: adopting it would overwrite its name and email and set a password that
+// only Secrets Manager knows. Unlike groups, users cannot be adopted by an operator either.
+//
 // The password cannot be read back from Authentik, so the order of writes is what keeps it known:
 //   generate → store the secret → create the user INACTIVE → set_password → activate.
 // The secret is written first, so a crash never leaves a password nobody knows; the user is
@@ -23,7 +28,15 @@ import {
 } from '#lib/authentik/users.ts';
 import { PreconditionError, ValidationError } from '#lib/errors.ts';
 import type { ResolvedClients } from '#lib/lambda.ts';
-import { SERVICE_NAME } from '#lib/logger.ts';
+import {
+  attributeEvidence,
+  foreignObjectError,
+  markerOfAttributes,
+  mayDelete,
+  OWNER_ATTRIBUTE,
+  type OwnershipEvidence,
+  ownershipOf,
+} from '#lib/ownership.ts';
 import { withoutResources } from '#lib/registry.ts';
 import { deleteSecret, putSecret, secretName } from '#lib/secrets.ts';
 import type { ApplyResult, CheckResult, DestroyResult, Drift, Resources } from '#lib/step.ts';
@@ -33,18 +46,18 @@ import { generatePassword, readStoredPassword } from './password.ts';
 export type TestUserClients = Pick<ResolvedClients, 'authentik' | 'secrets' | 'secretPrefix'> &
   Partial<Pick<ResolvedClients, 'secretsKmsKeyId'>>;
 
-/** The attribute a user created by this product carries: the id of the tenant that created it. */
-export const OWNER_ATTRIBUTE = `${SERVICE_NAME}/tenant`;
+export { OWNER_ATTRIBUTE };
 
 /** Where Authentik files users by default (its `default_user_path`). */
 export const USER_PATH = 'users';
 
-function markedAsOurs(user: User, tenantId: string): boolean {
-  return user.attributes?.[OWNER_ATTRIBUTE] === tenantId;
+/** Users are never adopted: only the marker and the record of creating it count. */
+function evidenceOf(user: User, resources: Resources): OwnershipEvidence {
+  return attributeEvidence(user, resources, 'testUserPk');
 }
 
-function recordedAsOurs(user: User, resources: Resources): boolean {
-  return resources.testUserPk === user.pk && resources.created?.includes('testUserPk') === true;
+function isOurs(user: User, spec: TenantSpec, resources: Resources): boolean {
+  return ownershipOf(spec.tenantId, evidenceOf(user, resources)) === 'created';
 }
 
 function passwordSecretName(spec: TenantSpec, clients: TestUserClients): string {
@@ -75,10 +88,17 @@ async function findOurUser(
   if (byName) return byName;
   if (resources.testUserPk === undefined) return undefined;
   const recorded = await getUser(client, resources.testUserPk);
-  if (recorded && (recordedAsOurs(recorded, resources) || markedAsOurs(recorded, spec.tenantId))) {
-    return recorded;
-  }
-  return undefined;
+  return recorded && isOurs(recorded, spec, resources) ? recorded : undefined;
+}
+
+function foreignUser(spec: TenantSpec, user: User): Error {
+  return foreignObjectError(spec.tenantId, {
+    what: 'Authentik user',
+    name: spec.authentik.testUser.username,
+    field: 'authentik.testUser.username',
+    id: user.pk,
+    marker: markerOfAttributes(user.attributes),
+  });
 }
 
 /**
@@ -118,6 +138,8 @@ export async function apply(
   let outcome: ApplyResult['outcome'] = 'unchanged';
 
   let user = await findOurUser(client, spec, resources);
+  // Checked before anything is written: not even the password secret changes for a user not ours.
+  if (user && !isOurs(user, spec, resources)) throw foreignUser(spec, user);
   // A stored password for another username (the spec's username changed) is not this user's.
   const stored = await readStoredPassword(clients.secrets, passwordSecretName(spec, clients));
   const reusable = stored?.username === username ? stored.password : undefined;
@@ -154,6 +176,7 @@ export async function apply(
       if (!isAlreadyExists(err, 'username')) throw err;
       user = await findUserByUsername(client, username);
       if (!user) throw err;
+      if (!isOurs(user, spec, resources)) throw foreignUser(spec, user);
     }
   }
 
@@ -173,7 +196,6 @@ export async function apply(
     if (outcome === 'unchanged') outcome = 'updated';
   }
 
-  const owned = outcome === 'created' || recordedAsOurs(user, resources) || markedAsOurs(user, spec.tenantId);
   return {
     outcome,
     writes,
@@ -181,15 +203,15 @@ export async function apply(
       testUserPk: user.pk,
       testUserPasswordSecretArn: secret.arn,
       // The secret is named after this deployment and tenant: always this product's.
-      created: owned ? ['testUserPk', 'testUserPasswordSecretArn'] : ['testUserPasswordSecretArn'],
+      created: ['testUserPk', 'testUserPasswordSecretArn'],
     },
   };
 }
 
 /**
- * Deletes the user when this product created it (recorded, or marked with the tenant), and the
- * password secret in any case: nothing reads it once the tenant is gone. A user we only adopted is
- * kept.
+ * Deletes the user when the record says this product created it and it still carries the tenant's
+ * marker, and the password secret in any case: nothing reads it once the tenant is gone. Any other
+ * user under that name is kept.
  */
 export async function destroy(
   spec: TenantSpec,
@@ -203,7 +225,7 @@ export async function destroy(
   const recorded =
     resources.testUserPk === undefined ? undefined : await getUser(client, resources.testUserPk);
   const user = recorded ?? (await findUserByUsername(client, spec.authentik.testUser.username));
-  if (user && !recordedAsOurs(user, resources) && !markedAsOurs(user, spec.tenantId)) {
+  if (user && !mayDelete(spec.tenantId, evidenceOf(user, resources))) {
     return { outcome: 'kept', resources: withoutResources(resources, ['testUserPasswordSecretArn']) };
   }
   const deleted = user ? await deleteUser(client, user.pk) : false;

@@ -1,6 +1,11 @@
 // Step 6 of the guide: a user pool with `email` required, its domain, and an app client with the
 // code flow — each only when the tenant brought none. Finds before it creates, adopts what it finds,
 // and records which of the three it created, so deprovisioning deletes only those.
+//
+// Ownership (functions/lib/ownership.ts): a pool serves a tenant only when its `tenant` tag names
+// it. A pool the tenant brings (cognito.userPoolId) must carry that tag, which an operator adds; a
+// pool found under the spec's name must carry it too. App clients and domains have no tags of their
+// own: the pool's tag vouches for them.
 
 import {
   type CognitoIdentityProviderClient,
@@ -34,6 +39,7 @@ import {
 } from '#lib/cognito.ts';
 import { ConflictError, PreconditionError } from '#lib/errors.ts';
 import { SERVICE_NAME } from '#lib/logger.ts';
+import { poolTagProblem } from '#lib/ownership.ts';
 import type { ApplyResult, CheckResult, DestroyResult, Drift, Resources } from '#lib/step.ts';
 import type { TenantSpec } from '#lib/tenant-spec.ts';
 
@@ -94,6 +100,11 @@ function taggedAsOurs(pool: UserPoolType, tenantId: string): boolean {
   );
 }
 
+function refuseUntagged(spec: TenantSpec, pool: UserPoolType, field: string): void {
+  const problem = poolTagProblem(spec.tenantId, pool.Id ?? '', pool.UserPoolTags);
+  if (problem) throw new ConflictError(`${problem} (${field})`);
+}
+
 async function ensurePool(
   spec: TenantSpec,
   resources: Resources,
@@ -104,20 +115,26 @@ async function ensurePool(
   if (brought) {
     const pool = await describePool(cognito, brought);
     if (!pool) throw new PreconditionError(`user pool ${brought} (cognito.userPoolId) does not exist`);
+    refuseUntagged(spec, pool, 'cognito.userPoolId');
     return { pool, owned: false };
   }
   if (resources.userPoolId) {
     const pool = await describePool(cognito, resources.userPoolId);
-    if (pool)
+    if (pool) {
+      refuseUntagged(spec, pool, 'cognito.userPoolName');
       return {
         pool,
         owned: resources.created?.includes('userPoolId') === true || taggedAsOurs(pool, spec.tenantId),
       };
+    }
   }
   const foundId = await findPoolIdByName(cognito, spec.cognito.userPoolName);
   if (foundId) {
     const pool = await describePool(cognito, foundId);
-    if (pool) return { pool, owned: taggedAsOurs(pool, spec.tenantId) };
+    if (pool) {
+      refuseUntagged(spec, pool, 'cognito.userPoolName');
+      return { pool, owned: taggedAsOurs(pool, spec.tenantId) };
+    }
   }
   const created = await cognitoSend('CreateUserPool', () =>
     cognito.send(
@@ -381,13 +398,20 @@ export async function apply(
  * deleted): app client, domain, pool. A pool or client the tenant brought is kept.
  */
 export async function destroy(
-  _spec: TenantSpec,
+  spec: TenantSpec,
   resources: Resources,
   clients: UserPoolClients,
 ): Promise<DestroyResult> {
   const { cognito } = clients;
-  const created = new Set(resources.created ?? []);
   const poolId = resources.userPoolId;
+  const pool = poolId ? await describePool(cognito, poolId) : undefined;
+  // Nothing in a pool that no longer carries this tenant's tag is deleted: the pool may have changed
+  // hands since the record was written.
+  const created = new Set(
+    pool === undefined || poolTagProblem(spec.tenantId, pool.Id ?? '', pool.UserPoolTags) === undefined
+      ? (resources.created ?? [])
+      : [],
+  );
   const gone = new Set<OwnedKey>();
   let deleted = 0;
   let owned = 0;

@@ -25,7 +25,12 @@ export interface Resources {
   /** The guide's "Test it" URL: the hosted UI sent straight to the identity provider (no secret in it). */
   loginUrl?: string;
   /** Keys of the resources above that this system created, so deprovisioning deletes only those. */
-  created?: (keyof Omit<Resources, 'created'>)[];
+  created?: (keyof Omit<Resources, 'created' | 'adopted'>)[];
+  /**
+   * Keys of the resources above that an operator adopted for the tenant (`federation adopt`): this
+   * tenant's to converge, never to delete (see functions/lib/ownership.ts).
+   */
+  adopted?: (keyof Omit<Resources, 'created' | 'adopted'>)[];
 }
 
 export type ApplyOutcome = 'created' | 'updated' | 'unchanged';

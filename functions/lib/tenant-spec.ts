@@ -199,12 +199,27 @@ function buildSchema(deployment: Deployment | undefined) {
   const authentik = z.strictObject({
     baseUrl,
     tokenSecretArn: secretArn.check(
-      z.describe('ARN of the Secrets Manager secret holding {"token": "<Authentik API token>"}.'),
+      z.describe(
+        'ARN of the Secrets Manager secret <prefix>/<tenantId>/authentik-token holding {"token": "<Authentik API token>"}.',
+      ),
     ),
     authorizationFlow: z._default(slug, 'default-provider-authorization-explicit-consent'),
     invalidationFlow: z._default(slug, 'default-provider-invalidation-flow'),
     signingKeyName: z._default(noControlChars(255), 'authentik Self-signed Certificate'),
-    group: z._default(groupName, 'cognito-users'),
+    group: z
+      .optional(
+        groupName.check(
+          z.refine(
+            (name: string) => !ADMIN_GROUPS.has(name),
+            "is Authentik's administrators' group: the test user would become a superuser",
+          ),
+        ),
+      )
+      .check(
+        z.describe(
+          'The group the test user joins (default cognito-users-<tenantId>); one that grants admin rights is refused.',
+        ),
+      ),
     applicationSlug: z.optional(slug),
     applicationName: z.optional(noControlChars(255)),
     providerName: z.optional(noControlChars(255)),
@@ -312,15 +327,33 @@ function buildSchema(deployment: Deployment | undefined) {
           message: `the prefix derived from tenantId (${prefix}) contains a word Cognito reserves; set cognito.domainPrefix`,
         });
       }
+      if (!tokenSecretNamesTenant(s.authentik.tokenSecretArn, id)) {
+        ctx.issues.push({
+          code: 'custom',
+          input: s.authentik.tokenSecretArn,
+          path: ['authentik', 'tokenSecretArn'],
+          message: `must name this tenant's token secret <prefix>/${id}/authentik-token: a tenant reads no other secret`,
+        });
+      }
+      for (const { path, value, owner } of namesOfOtherTenants(s, id)) {
+        ctx.issues.push({
+          code: 'custom',
+          input: value,
+          path,
+          message: `is the name derived for tenant ${owner}: choose a name that is not another tenant's`,
+        });
+      }
+      const group = s.authentik.group ?? derivedGroupName(id);
       const accessOut =
         s.access === undefined || s.access.template === 'group'
-          ? { template: 'group' as const, group: s.access?.group ?? s.authentik.group }
+          ? { template: 'group' as const, group: s.access?.group ?? group }
           : { template: 'everyone' as const };
       return {
         tenantId: id,
         ...(s.displayName === undefined ? {} : { displayName: s.displayName }),
         authentik: {
           ...s.authentik,
+          group,
           applicationSlug: s.authentik.applicationSlug ?? derivedApplicationSlug(id),
           applicationName: s.authentik.applicationName ?? s.displayName ?? `Cognito ${id}`,
           providerName: s.authentik.providerName ?? derivedProviderName(id),
@@ -341,6 +374,64 @@ function buildSchema(deployment: Deployment | undefined) {
       };
     }),
   );
+}
+
+// The group `authentik Admins` is made by Authentik's bootstrap blueprint with superuser rights
+// (blueprints/system/bootstrap.yaml). Refused by name here; ensure-group refuses any group that
+// grants superuser rights or roles once it reads it.
+const ADMIN_GROUPS: ReadonlySet<string> = new Set(['authentik Admins']);
+
+/** The group derived for a tenant when the spec names none (the guide's `cognito-users`, per tenant). */
+export function derivedGroupName(tenantId: string): string {
+  return `cognito-users-${tenantId}`;
+}
+
+// Secrets Manager ARNs end in the secret's name and a hyphen with six random characters.
+const TOKEN_SECRET_NAME = /:secret:(?:.+\/)?([^/]+)\/authentik-token(?:-[A-Za-z0-9]{6})?$/;
+
+/** Whether the ARN names `<prefix>/<tenantId>/authentik-token` (any prefix: the deployment checks its own). */
+export function tokenSecretNamesTenant(arn: string, tenantId: string): boolean {
+  return TOKEN_SECRET_NAME.exec(arn)?.[1] === tenantId;
+}
+
+const TENANT_ID = /^[a-z0-9][a-z0-9-]{1,30}[a-z0-9]$/;
+
+// Each name a tenant's defaults derive from its id, as a pattern capturing the id. A spec naming an
+// object by another tenant's derived name would otherwise reach for that tenant's object.
+const DERIVED_NAMES: readonly { path: readonly string[]; pattern: RegExp }[] = [
+  { path: ['authentik', 'group'], pattern: /^cognito-users-(.+)$/ },
+  { path: ['authentik', 'testUser', 'username'], pattern: /^cognito-test-(.+)$/ },
+  { path: ['authentik', 'applicationSlug'], pattern: /^cognito-(.+)$/ },
+  { path: ['authentik', 'providerName'], pattern: /^Cognito (.+) \(OIDC\)$/ },
+  { path: ['cognito', 'userPoolName'], pattern: /^federation-(.+)$/ },
+  { path: ['cognito', 'appClientName'], pattern: /^federation-(.+)$/ },
+];
+
+function valueAt(spec: unknown, path: readonly string[]): unknown {
+  let at: unknown = spec;
+  for (const key of path) {
+    if (at === null || typeof at !== 'object' || !Object.hasOwn(at, key)) return undefined;
+    at = (at as Record<string, unknown>)[key];
+  }
+  return at;
+}
+
+/** The names in a spec that another tenant's defaults derive, with that tenant's id. */
+function namesOfOtherTenants(
+  spec: unknown,
+  tenantId: string,
+): { path: string[]; value: string; owner: string }[] {
+  const found: { path: string[]; value: string; owner: string }[] = [];
+  for (const { path, pattern } of DERIVED_NAMES) {
+    const value = valueAt(spec, path);
+    if (typeof value !== 'string') continue;
+    const owner = pattern.exec(value)?.[1];
+    // Only what could be a tenant id is another tenant's name (`Cognito My App (OIDC)` is nobody's).
+    if (owner !== undefined && owner !== tenantId && TENANT_ID.test(owner)) {
+      found.push({ path: [...path], value, owner });
+    }
+  }
+  return found;
 }
 
 /** The application slug derived for a tenant when the spec names none. */
@@ -388,11 +479,13 @@ function fieldPath(path: readonly PropertyKey[]): string {
 
 /** Flattens zod issues to `{ 'dotted.path': [messages] }`, one entry per unknown key. */
 export function issuesToFields(issues: readonly z.core.$ZodIssue[]): Record<string, string[]> {
-  const fields: Record<string, string[]> = {};
+  // A Map, not a plain object: paths are the caller's keys (`__proto__`, `constructor`), and
+  // indexing a plain object by them reads or replaces its prototype.
+  const fields = new Map<string, string[]>();
   const add = (path: readonly PropertyKey[], message: string) => {
     const key = fieldPath(path);
-    const list = fields[key] ?? [];
-    fields[key] = list;
+    const list = fields.get(key) ?? [];
+    fields.set(key, list);
     if (!list.includes(message)) list.push(message);
   };
   for (const issue of issues) {
@@ -404,7 +497,8 @@ export function issuesToFields(issues: readonly z.core.$ZodIssue[]): Record<stri
       add(issue.path, issue.message);
     }
   }
-  return fields;
+  // fromEntries defines own properties, so even a `__proto__` path is a plain entry.
+  return Object.fromEntries(fields);
 }
 
 /**

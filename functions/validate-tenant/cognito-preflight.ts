@@ -11,7 +11,8 @@ import {
   type UserPoolClientType,
   type UserPoolType,
 } from '@aws-sdk/client-cognito-identity-provider';
-import { cognitoFind, cognitoSend, redirectUriFor, userPoolRegion } from '#lib/cognito.ts';
+import { cognitoFind, cognitoSend, POOL_TAG_TENANT, redirectUriFor, userPoolRegion } from '#lib/cognito.ts';
+import { poolTagProblem } from '#lib/ownership.ts';
 import type { Resources } from '#lib/step.ts';
 import type { TenantSpec } from '#lib/tenant-spec.ts';
 import { resolveDomain } from './domain.ts';
@@ -50,6 +51,17 @@ export async function cognitoPreflight(
         missing: true,
       });
       // Everything else hangs on the pool the tenant named.
+      return { problems, resources: {} };
+    }
+    const tagProblem = poolTagProblem(spec.tenantId, brought, pool.UserPoolTags);
+    if (tagProblem) {
+      problems.push({
+        field: 'cognito.userPoolId',
+        expected: `tagged ${POOL_TAG_TENANT}=${spec.tenantId}`,
+        actual: pool.UserPoolTags?.[POOL_TAG_TENANT] === undefined ? 'untagged' : 'tagged for another tenant',
+        message: `${tagProblem} (cognito.userPoolId)`,
+        kind: 'conflict',
+      });
       return { problems, resources: {} };
     }
   } else if (resources.userPoolId) {

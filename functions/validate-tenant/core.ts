@@ -8,6 +8,7 @@ import type { ApplyResult, CheckResult, DestroyResult, Resources } from '#lib/st
 import type { TenantSpec } from '#lib/tenant-spec.ts';
 import { authentikProblems } from './authentik-preflight.ts';
 import { cognitoPreflight } from './cognito-preflight.ts';
+import { ownershipProblems } from './ownership-preflight.ts';
 import { type PreflightProblem, preflightError, problemsAsDrift } from './problems.ts';
 
 export interface PreflightClients {
@@ -28,7 +29,12 @@ export async function preflight(
   clients: PreflightClients,
 ): Promise<Preflight> {
   const [authentik, cognito] = await Promise.all([
-    authentikProblems(spec, clients.authentik),
+    authentikProblems(spec, clients.authentik).then(async (problems) =>
+      // An unsupported version lays its API out differently: its lookups could mislead.
+      problems.some((p) => p.field === 'authentik.version')
+        ? problems
+        : [...problems, ...(await ownershipProblems(spec, resources, clients.authentik))],
+    ),
     cognitoPreflight(spec, resources, clients.cognito),
   ]);
   return { problems: [...authentik, ...cognito.problems], resources: cognito.resources };

@@ -309,7 +309,7 @@ describe('parseTenantSpec fills in the defaults', () => {
         authorizationFlow: 'default-provider-authorization-explicit-consent',
         invalidationFlow: 'default-provider-invalidation-flow',
         signingKeyName: 'authentik Self-signed Certificate',
-        group: 'cognito-users',
+        group: 'cognito-users-acme',
         applicationSlug: 'cognito-acme',
         applicationName: 'Cognito acme',
         providerName: 'Cognito acme (OIDC)',
@@ -319,7 +319,7 @@ describe('parseTenantSpec fills in the defaults', () => {
           email: 'cognito-test-acme@example.com',
         },
       },
-      access: { template: 'group', group: 'cognito-users' },
+      access: { template: 'group', group: 'cognito-users-acme' },
       cognito: {
         callbackUrls: ['https://app.acme.example/callback'],
         logoutUrls: [],

@@ -34,3 +34,32 @@ export async function deleteGroup(client: AuthentikClient, uuid: string): Promis
   );
   return deleted !== undefined;
 }
+
+// Parent chains are short in practice; the bound only stops a cycle from looping.
+const MAX_PARENT_DEPTH = 10;
+
+/**
+ * Why membership of the group would grant more than signing in, or undefined. Authentik makes a
+ * user a superuser when any of its groups or their ancestors is one (authentik/core/models.py,
+ * `User.is_superuser` over `all_groups()`), and roles carry RBAC permissions to members.
+ */
+export async function adminRights(client: AuthentikClient, group: Group): Promise<string | undefined> {
+  let level: Group[] = [group];
+  const seen = new Set<string>();
+  for (let depth = 0; depth < MAX_PARENT_DEPTH && level.length > 0; depth += 1) {
+    const next: Group[] = [];
+    for (const g of level) {
+      if (seen.has(g.pk)) continue;
+      seen.add(g.pk);
+      const which = g.pk === group.pk ? 'it' : `its ancestor "${g.name}"`;
+      if (g.is_superuser === true) return `${which} grants superuser rights`;
+      if ((g.roles ?? []).length > 0) return `${which} grants roles (RBAC permissions)`;
+      for (const parentPk of g.parents ?? []) {
+        const parent = await getGroup(client, parentPk);
+        if (parent) next.push(parent);
+      }
+    }
+    level = next;
+  }
+  return undefined;
+}

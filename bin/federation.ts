@@ -3,6 +3,7 @@
 import '../local/polyfills.ts';
 import { parseArgs } from 'node:util';
 import { type LocalSession, openLocalSession } from '../local/session.ts';
+import { adopt, adoptOnDeployment } from './adopt.ts';
 import { deprovision, type Output, print, provision, status, verify, verifyAll } from './commands.ts';
 import { remoteApi, runRemote } from './remote.ts';
 
@@ -18,6 +19,11 @@ Commands:
                           tenants again and verifies them once more
   deprovision <tenant>    undo the federation; deletes only what this system created
   list                    every registered tenant
+  adopt <tenant> <kind> <id>
+                          operator only: let the tenant use an Authentik object this product did
+                          not make (kind: group, provider or application; id: its pk). Recorded
+                          in the registry as adopted: converged, never deleted. On a deployment,
+                          set FEDERATION_REGISTRY_TABLE (and AWS credentials that may write it)
 
 Options:
   --json                  print one JSON document for machines instead of progress lines
@@ -32,6 +38,33 @@ AUTHENTIK_TOKEN, if set, is handed to the API once by provision.
 Otherwise local: without FEDERATION_WORLD each command starts its own local world, which ends with
 the command. To keep state between commands, run \`npm run world\` and set FEDERATION_WORLD to the
 JSON line it prints.`;
+
+async function runAdopt(tenantId: string, kind: string, id: string, out: Output, json: boolean) {
+  const table = process.env.FEDERATION_REGISTRY_TABLE;
+  if (process.env.FEDERATION_API && !table) {
+    process.stderr.write(
+      'adopt is an operator action on the registry, not a tenant API call: set FEDERATION_REGISTRY_TABLE ' +
+        "to the stack's registry table (with AWS credentials that may write it), or unset FEDERATION_API.\n",
+    );
+    return 2;
+  }
+  let session: LocalSession | undefined;
+  try {
+    const result = table
+      ? await adoptOnDeployment(table, tenantId, kind, id)
+      : await adopt((session = await openLocalSession()).clients.registry, tenantId, kind, id);
+    out.line(`Tenant ${tenantId} adopts ${kind} ${id}: provision it again to converge it.`);
+    print(out, result);
+    return 0;
+  } catch (error) {
+    const message = error instanceof Error ? error.message : String(error);
+    if (json) process.stdout.write(`${JSON.stringify({ error: message }, null, 2)}\n`);
+    process.stderr.write(`\nfederation adopt failed: ${message}\n`);
+    return 1;
+  } finally {
+    await session?.close();
+  }
+}
 
 export async function main(argv: string[]): Promise<number> {
   let parsed: ReturnType<typeof parseArgs>;
@@ -50,7 +83,7 @@ export async function main(argv: string[]): Promise<number> {
     process.stderr.write(`${(error as Error).message}\n\n${usage}\n`);
     return 2;
   }
-  const [command, argument] = parsed.positionals;
+  const [command, argument, ...rest] = parsed.positionals;
   if (parsed.values.help || !command) {
     process.stdout.write(`${usage}\n`);
     return parsed.values.help ? 0 : 2;
@@ -58,6 +91,14 @@ export async function main(argv: string[]): Promise<number> {
   const json = parsed.values.json === true;
   const out: Output = { json, line: (text) => (json ? undefined : process.stderr.write(`${text}\n`)) };
   const needsArgument = ['provision', 'status', 'verify', 'deprovision'];
+  if (command === 'adopt') {
+    const [kind, id] = rest;
+    if (!argument || !kind || !id || rest.length > 2) {
+      process.stderr.write('adopt needs a tenant id, a kind (group, provider, application) and an id.\n');
+      return 2;
+    }
+    return runAdopt(argument, kind, id, out, json);
+  }
   if (![...needsArgument, 'list'].includes(command)) {
     process.stderr.write(`Unknown command ${command}.\n\n${usage}\n`);
     return 2;

@@ -9,6 +9,7 @@ import { createApplication } from '#lib/authentik/applications.ts';
 import { createAuthentikClient } from '#lib/authentik/client.ts';
 import { createGroup } from '#lib/authentik/groups.ts';
 import { createProvider } from '#lib/authentik/providers.ts';
+import { localDeployment } from '#lib/authentik-address.ts';
 import { OWNER_ATTRIBUTE } from '#lib/ownership.ts';
 import { localHandlers } from '../local/handlers.ts';
 import { runStateMachine } from '../local/runner.ts';
@@ -33,6 +34,7 @@ try {
   const api = createAuthentikClient({
     baseUrl: world.endpoints.authentik,
     token: world.endpoints.authentikToken,
+    deployment: localDeployment,
   });
   const spec = (
     tenantId: string,
@@ -125,6 +127,13 @@ try {
         await createApplication(api, { name: 'By hand', slug: 'cognito-bench-hand', provider: provider.pk });
         return spec('bench-hand');
       },
+    },
+    {
+      name: 'prototype-named keys in the spec',
+      input: async () =>
+        JSON.parse(
+          '{"tenantId":"bench-proto","__proto__":{"x":1},"constructor":1,"authentik":{"toString":1}}',
+        ),
     },
   ];
 

@@ -11,6 +11,7 @@ import { createApplication } from '#lib/authentik/applications.ts';
 import { createAuthentikClient } from '#lib/authentik/client.ts';
 import { createGroup } from '#lib/authentik/groups.ts';
 import { createProvider } from '#lib/authentik/providers.ts';
+import { localDeployment } from '#lib/authentik-address.ts';
 import { OWNER_ATTRIBUTE } from '#lib/ownership.ts';
 import { localHandlers } from '../../local/handlers.ts';
 import { type ExecutionResult, type HandlersByPlaceholder, runStateMachine } from '../../local/runner.ts';
@@ -54,6 +55,7 @@ function authentikApi() {
   return createAuthentikClient({
     baseUrl: fixture.world.endpoints.authentik,
     token: fixture.world.endpoints.authentikToken,
+    deployment: localDeployment,
   });
 }
 

@@ -36,9 +36,10 @@ const WILDCARD_REASONS: Record<string, string> = {
     'at deploy time; set existingUserPoolId to scope every Cognito grant to one pool. CreateUserPool, ' +
     'ListUserPools and DescribeUserPoolDomain support no resource-level permission and are granted on * alone.',
   secretsmanager:
-    "One pattern per secret kind: every tenant's secret of that kind under the deployment's prefix " +
-    '(tenants are created at run time and separated by name); ?????? is the random suffix Secrets ' +
-    'Manager appends to secret ARNs.',
+    'One pattern per secret kind, on the tenant-secrets role only: the secret of that kind of the ' +
+    'tenant the session is tagged with (the aws:PrincipalTag/tenant policy variable), under the ' +
+    "deployment prefix, and only if the secret's tenant tag is the session's; ?????? is the random " +
+    'suffix Secrets Manager appends to secret ARNs.',
   cloudwatch:
     'PutMetricData supports no resource-level permission; the statement is limited to one namespace ' +
     'by its cloudwatch:namespace condition.',
@@ -70,7 +71,7 @@ export function acknowledgeWildcardResources(
   }
 }
 
-/** nodejs22.x is what the product is built and tested for (DESIGN.md §6); newer runtimes are a deliberate move. */
+/** nodejs22.x is what the product is built and tested for (Lambda's runtime; Node 20 runs it locally); newer runtimes are a deliberate move. */
 export function acknowledgeRuntime(scope: IConstruct): void {
   acknowledge(
     scope,

@@ -1,4 +1,4 @@
-// What the Cognito steps share: error mapping onto our error classes (DESIGN.md §3), the full
+// What the Cognito steps share: error mapping onto our error classes (errors.ts), the full
 // write-back of an app client, and the names Cognito derives from a pool (domain host, redirect URI).
 
 import type {

@@ -1,4 +1,4 @@
-// The contract every guide step shares (DESIGN.md §3). A step module exports `apply`, `destroy` and
+// The contract every guide step shares. A step module exports `apply`, `destroy` and
 // `check` over injected clients; its Lambda handler is a thin wrapper that builds the clients once.
 //
 // Resources carry ids, names and ARNs only, never a secret value: they travel through the state

@@ -1,5 +1,5 @@
 // The strict Cognito layer: an HTTP proxy in front of moto that answers as Cognito does where
-// moto is more lenient (see DESIGN.md §4).
+// moto is more lenient; each rule names its AWS reference beside it in this folder.
 export { appClientDefaults } from './app-clients.ts';
 export type { CognitoFaultKind, CognitoFaults } from './faults.ts';
 export type { CognitoLayer, CognitoLayerOptions, CognitoRequestRecord } from './layer.ts';

@@ -4,8 +4,9 @@
 
 import { RetentionDays } from 'aws-cdk-lib/aws-logs';
 import { z } from 'zod';
+import { allowListProblems } from '../functions/lib/authentik-address.ts';
+import { isPublicSuffix } from './public-suffix.ts';
 
-const HOST = /^(\*\.)?[a-z0-9]([a-z0-9-]{0,61}[a-z0-9])?(\.[a-z0-9]([a-z0-9-]{0,61}[a-z0-9])?)*$/;
 const retentionValues = new Set<number>(Object.values(RetentionDays).filter((v) => typeof v === 'number'));
 
 // `-c key=value` always gives strings; cdk.json gives JSON. Accept both spellings of a list and a flag.
@@ -15,8 +16,16 @@ const hostList = z
   .transform((hosts) => hosts.filter((h) => h !== ''))
   .pipe(
     z
-      .array(z.string().regex(HOST, 'must be a host name like auth.example.com or *.example.com'))
-      .min(1, 'name at least one Authentik host the workflow may call'),
+      .array(z.string())
+      .min(1, 'name at least one Authentik host the workflow may call')
+      // Entries are `auth.example.com`, `*.example.com` or `auth.example.com:8443`; a wildcard over a
+      // public suffix (the Public Suffix List's) or a wildcard DNS service, and IP addresses, are
+      // refused: the list is the SSRF boundary (functions/lib/authentik-address.ts).
+      .superRefine((hosts, ctx) => {
+        for (const message of allowListProblems(hosts, { ipLiterals: false, isPublicSuffix })) {
+          ctx.addIssue({ code: 'custom', message });
+        }
+      }),
   );
 const flag = z.union([z.boolean(), z.enum(['true', 'false']).transform((v) => v === 'true')]);
 const days = z.union([z.number(), z.string().regex(/^\d+$/).transform(Number)]);

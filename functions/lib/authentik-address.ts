@@ -1,8 +1,17 @@
 // The Authentik base URL and the addresses the workflow may reach: the SSRF boundary.
 //
 // The workflow sends requests (carrying the Authentik token) to a tenant's Authentik from inside AWS,
-// so the URL and every address it reaches are checked here: the deployment's host allow-list, the
-// scheme and the class of every literal address.
+// so a URL pointing at the instance metadata service or at a private service would turn the workflow
+// into a proxy. Three guards, all here:
+//  - the deployment's allow-list of hosts (`host`, `*.domain`, `host:port`), read from configuration
+//    and refused there when an entry is broader than one organisation's names (`allowListProblems`);
+//  - the base URL of a spec (`checkAuthentikBaseUrl`): https, no credentials, a bare origin, a host
+//    on the allow-list, port 443 unless the allow-list names another one, and no literal address of
+//    a refused class in any spelling;
+//  - every address a host name resolves to (`addressRefusal`), checked at connect time by the pinned
+//    transport (`authentik/pinned-transport.ts`), so a name on the allow-list that resolves to the
+//    metadata service (DNS rebinding, `169.254.169.254.nip.io`) is refused as its literal would be.
+// This module is pure (no DNS, no sockets) so that every rule is unit tested.
 
 import { isIP } from 'node:net';
 
@@ -10,31 +19,31 @@ const SECRETS_BY_ARN = 'secrets are referenced by ARN, never inline';
 
 /** What the deployment allows as an Authentik base URL (the SSRF boundary, see `checkAuthentikBaseUrl`). */
 export interface Deployment {
-  /** Exact hosts (`auth.example.com`, `127.0.0.1`, `::1`) or `*.example.com` (any subdomain, not the apex). */
+  /**
+   * Exact hosts (`auth.example.com`), `*.example.com` (any subdomain, not the apex) or `host:port`
+   * (`auth.example.com:8443`); a host without a port is allowed on 443 only.
+   */
   readonly allowedAuthentikHosts: readonly string[];
-  /** The local world: loopback hosts are not refused as private, and may be reached over plain http. */
+  /** The local world: loopback hosts are not refused, may be reached over plain http and on any port. */
   readonly allowLoopbackHttp: boolean;
   /** Private ranges (10/8, 172.16/12, 192.168/16, 100.64/10, fc00::/7), e.g. an Authentik inside a VPC. */
   readonly allowPrivateAddresses?: boolean;
 }
 
-/** The deployment of the local world: the Authentik emulator listens on loopback, over http. */
+/**
+ * The deployment of the local world: the Authentik emulator listens on loopback, over http. Its
+ * loopback entries are built here, in code, and never read from configuration (where addresses are
+ * refused, see `allowListProblems`).
+ */
 export const localDeployment: Deployment = {
   allowedAuthentikHosts: ['127.0.0.1', 'localhost', '::1'],
   allowLoopbackHttp: true,
 };
 
 // ---------------------------------------------------------------------------------------------
-// Authentik base URL: the SSRF boundary
-//
-// The workflow sends requests (carrying the Authentik token) to this URL from inside AWS, so a URL
-// pointing at the instance metadata service or at a private service would turn the workflow into a
-// proxy. The deployment's host allow-list is THE guard: a hostname can still resolve to a private
-// address (DNS rebinding, `127.0.0.1.nip.io`), and only the allow-list stops that, since this check
-// runs without DNS. The address checks below are defence in depth for literal IPs, which an operator
-// might put on the allow-list by mistake.
+// Address classes
 
-type AddressClass =
+export type AddressClass =
   | 'public'
   | 'loopback'
   | 'private'
@@ -42,8 +51,9 @@ type AddressClass =
   | 'metadata'
   | 'unspecified'
   | 'reserved';
+type Refused = Exclude<AddressClass, 'public'>;
 
-const addressClassWords: Record<Exclude<AddressClass, 'public'>, string> = {
+const addressClassWords: Record<Refused, string> = {
   loopback: 'a loopback address',
   private: 'a private address',
   'link-local': 'a link-local address (the instance metadata service lives there)',
@@ -52,112 +62,286 @@ const addressClassWords: Record<Exclude<AddressClass, 'public'>, string> = {
   reserved: 'a reserved, multicast or non-routable address',
 };
 
-function ipv4Octets(text: string): number[] | undefined {
+/** How the class is named in messages: `a link-local address (…)`. */
+export function describeAddressClass(kind: Refused): string {
+  return addressClassWords[kind];
+}
+
+/** An address range that embeds an IPv4 address: classified as that IPv4 address. */
+type Embedding = 'embeds-ipv4' | 'embeds-ipv4-6to4';
+interface Range<K> {
+  readonly value: bigint;
+  readonly prefix: number;
+  readonly kind: K;
+}
+
+/** A dotted quad (exactly as `net.isIP` accepts it: no shortened, octal or hex forms) as a number. */
+function ipv4Value(text: string): bigint | undefined {
   if (isIP(text) !== 4) return undefined;
-  return text.split('.').map(Number);
+  return text.split('.').reduce((value, octet) => (value << 8n) | BigInt(octet), 0n);
 }
 
-function classifyIpv4(o: readonly number[]): AddressClass {
-  const [a = 0, b = 0, c = 0] = o;
-  if (a === 0) return 'unspecified'; // 0.0.0.0/8: "this network"; 0.0.0.0 reaches loopback on Linux
-  if (a === 127) return 'loopback';
-  if (a === 169 && b === 254) return 'link-local';
-  if (a === 10) return 'private';
-  if (a === 172 && b >= 16 && b <= 31) return 'private';
-  if (a === 192 && b === 168) return 'private';
-  if (a === 100 && b >= 64 && b <= 127) return 'private'; // carrier-grade NAT; Alibaba's metadata 100.100.100.200
-  if (a === 192 && b === 0 && (c === 0 || c === 2)) return 'reserved'; // protocol assignments, TEST-NET-1
-  if (a === 198 && (b === 18 || b === 19)) return 'reserved'; // benchmarking
-  if (a === 198 && b === 51 && c === 100) return 'reserved'; // TEST-NET-2
-  if (a === 203 && b === 0 && c === 113) return 'reserved'; // TEST-NET-3
-  if (a >= 224) return 'reserved'; // multicast, 240/4, broadcast
-  return 'public';
-}
-
-/** Eight 16-bit groups of an IPv6 address (with or without an embedded dotted quad), or undefined. */
-function ipv6Groups(text: string): number[] | undefined {
+/** An IPv6 address (with or without an embedded dotted quad or a zone) as a 128-bit number. */
+function ipv6Value(text: string): bigint | undefined {
   if (isIP(text) !== 6) return undefined;
-  let body = text;
-  const tail: number[] = [];
-  const lastColon = body.lastIndexOf(':');
-  const maybeV4 = ipv4Octets(body.slice(lastColon + 1));
-  if (maybeV4) {
-    const [a = 0, b = 0, c = 0, d = 0] = maybeV4;
-    tail.push((a << 8) | b, (c << 8) | d);
-    body = body.slice(0, lastColon + 1);
-    if (!body.endsWith('::')) body = body.slice(0, -1);
+  // A zone (`fe80::1%eth0`) names an interface, not part of the address.
+  const zone = text.indexOf('%');
+  let body = zone === -1 ? text : text.slice(0, zone);
+  const last = body.slice(body.lastIndexOf(':') + 1);
+  if (last.includes('.')) {
+    const v4 = ipv4Value(last) ?? 0n;
+    body = `${body.slice(0, -last.length)}${(v4 >> 16n).toString(16)}:${(v4 & 0xffffn).toString(16)}`;
   }
-  const [head = '', rest] = body.split('::');
-  const parse = (part: string) => (part === '' ? [] : part.split(':').map((g) => Number.parseInt(g, 16)));
-  const left = parse(head);
-  const right = rest === undefined ? [] : parse(rest);
-  const missing = 8 - tail.length - left.length - right.length;
-  if (rest === undefined && missing !== 0) return undefined;
-  return [...left, ...new Array(Math.max(missing, 0)).fill(0), ...right, ...tail];
+  const [head, tail] = body.split('::') as [string, string?];
+  const groups = (part: string) => (part === '' ? [] : part.split(':'));
+  const left = groups(head);
+  const right = tail === undefined ? [] : groups(tail);
+  const zeros = new Array<string>(8 - left.length - right.length).fill('0');
+  return [...left, ...zeros, ...right].reduce((value, group) => (value << 16n) | BigInt(`0x${group}`), 0n);
 }
 
-function classifyIpv6(g: readonly number[]): AddressClass {
-  const at = (i: number) => g[i] ?? 0;
-  const embeddedV4 = (hi: number, lo: number) => [at(hi) >> 8, at(hi) & 0xff, at(lo) >> 8, at(lo) & 0xff];
-  const zeroUpTo = (n: number) => g.slice(0, n).every((x) => x === 0);
-  if (g.every((x) => x === 0)) return 'unspecified';
-  if (zeroUpTo(7) && at(7) === 1) return 'loopback';
-  // IPv4-mapped (::ffff:a.b.c.d) and the deprecated IPv4-compatible (::a.b.c.d) reach IPv4 hosts.
-  if (zeroUpTo(5) && at(5) === 0xffff) return classifyIpv4(embeddedV4(6, 7));
-  if (zeroUpTo(6)) return classifyIpv4(embeddedV4(6, 7));
-  // NAT64 (64:ff9b::/96) and 6to4 (2002::/16) embed an IPv4 address as well.
-  if (at(0) === 0x64 && at(1) === 0xff9b && at(2) === 0 && at(3) === 0 && at(4) === 0 && at(5) === 0) {
-    return classifyIpv4(embeddedV4(6, 7));
-  }
-  if (at(0) === 0x2002) {
-    const v4 = classifyIpv4(embeddedV4(1, 2));
-    if (v4 !== 'public') return v4;
-  }
-  // EC2's IPv6 instance metadata endpoint fd00:ec2::254 sits inside fc00::/7; name it.
-  if (at(0) === 0xfd00 && at(1) === 0xec2 && g.slice(2, 7).every((x) => x === 0) && at(7) === 0x254) {
-    return 'metadata';
-  }
-  if ((at(0) & 0xfe00) === 0xfc00) return 'private'; // unique local fc00::/7
-  if ((at(0) & 0xffc0) === 0xfe80) return 'link-local'; // fe80::/10
-  if ((at(0) & 0xffc0) === 0xfec0) return 'private'; // deprecated site-local fec0::/10
-  if ((at(0) & 0xff00) === 0xff00) return 'reserved'; // multicast
-  if (at(0) === 0x2001 && at(1) === 0xdb8) return 'reserved'; // documentation
+function range<K>(bits: 32 | 128, cidr: string, kind: K): Range<K> {
+  const [address, prefix] = cidr.split('/') as [string, string];
+  return {
+    value: (bits === 32 ? ipv4Value(address) : ipv6Value(address)) ?? 0n,
+    prefix: Number(prefix),
+    kind,
+  };
+}
+
+function inRange<K>(value: bigint, bits: number, r: Range<K>): boolean {
+  const shift = BigInt(bits - r.prefix);
+  return value >> shift === r.value >> shift;
+}
+
+// IANA IPv4 Special-Purpose Address Registry (RFC 6890), the ranges that are not globally reachable.
+// 192.31.196.0/24 (AS112, RFC 7535), 192.52.193.0/24 (AMT, RFC 7450) and 192.175.48.0/24 (RFC 7534)
+// are special-purpose but globally reachable, so they are public here.
+const IPV4_RANGES = (
+  [
+    ['0.0.0.0/8', 'unspecified'], // RFC 1122 §3.2.1.3 "this network"; 0.0.0.0 itself reaches loopback on Linux
+    ['10.0.0.0/8', 'private'], // RFC 1918
+    ['100.64.0.0/10', 'private'], // RFC 6598 shared (carrier-grade NAT); Alibaba Cloud's metadata 100.100.100.200
+    ['127.0.0.0/8', 'loopback'], // RFC 1122 §3.2.1.3
+    ['169.254.0.0/16', 'link-local'], // RFC 3927; AWS IMDS 169.254.169.254, ECS task metadata 169.254.170.2
+    ['172.16.0.0/12', 'private'], // RFC 1918
+    ['192.0.0.0/24', 'reserved'], // RFC 6890 IETF protocol assignments
+    ['192.0.2.0/24', 'reserved'], // RFC 5737 TEST-NET-1
+    ['192.88.99.0/24', 'reserved'], // RFC 7526 deprecated 6to4 relay anycast
+    ['192.168.0.0/16', 'private'], // RFC 1918
+    ['198.18.0.0/15', 'reserved'], // RFC 2544 benchmarking
+    ['198.51.100.0/24', 'reserved'], // RFC 5737 TEST-NET-2
+    ['203.0.113.0/24', 'reserved'], // RFC 5737 TEST-NET-3
+    ['224.0.0.0/4', 'reserved'], // RFC 5771 multicast
+    ['240.0.0.0/4', 'reserved'], // RFC 1112 §4 reserved, with 255.255.255.255 (RFC 919 limited broadcast)
+  ] as const
+).map(([cidr, kind]) => range<Refused>(32, cidr, kind));
+
+// IANA IPv6 Special-Purpose Address Registry (RFC 6890) and IPv6 Address Space registry. The first
+// matching range wins, so the more specific ones come first.
+const IPV6_RANGES = (
+  [
+    ['::/128', 'unspecified'], // RFC 4291 §2.5.2
+    ['::1/128', 'loopback'], // RFC 4291 §2.5.3
+    ['::ffff:0:0/96', 'embeds-ipv4'], // RFC 4291 §2.5.5.2 IPv4-mapped: reaches the IPv4 host
+    ['::/96', 'embeds-ipv4'], // RFC 4291 §2.5.5.1 IPv4-compatible (deprecated), still routed by some stacks
+    ['64:ff9b::/96', 'embeds-ipv4'], // RFC 6052 NAT64 well-known prefix: the gateway reaches the IPv4 host
+    ['64:ff9b:1::/48', 'reserved'], // RFC 8215 local-use NAT64
+    ['100::/64', 'reserved'], // RFC 6666 discard-only
+    ['2001::/23', 'reserved'], // RFC 2928 IETF protocol assignments (Teredo, ORCHID, benchmarking…)
+    ['2001:db8::/32', 'reserved'], // RFC 3849 documentation
+    ['2002::/16', 'embeds-ipv4-6to4'], // RFC 3056 6to4: the IPv4 address is bits 16-47
+    ['3fff::/20', 'reserved'], // RFC 9637 documentation
+    ['5f00::/16', 'reserved'], // RFC 9602 SRv6 SIDs
+    ['fd00:ec2::254/128', 'metadata'], // AWS EC2 IMDS IPv6 endpoint (inside fc00::/7, named so it is never allowed)
+    ['fc00::/7', 'private'], // RFC 4193 unique local
+    ['fe80::/10', 'link-local'], // RFC 4291 §2.5.6
+    ['fec0::/10', 'private'], // RFC 3879 deprecated site-local
+    ['ff00::/8', 'reserved'], // RFC 4291 §2.7 multicast
+  ] as const
+).map(([cidr, kind]) => range<Refused | Embedding>(128, cidr, kind));
+
+// IANA IPv6 Address Space registry: only 2000::/3 is allocated as global unicast; whatever else the
+// ranges above do not name is reserved.
+const GLOBAL_UNICAST = range<'public'>(128, '2000::/3', 'public');
+
+function classifyIpv4(value: bigint): AddressClass {
+  return IPV4_RANGES.find((r) => inRange(value, 32, r))?.kind ?? 'public';
+}
+
+function classifyIpv6(value: bigint): AddressClass {
+  const kind = IPV6_RANGES.find((r) => inRange(value, 128, r))?.kind;
+  if (kind === 'embeds-ipv4') return classifyIpv4(value & 0xffffffffn);
+  if (kind === 'embeds-ipv4-6to4') return classifyIpv4((value >> 80n) & 0xffffffffn);
+  if (kind !== undefined) return kind;
+  return inRange(value, 128, GLOBAL_UNICAST) ? GLOBAL_UNICAST.kind : 'reserved';
+}
+
+/** The class of an IP address (IPv4 dotted quad or IPv6), or undefined when `text` is not one. */
+export function classifyAddress(text: string): AddressClass | undefined {
+  const v4 = ipv4Value(text);
+  if (v4 !== undefined) return classifyIpv4(v4);
+  const v6 = ipv6Value(text);
+  return v6 === undefined ? undefined : classifyIpv6(v6);
+}
+
+/**
+ * Classifies a URL hostname (as `new URL` serialises it: IPv6 in brackets, IPv4 dotted). A name is
+ * `public` here: what it resolves to is checked when connecting (`addressRefusal`).
+ */
+export function classifyHost(hostname: string): AddressClass {
+  const bare = unbracket(hostname);
+  const literal = classifyAddress(bare);
+  if (literal) return literal;
+  // RFC 6761 §6.3: localhost and its subdomains are loopback, whatever a resolver says.
+  if (bare === 'localhost' || bare.endsWith('.localhost')) return 'loopback';
   return 'public';
 }
 
-/** Classifies a URL hostname (as `new URL` serialises it: IPv6 in brackets, IPv4 dotted). */
-function classifyHost(hostname: string): AddressClass {
-  const bare = hostname.replace(/^\[(.*)\]$/, '$1');
-  const v4 = ipv4Octets(bare);
-  if (v4) return classifyIpv4(v4);
-  const v6 = ipv6Groups(bare);
-  if (v6) return classifyIpv6(v6);
-  if (bare === 'localhost' || bare.endsWith('.localhost')) return 'loopback';
-  return 'public'; // a name: only the allow-list can judge it (see the note above)
+/** `[::1]` → `::1`: a URL hostname's IPv6 literal without its brackets; anything else unchanged. */
+export function unbracket(hostname: string): string {
+  return hostname.startsWith('[') ? hostname.slice(1, -1) : hostname;
 }
 
-function normaliseAllowedHost(entry: string): string {
-  const lower = entry.trim().toLowerCase().replace(/\.$/, '');
-  const wildcard = lower.startsWith('*.');
-  const host = wildcard ? lower.slice(2) : lower;
-  const bracketed = isIP(host) === 6 ? `[${host}]` : host;
-  let canonical = bracketed;
-  try {
-    canonical = new URL(`http://${bracketed}/`).hostname;
-  } catch {
-    // an entry that is not a host at all matches nothing
+/** The class when the deployment refuses it; undefined when the workflow may reach it. */
+export function refusedClass(kind: AddressClass, deployment: Deployment | undefined): Refused | undefined {
+  switch (kind) {
+    case 'public':
+      return undefined;
+    case 'loopback':
+      return deployment?.allowLoopbackHttp === true ? undefined : kind;
+    case 'private':
+      return deployment?.allowPrivateAddresses === true ? undefined : kind;
+    default:
+      return kind; // link-local, metadata, unspecified and reserved: never
   }
-  return wildcard ? `*.${canonical}` : canonical;
 }
 
-function hostAllowed(hostname: string, allowed: readonly string[]): boolean {
-  return allowed.some((raw) => {
-    const entry = normaliseAllowedHost(raw);
-    if (entry.startsWith('*.'))
-      return hostname.endsWith(entry.slice(1)) && hostname.length > entry.length - 1;
-    return hostname === entry;
-  });
+/**
+ * Why the workflow may not connect to `address`, which `host` resolved to; undefined when it may.
+ * The same rule as for a literal host, applied to every address a name resolves to.
+ */
+export function addressRefusal(host: string, address: string, deployment: Deployment): string | undefined {
+  const refused = refusedClass(classifyAddress(address) ?? 'reserved', deployment);
+  if (refused === undefined) return undefined;
+  const what = host === address ? 'is' : `resolves to ${address},`;
+  return `the Authentik host ${host} ${what} ${addressClassWords[refused]}: this deployment refuses it (SSRF boundary)`;
 }
+
+// ---------------------------------------------------------------------------------------------
+// The allow-list
+
+/** One allow-list entry: `host`, `*.domain` or `host:port`. */
+export interface AllowedEntry {
+  /** The host as `new URL` spells it (IPv6 in brackets); for a wildcard, the domain below `*.`. */
+  readonly host: string;
+  readonly wildcard: boolean;
+  /** Set only by a `host:port` entry; otherwise the entry allows 443. */
+  readonly port?: number;
+}
+
+// RFC 1123 §2.1 host names, lower case (entries are lower-cased first): letters, digits and inner
+// hyphens, labels of 1 to 63 characters.
+const HOST_NAME = /^[a-z0-9]([a-z0-9-]{0,61}[a-z0-9])?(\.[a-z0-9]([a-z0-9-]{0,61}[a-z0-9])?)*$/;
+const HTTPS_PORT = 443;
+
+/**
+ * Parses an entry (case, surrounding spaces and a trailing dot of a name are forgiven); undefined
+ * when it is none of `host`, `*.domain`, `host:port`, `[v6]:port`.
+ */
+export function parseAllowedEntry(raw: string): AllowedEntry | undefined {
+  const entry = raw.trim().toLowerCase();
+  if (isIP(entry) === 6) return { host: `[${canonicalIpv6(entry)}]`, wildcard: false };
+  const wildcard = entry.startsWith('*.');
+  const rest = wildcard ? entry.slice(2) : entry;
+  // A port follows the last colon, when that colon is not inside an IPv6 literal's brackets.
+  const colon = rest.lastIndexOf(':');
+  const hasPort = colon > rest.lastIndexOf(']');
+  const host = canonicalHost(hasPort ? rest.slice(0, colon) : rest, wildcard);
+  if (host === undefined) return undefined;
+  if (!hasPort) return { host, wildcard };
+  const portText = rest.slice(colon + 1);
+  const port = Number(portText);
+  // Plain decimal only (no `0x1bb`, `+443`, `1e3`, leading zeros), and never on a wildcard.
+  if (wildcard || String(port) !== portText || port < 1 || port > 65535) return undefined;
+  return { host, wildcard, port };
+}
+
+function canonicalIpv6(text: string): string {
+  return new URL(`http://[${text}]/`).hostname.slice(1, -1);
+}
+
+/** The canonical host of an entry; a wildcard is over a domain name, never an address. */
+function canonicalHost(text: string, wildcard: boolean): string | undefined {
+  if (text.startsWith('[')) {
+    const inner = text.slice(1, -1);
+    return !wildcard && text.endsWith(']') && isIP(inner) === 6 ? `[${canonicalIpv6(inner)}]` : undefined;
+  }
+  const name = text.endsWith('.') ? text.slice(0, -1) : text;
+  if (isIP(name) === 4) return wildcard ? undefined : name;
+  return HOST_NAME.test(name) ? name : undefined;
+}
+
+function hostMatches(entry: AllowedEntry, hostname: string): boolean {
+  if (!entry.wildcard) return hostname === entry.host;
+  const suffix = `.${entry.host}`;
+  return hostname.endsWith(suffix) && hostname.length > suffix.length;
+}
+
+// Services whose names resolve to whatever address is written in them (`10.0.0.1.nip.io`): a
+// wildcard over one allows every address. None is on the Public Suffix List, so they are named here
+// and handed to the public-suffix check as private suffixes too.
+export const WILDCARD_DNS_SERVICES: readonly string[] = [
+  'nip.io', // https://nip.io
+  'sslip.io', // https://sslip.io
+  'xip.io', // the original (defunct; its name could be re-registered)
+  'traefik.me', // https://traefik.me
+  'localtest.me', // resolves every name to 127.0.0.1
+  'lvh.me', // resolves every name to 127.0.0.1
+];
+
+export interface AllowListRules {
+  /** IP literals are acceptable entries (never on AWS: the local world builds its own in code). */
+  readonly ipLiterals: boolean;
+  /**
+   * True when `domain` is a public suffix, i.e. not at or below a registrable domain (`com`,
+   * `co.uk`, `github.io`). Without it only single labels and the wildcard DNS services are refused;
+   * the synth passes the Public Suffix List's answer (`infra/public-suffix.ts`).
+   */
+  readonly isPublicSuffix?: (domain: string) => boolean;
+}
+
+/**
+ * Every reason the allow-list is too broad or malformed; empty when it is fine. A wildcard must sit
+ * below a registrable domain, so one organisation owns every name it matches.
+ */
+export function allowListProblems(entries: readonly string[], rules: AllowListRules): string[] {
+  const problems: string[] = [];
+  for (const raw of entries) {
+    const entry = parseAllowedEntry(raw);
+    const shown = `"${raw.trim()}"`;
+    if (!entry) {
+      problems.push(`${shown} is not a host, *.domain or host:port entry`);
+    } else if (!rules.ipLiterals && isIP(unbracket(entry.host)) !== 0) {
+      problems.push(`${shown} is an IP address: name Authentik by its DNS name (its TLS certificate does)`);
+    } else if (entry.wildcard && wildcardTooBroad(entry.host, rules)) {
+      problems.push(
+        `${shown} is too broad: a wildcard must be below a registrable domain (like *.example.com), ` +
+          'not over a public suffix or a wildcard DNS service',
+      );
+    }
+  }
+  return problems;
+}
+
+function wildcardTooBroad(domain: string, rules: AllowListRules): boolean {
+  if (!domain.includes('.')) return true; // a top-level domain or an unqualified name
+  if (WILDCARD_DNS_SERVICES.some((s) => domain === s || domain.endsWith(`.${s}`))) return true;
+  return rules.isPublicSuffix?.(domain) === true;
+}
+
+// ---------------------------------------------------------------------------------------------
+// The base URL
 
 /** The host as the caller wrote it, so spellings the URL parser rewrites (2130706433, 0x7f.1) show. */
 function rawHostOf(input: string): string | undefined {
@@ -199,16 +383,32 @@ export function checkAuthentikBaseUrl(input: string, deployment?: Deployment): s
     );
   }
   const kind = classifyHost(hostname);
-  const loopbackAllowed = kind === 'loopback' && deployment?.allowLoopbackHttp === true;
-  const privateAllowed = kind === 'private' && deployment?.allowPrivateAddresses === true;
-  if (kind !== 'public' && !loopbackAllowed && !privateAllowed) {
-    problems.push(`host ${hostname} is ${addressClassWords[kind]}, which is refused`);
-  }
+  const refused = refusedClass(kind, deployment);
+  const loopbackAllowed = kind === 'loopback' && refused === undefined;
+  if (refused) problems.push(`host ${hostname} is ${addressClassWords[refused]}, which is refused`);
   if (url.protocol === 'http:' && !loopbackAllowed) {
     problems.push('must use https (plain http only for a loopback host in the local world)');
   }
-  if (deployment && !hostAllowed(hostname, deployment.allowedAuthentikHosts)) {
-    problems.push(`host ${hostname} is not on this deployment's allow-list of Authentik hosts`);
+  if (deployment) {
+    const entries = deployment.allowedAuthentikHosts.map(parseAllowedEntry).filter((e) => e !== undefined);
+    const sameHost = entries.filter((entry) => hostMatches(entry, hostname));
+    // URL drops a scheme's default port: https without one is 443 (plain http is refused above but
+    // for loopback in the local world, which may use any port).
+    const port = url.port === '' ? HTTPS_PORT : Number(url.port);
+    if (sameHost.length === 0) {
+      problems.push(`host ${hostname} is not on this deployment's allow-list of Authentik hosts`);
+    } else if (!loopbackAllowed) {
+      // Loopback in the local world may use any port: the emulator listens on a free port picked at
+      // start, and loopback never leaves the machine. Everywhere else another port is another
+      // service on the same host (an admin port, a sidecar), so it must be allowed by name.
+      const ports = sameHost.map((entry) => entry.port ?? HTTPS_PORT);
+      if (!ports.includes(port)) {
+        problems.push(
+          `port ${port} is not allowed for ${hostname}: the allow-list allows it on ${ports.join(', ')} ` +
+            `(a port other than 443 is allowed only by an entry ${hostname}:<port>)`,
+        );
+      }
+    }
   }
   return problems;
 }

@@ -6,8 +6,8 @@
 // *_ENDPOINT variables exist for the local world only (moto behind the strict Cognito layer).
 
 import * as z from 'zod/mini';
+import { allowListProblems, type Deployment } from './authentik-address.ts';
 import { ValidationError } from './errors.ts';
-import type { Deployment } from './tenant-spec.ts';
 import './zod-messages.ts';
 
 const endpoint = z.optional(z.url({ protocol: /^https?$/ }));
@@ -15,15 +15,26 @@ const flag = z.pipe(
   z._default(z.enum(['true', 'false']), 'false'),
   z.transform((value: 'true' | 'false') => value === 'true'),
 );
-const hostList = z.pipe(
-  z.string().check(z.minLength(1)),
-  z.transform((value: string) =>
-    value
-      .split(',')
-      .map((host) => host.trim())
-      .filter((host) => host !== ''),
-  ),
-);
+// Too broad an entry (`*.com`, `*.nip.io`) or an IP address fails the cold start, as it fails the
+// synth. The Public Suffix List stays out of the bundles (see infra/public-suffix.ts), so here a
+// wildcard over a multi-label public suffix (`*.co.uk`) is left to the synth's check.
+const hostList = z
+  .pipe(
+    z.string().check(z.minLength(1)),
+    z.transform((value: string) =>
+      value
+        .split(',')
+        .map((host) => host.trim())
+        .filter((host) => host !== ''),
+    ),
+  )
+  .check(
+    z.superRefine((hosts: string[], ctx) => {
+      for (const message of allowListProblems(hosts, { ipLiterals: false })) {
+        ctx.addIssue({ code: 'custom', message });
+      }
+    }),
+  );
 
 const cognitoEnv = { COGNITO_ENDPOINT: endpoint };
 const secretsEnv = {
@@ -120,6 +131,12 @@ export function deploymentFromEnv(env: {
   ALLOW_LOOPBACK_HTTP: boolean;
   ALLOW_PRIVATE_ADDRESSES: boolean;
 }): Deployment {
+  const problems = allowListProblems(env.ALLOWED_AUTHENTIK_HOSTS, { ipLiterals: false });
+  if (problems.length > 0) {
+    throw new ValidationError(`invalid environment: ALLOWED_AUTHENTIK_HOSTS: ${problems.join('; ')}`, {
+      ALLOWED_AUTHENTIK_HOSTS: problems,
+    });
+  }
   return {
     allowedAuthentikHosts: env.ALLOWED_AUTHENTIK_HOSTS,
     allowLoopbackHttp: env.ALLOW_LOOPBACK_HTTP,

@@ -65,6 +65,20 @@ describe('parseFederationConfig', () => {
     }
   });
 
+  it('reads host:port entries, and refuses over-broad ones and IP addresses, naming the key', () => {
+    expect(
+      parseFederationConfig({ allowedAuthentikHosts: 'auth.example.com:8443, *.idp.example.co.uk' })
+        .allowedAuthentikHosts,
+    ).toEqual(['auth.example.com:8443', '*.idp.example.co.uk']);
+    for (const entry of ['*.com', '*.co.uk', '*.nip.io', '*.sslip.io', '*.github.io', '10.0.0.5', '::1']) {
+      const attempt = () => parseFederationConfig({ allowedAuthentikHosts: `auth.example.com,${entry}` });
+      expect(attempt, entry).toThrow(/allowedAuthentikHosts: ".*" is (too broad|an IP address)/);
+    }
+    expect(() => parseFederationConfig({ allowedAuthentikHosts: '*.example.com:8443' })).toThrow(
+      /allowedAuthentikHosts: "\*\.example\.com:8443" is not a host, \*\.domain or host:port entry/,
+    );
+  });
+
   it('accepts the schedule forms EventBridge knows, and off', () => {
     for (const schedule of ['off', 'rate(6 hours)', 'rate(1 day)', 'cron(0 3 * * ? *)']) {
       expect(

@@ -375,7 +375,7 @@ describe('parseTenantSpec fills in the defaults', () => {
   it('keeps only the origin of the base URL', () => {
     const input = base();
     input.authentik.baseUrl = 'https://Authentik.Example.com:8443/';
-    const allowed = { ...production, allowedAuthentikHosts: ['authentik.example.com'] };
+    const allowed = { ...production, allowedAuthentikHosts: ['authentik.example.com:8443'] };
     expect(parseTenantSpec(input, allowed).authentik.baseUrl).toBe('https://authentik.example.com:8443');
   });
 

@@ -149,7 +149,10 @@ export async function apply(
       if (!policy) throw err;
     }
   }
-  if (!createdSomething && ownershipOf(spec.tenantId, evidenceOf(spec, policy, resources)) === 'foreign') {
+  const ownership = createdSomething
+    ? 'created'
+    : ownershipOf(spec.tenantId, evidenceOf(spec, policy, resources));
+  if (ownership === 'foreign') {
     throw foreignObjectError(spec.tenantId, {
       what: 'Authentik expression policy',
       name,
@@ -190,7 +193,14 @@ export async function apply(
   return {
     outcome: createdSomething ? 'created' : updatedSomething ? 'updated' : 'unchanged',
     writes,
-    resources: { policyPk: policy.pk, policyBindingPk: binding.pk, created: ['policyPk', 'policyBindingPk'] },
+    resources: {
+      policyPk: policy.pk,
+      policyBindingPk: binding.pk,
+      // A policy an operator adopted is this tenant's to converge, never to delete: recorded as such.
+      ...(ownership === 'adopted'
+        ? { created: ['policyBindingPk'], adopted: ['policyPk'] }
+        : { created: ['policyPk', 'policyBindingPk'] }),
+    },
   };
 }
 

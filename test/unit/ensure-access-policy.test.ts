@@ -1,8 +1,11 @@
 // ensure-access-policy over a fake Authentik: the policy text comes from the two templates only, the
-// binding body, convergence of expression and binding, and "already exists" read as "look again".
+// binding body, convergence of expression and binding, "already exists" read as "look again", and
+// ownership: a policy under the derived name whose text is no template is a person's and refused
+// unless an operator adopted it; destroy deletes only what it recorded creating that still has the
+// derived name and a template.
 import { describe, expect, it } from 'vitest';
 import { createAuthentikClient } from '#lib/authentik/client.ts';
-import { PreconditionError, ValidationError } from '#lib/errors.ts';
+import { ConflictError, PreconditionError, ValidationError } from '#lib/errors.ts';
 import type { Resources } from '#lib/step.ts';
 import { parseTenantSpec, type TenantSpec } from '#lib/tenant-spec.ts';
 import {
@@ -35,7 +38,8 @@ function specWith(extra: Record<string, unknown> = {}): TenantSpec {
 }
 const spec = specWith();
 const resources: Resources = { applicationPk: APP_PK };
-const GROUP_EXPRESSION = 'return ak_is_group_member(request.user, name="cognito-users")';
+const GROUP_EXPRESSION = 'return ak_is_group_member(request.user, name="cognito-users-acme")';
+const PERSONS_EXPRESSION = 'return request.user.username.startswith("a")';
 
 const json = (status: number, body?: unknown) =>
   body === undefined
@@ -67,6 +71,7 @@ interface State {
     timeout: number;
   }[];
   onBindingCreate?: () => Response;
+  onPolicyCreate?: () => Response;
 }
 
 const ourPolicy = (expression = GROUP_EXPRESSION) => ({
@@ -103,6 +108,7 @@ function fakeAuthentik(state: State) {
         return json(200, list(state.policies.filter((p) => p.name === url.searchParams.get('name'))));
       }
       if (key === 'POST /policies/expression/') {
+        if (state.onPolicyCreate) return state.onPolicyCreate();
         const made = { ...body, pk: POLICY_PK };
         state.policies.push(made);
         return json(201, made);
@@ -229,12 +235,113 @@ describe('ensure-access-policy apply', () => {
   });
 });
 
+describe('ensure-access-policy ownership', () => {
+  const persons = () => ({ pk: POLICY_PK, name: 'cognito-acme-access', expression: PERSONS_EXPRESSION });
+
+  it('refuses a policy under the derived name whose text is no template, writing nothing', async () => {
+    const fake = fakeAuthentik({ policies: [persons()], bindings: [] });
+    const error = await apply(spec, resources, { authentik: fake.client }).catch((e: unknown) => e);
+    expect(error).toBeInstanceOf(ConflictError);
+    expect((error as Error).message).toBe(
+      'Authentik expression policy "cognito-acme-access" (tenantId) was not made by this product for ' +
+        'this tenant: choose another tenantId',
+    );
+    expect(fake.writes()).toEqual([]);
+    expect(fake.requests.map((r) => [r.method, r.path])).toEqual([['GET', '/policies/expression/']]);
+  });
+
+  it('refuses it after a create that lost the race to it', async () => {
+    const state: State = { policies: [], bindings: [] };
+    state.onPolicyCreate = () => {
+      state.policies.push(persons());
+      return json(400, { name: ['Policy with this name already exists.'] });
+    };
+    const fake = fakeAuthentik(state);
+    await expect(apply(spec, resources, { authentik: fake.client })).rejects.toBeInstanceOf(ConflictError);
+    expect(fake.writes().map((w) => [w.method, w.path])).toEqual([['POST', '/policies/expression/']]);
+  });
+
+  it('converges a policy it recorded creating whose text a person changed', async () => {
+    const fake = fakeAuthentik({ policies: [persons()], bindings: [ourBinding()] });
+    const recorded: Resources = { ...resources, policyPk: POLICY_PK, created: ['policyPk'] };
+    const result = await apply(spec, recorded, { authentik: fake.client });
+    expect(result).toEqual({
+      outcome: 'updated',
+      writes: 1,
+      resources: {
+        policyPk: POLICY_PK,
+        policyBindingPk: BINDING_PK,
+        created: ['policyPk', 'policyBindingPk'],
+      },
+    });
+    expect(fake.writes()).toEqual([
+      { method: 'PATCH', path: `/policies/expression/${POLICY_PK}/`, body: { expression: GROUP_EXPRESSION } },
+    ]);
+  });
+
+  it('converges a policy an operator adopted, and records it as adopted, never as created', async () => {
+    const fake = fakeAuthentik({ policies: [persons()], bindings: [] });
+    const adopted: Resources = { ...resources, policyPk: POLICY_PK, adopted: ['policyPk'] };
+    const result = await apply(spec, adopted, { authentik: fake.client });
+    expect(result).toEqual({
+      outcome: 'created',
+      writes: 2,
+      resources: {
+        policyPk: POLICY_PK,
+        policyBindingPk: BINDING_PK,
+        created: ['policyBindingPk'],
+        adopted: ['policyPk'],
+      },
+    });
+    expect(fake.writes().map((w) => [w.method, w.path])).toEqual([
+      ['PATCH', `/policies/expression/${POLICY_PK}/`],
+      ['POST', '/policies/bindings/'],
+    ]);
+  });
+
+  const recorded: Resources = {
+    ...resources,
+    policyPk: POLICY_PK,
+    policyBindingPk: BINDING_PK,
+    created: ['policyPk', 'policyBindingPk'],
+  };
+  it.each([
+    ['recorded but with a text a person wrote', persons(), recorded],
+    ['recorded but renamed', { ...ourPolicy(), name: 'someone-elses-policy' }, recorded],
+    [
+      'with the derived name and a template but not recorded',
+      ourPolicy(),
+      { ...resources, policyBindingPk: BINDING_PK },
+    ],
+    ['recorded under another pk', ourPolicy(), { ...recorded, policyPk: 'another-policy' }],
+    ['adopted by an operator', ourPolicy(), { ...recorded, adopted: ['policyPk'] }],
+  ] as [string, State['policies'][number], Resources][])(
+    'destroy keeps a policy %s, and its binding',
+    async (_what, policy, record) => {
+      const fake = fakeAuthentik({ policies: [policy], bindings: [ourBinding()] });
+      expect(await destroy(spec, record, { authentik: fake.client })).toEqual({
+        outcome: 'kept',
+        resources: record,
+      });
+      expect(fake.writes()).toEqual([]);
+    },
+  );
+});
+
 describe('ensure-access-policy destroy and check', () => {
   it('deletes the binding and the policy, then answers absent', async () => {
     const state: State = { policies: [ourPolicy()], bindings: [ourBinding()] };
-    const recorded = { ...resources, policyPk: POLICY_PK, policyBindingPk: BINDING_PK };
+    const recorded: Resources = {
+      ...resources,
+      policyPk: POLICY_PK,
+      policyBindingPk: BINDING_PK,
+      created: ['policyPk', 'policyBindingPk'],
+    };
     const fake = fakeAuthentik(state);
-    expect((await destroy(spec, recorded, { authentik: fake.client })).outcome).toBe('deleted');
+    expect(await destroy(spec, recorded, { authentik: fake.client })).toEqual({
+      outcome: 'deleted',
+      resources: { ...resources, created: [] },
+    });
     expect(fake.writes().map((w) => [w.method, w.path])).toEqual([
       ['DELETE', `/policies/bindings/${BINDING_PK}/`],
       ['DELETE', `/policies/expression/${POLICY_PK}/`],

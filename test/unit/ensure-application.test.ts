@@ -1,5 +1,7 @@
 // ensure-application over a fake Authentik: the create body, the issuer with its trailing slash
-// cross-checked with the one Authentik reports, a provider already taken, and ownership by slug.
+// cross-checked with the one Authentik reports, a provider already taken, and ownership: never by
+// slug, only by serving the tenant's provider or an operator's adoption; destroy deletes only the
+// application it recorded creating that still serves the tenant's provider.
 import { describe, expect, it } from 'vitest';
 import { createAuthentikClient } from '#lib/authentik/client.ts';
 import { ConflictError, PreconditionError } from '#lib/errors.ts';
@@ -9,6 +11,7 @@ import { apply, check, destroy, issuerFor } from '../../functions/ensure-applica
 
 const BASE = 'https://auth.example.com';
 const APP_PK = '5b1c0000-0000-4000-8000-000000000001';
+const OTHER_PK = '5b1c0000-0000-4000-8000-0000000000ff';
 
 function specWith(authentik: Record<string, unknown> = {}): TenantSpec {
   return parseTenantSpec(
@@ -121,21 +124,34 @@ describe('ensure-application apply', () => {
     ]);
   });
 
-  it('sends no write when the application is as specified', async () => {
+  it('sends no write when the application is as specified (it serves our provider: ours)', async () => {
     const fake = fakeAuthentik([app()]);
-    expect(await apply(spec, resources, { authentik: fake.client })).toMatchObject({
+    expect(await apply(spec, resources, { authentik: fake.client })).toEqual({
       outcome: 'unchanged',
       writes: 0,
+      resources: {
+        applicationSlug: 'cognito-acme',
+        applicationPk: APP_PK,
+        issuer: 'https://auth.example.com/application/o/cognito-acme/',
+        created: ['applicationPk'],
+      },
     });
     expect(fake.writes()).toEqual([]);
   });
 
   it('PATCHes only what differs', async () => {
+    // Recorded as created by an earlier run, since unpointed: converged back to our provider.
     const fake = fakeAuthentik([app({ provider: null })]);
-    const result = await apply(spec, resources, { authentik: fake.client });
+    const recorded: Resources = { ...resources, applicationPk: APP_PK, created: ['applicationPk'] };
+    const result = await apply(spec, recorded, { authentik: fake.client });
     expect(result.outcome).toBe('updated');
     expect(fake.writes()).toEqual([
       { method: 'PATCH', path: '/core/applications/cognito-acme/', body: { provider: 7 } },
+    ]);
+    const renamed = fakeAuthentik([app({ name: 'Renamed' })]);
+    await apply(spec, resources, { authentik: renamed.client });
+    expect(renamed.writes()).toEqual([
+      { method: 'PATCH', path: '/core/applications/cognito-acme/', body: { name: 'Cognito acme' } },
     ]);
   });
 
@@ -161,11 +177,92 @@ describe('ensure-application apply', () => {
   });
 });
 
+describe('ensure-application ownership', () => {
+  async function refusal(promise: Promise<unknown>): Promise<Error> {
+    try {
+      await promise;
+    } catch (error) {
+      return error as Error;
+    }
+    throw new Error('expected a refusal');
+  }
+  const refused =
+    'Authentik application "cognito-acme" (authentik.applicationSlug) was not made by this product for ' +
+    'this tenant: choose another authentik.applicationSlug, or have an operator adopt it for this ' +
+    `tenant (federation adopt acme application ${APP_PK}; it is then never deleted)`;
+
+  it.each([
+    ['another provider', 9],
+    ['no provider', null],
+  ])('refuses an application under the slug that serves %s, writing nothing', async (_what, provider) => {
+    const fake = fakeAuthentik([app({ provider })]);
+    const error = await refusal(apply(spec, resources, { authentik: fake.client }));
+    expect(error).toBeInstanceOf(ConflictError);
+    expect(error.message).toBe(refused);
+    expect(fake.writes()).toEqual([]);
+  });
+
+  it('does not take a record of another application, or of adopting another one, for this one', async () => {
+    for (const list of ['created', 'adopted'] as const) {
+      const fake = fakeAuthentik([app({ provider: 9 })]);
+      const record: Resources = { ...resources, applicationPk: OTHER_PK, [list]: ['applicationPk'] };
+      await expect(apply(spec, record, { authentik: fake.client })).rejects.toBeInstanceOf(ConflictError);
+      expect(fake.writes()).toEqual([]);
+    }
+  });
+
+  it('refuses the application a person made meanwhile under the slug, after the create lost the race', async () => {
+    const apps: AppShape[] = [];
+    const fake = fakeAuthentik(apps, {
+      onCreate: () => {
+        apps.push(app({ provider: 9 }));
+        return json(400, { slug: ['Application with this slug already exists.'] });
+      },
+    });
+    const error = await refusal(apply(spec, resources, { authentik: fake.client }));
+    expect(error).toBeInstanceOf(ConflictError);
+    expect(error.message).toBe(refused);
+    expect(fake.writes().map((w) => w.method)).toEqual(['POST']);
+  });
+
+  it('converges an application an operator adopted, and records it as adopted, never as created', async () => {
+    const fake = fakeAuthentik([app({ provider: 9, name: 'Theirs' })]);
+    const result = await apply(
+      spec,
+      { ...resources, applicationPk: APP_PK, adopted: ['applicationPk'] },
+      { authentik: fake.client },
+    );
+    expect(result).toEqual({
+      outcome: 'updated',
+      writes: 1,
+      resources: {
+        applicationSlug: 'cognito-acme',
+        applicationPk: APP_PK,
+        issuer: 'https://auth.example.com/application/o/cognito-acme/',
+        adopted: ['applicationPk'],
+      },
+    });
+    expect(fake.writes()).toEqual([
+      {
+        method: 'PATCH',
+        path: '/core/applications/cognito-acme/',
+        body: { name: 'Cognito acme', provider: 7 },
+      },
+    ]);
+  });
+});
+
 describe('ensure-application destroy', () => {
-  it('deletes an application under the derived slug, even without a record', async () => {
+  const recorded: Resources = { providerPk: 7, applicationPk: APP_PK, created: ['applicationPk'] };
+
+  it('keeps an application under the derived slug without a record of creating it', async () => {
     const fake = fakeAuthentik([app()]);
-    expect((await destroy(spec, {}, { authentik: fake.client })).outcome).toBe('deleted');
-    expect(fake.writes().map((w) => w.method)).toEqual(['DELETE']);
+    expect(await destroy(spec, resources, { authentik: fake.client })).toEqual({
+      outcome: 'kept',
+      resources,
+    });
+    expect(await destroy(spec, {}, { authentik: fake.client })).toEqual({ outcome: 'kept', resources: {} });
+    expect(fake.writes()).toEqual([]);
   });
 
   it('keeps an application under a slug the spec chose unless it recorded creating it', async () => {
@@ -174,8 +271,32 @@ describe('ensure-application destroy', () => {
     expect((await destroy(chosen, {}, { authentik: kept.client })).outcome).toBe('kept');
     expect(kept.writes()).toEqual([]);
     const ours = fakeAuthentik([app({ slug: 'their-app' })]);
-    const recorded: Resources = { applicationPk: APP_PK, created: ['applicationPk'] };
-    expect((await destroy(chosen, recorded, { authentik: ours.client })).outcome).toBe('deleted');
+    expect(await destroy(chosen, recorded, { authentik: ours.client })).toEqual({
+      outcome: 'deleted',
+      resources: { providerPk: 7, created: [] },
+    });
+    expect(ours.writes()).toEqual([
+      { method: 'DELETE', path: '/core/applications/their-app/', body: undefined },
+    ]);
+  });
+
+  it.each([
+    ['recorded but serving another provider', app({ provider: 9 }), recorded],
+    ['recorded but serving no provider', app({ provider: null }), recorded],
+    [
+      'recorded, but without the provider it should serve',
+      app(),
+      { applicationPk: APP_PK, created: ['applicationPk'] },
+    ],
+    ['serving our provider but recorded under another pk', app(), { ...recorded, applicationPk: OTHER_PK }],
+    ['adopted by an operator', app(), { ...recorded, adopted: ['applicationPk'] }],
+  ] as [string, AppShape, Resources][])('keeps an application %s', async (_what, existing, record) => {
+    const fake = fakeAuthentik([existing]);
+    expect(await destroy(spec, record, { authentik: fake.client })).toEqual({
+      outcome: 'kept',
+      resources: record,
+    });
+    expect(fake.writes()).toEqual([]);
   });
 
   it('answers absent when it is gone', async () => {

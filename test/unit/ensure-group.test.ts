@@ -1,14 +1,20 @@
 // ensure-group over a fake Authentik: the create body with the tenant's mark, "already exists" read
-// as "look again", ownership from the record or the mark, and a destroy that never deletes a group
-// someone still uses.
+// as "look again", ownership by the mark or an operator's adoption (never by the name), groups that
+// grant admin rights refused, and a destroy that deletes only a group it recorded creating, that
+// still carries the mark and that nobody uses.
 import { describe, expect, it } from 'vitest';
 import { createAuthentikClient } from '#lib/authentik/client.ts';
-import { ValidationError } from '#lib/errors.ts';
+import { ConflictError, ValidationError } from '#lib/errors.ts';
 import { parseTenantSpec } from '#lib/tenant-spec.ts';
 import { apply, check, destroy, OWNER_ATTRIBUTE } from '../../functions/ensure-group/core.ts';
 
 const BASE = 'https://auth.example.com';
 const PK = '8a3e7c52-0000-4000-8000-000000000001';
+const PARENT = '8a3e7c52-0000-4000-8000-0000000000a1';
+const GRANDPARENT = '8a3e7c52-0000-4000-8000-0000000000a2';
+const OTHER = '8a3e7c52-0000-4000-8000-0000000000ff';
+const NAME = 'cognito-users-acme';
+const OURS = { [OWNER_ATTRIBUTE]: 'acme' };
 const spec = parseTenantSpec(
   {
     tenantId: 'acme',
@@ -45,15 +51,33 @@ interface GroupShape {
   name: string;
   attributes: Record<string, unknown>;
   users: number[];
+  is_superuser?: boolean;
+  roles?: string[];
+  parents?: string[];
 }
 
 const group = (overrides: Partial<GroupShape> = {}): GroupShape => ({
   pk: PK,
-  name: 'cognito-users',
+  name: NAME,
   attributes: {},
   users: [],
   ...overrides,
 });
+
+/** The message of a group refused as not this tenant's, with adoption offered when it is unmarked. */
+const unmarked =
+  `Authentik group "${NAME}" (authentik.group) was not made by this product for this tenant: choose ` +
+  `another authentik.group, or have an operator adopt it for this tenant (federation adopt acme group ${PK}; ` +
+  'it is then never deleted)';
+
+async function refusal(promise: Promise<unknown>): Promise<Error> {
+  try {
+    await promise;
+  } catch (error) {
+    return error as Error;
+  }
+  throw new Error('expected a refusal');
+}
 
 /** An Authentik holding `groups`; `onCreate` answers the POST (default: creates). */
 function fakeAuthentik(groups: GroupShape[], onCreate?: (body: { name: string }) => Response) {
@@ -102,39 +126,115 @@ describe('ensure-group apply', () => {
       expect.objectContaining({
         method: 'POST',
         path: '/core/groups/',
-        body: { name: 'cognito-users', attributes: { [OWNER_ATTRIBUTE]: 'acme' } },
+        body: { name: NAME, attributes: { [OWNER_ATTRIBUTE]: 'acme' } },
       }),
+    ]);
+    expect(fake.requests.map((r) => [r.method, r.path])).toEqual([
+      ['GET', '/core/groups/'],
+      ['POST', '/core/groups/'],
     ]);
     // Looked up without member lists, which can be long.
     expect(fake.requests[0]?.query.get('include_users')).toBe('false');
+    expect(fake.requests[0]?.query.get('name')).toBe(NAME);
   });
 
-  it('adopts a group of the same name without claiming it', async () => {
+  it('refuses a group of the same name that carries no mark, naming the field and writing nothing', async () => {
     const fake = fakeAuthentik([group()]);
-    const result = await apply(spec, {}, { authentik: fake.client });
-    expect(result).toEqual({ outcome: 'unchanged', writes: 0, resources: { groupPk: PK } });
+    const error = await refusal(apply(spec, {}, { authentik: fake.client }));
+    expect(error).toBeInstanceOf(ConflictError);
+    expect(error.message).toBe(unmarked);
+    expect(fake.writes()).toEqual([]);
+  });
+
+  it('refuses a same-named group even when the record names its pk, unless it lists it', async () => {
+    const fake = fakeAuthentik([group()]);
+    const error = await refusal(apply(spec, { groupPk: PK }, { authentik: fake.client }));
+    expect(error).toBeInstanceOf(ConflictError);
+    expect(error.message).toBe(unmarked);
     expect(fake.writes()).toEqual([]);
   });
 
   it('owns a group carrying its mark even when the record lost it (a crash after the create)', async () => {
-    const fake = fakeAuthentik([group({ attributes: { [OWNER_ATTRIBUTE]: 'acme' } })]);
-    expect((await apply(spec, {}, { authentik: fake.client })).resources.created).toEqual(['groupPk']);
+    const fake = fakeAuthentik([group({ attributes: OURS })]);
+    expect(await apply(spec, {}, { authentik: fake.client })).toEqual({
+      outcome: 'unchanged',
+      writes: 0,
+      resources: { groupPk: PK, created: ['groupPk'] },
+    });
+    expect(fake.writes()).toEqual([]);
   });
 
-  it('does not claim a group marked by another tenant', async () => {
+  it('refuses a group marked by another tenant, without offering adoption, writing nothing', async () => {
     const fake = fakeAuthentik([group({ attributes: { [OWNER_ATTRIBUTE]: 'other-tenant' } })]);
-    expect((await apply(spec, {}, { authentik: fake.client })).resources.created).toBeUndefined();
+    const error = await refusal(apply(spec, {}, { authentik: fake.client }));
+    expect(error).toBeInstanceOf(ConflictError);
+    expect(error.message).toBe(
+      `Authentik group "${NAME}" (authentik.group) belongs to another tenant: choose another authentik.group`,
+    );
+    expect(fake.writes()).toEqual([]);
+  });
+
+  it("refuses another tenant's group even when the record says it created or adopted it", async () => {
+    for (const list of ['created', 'adopted'] as const) {
+      const fake = fakeAuthentik([group({ attributes: { [OWNER_ATTRIBUTE]: 'other-tenant' } })]);
+      const error = await refusal(
+        apply(spec, { groupPk: PK, [list]: ['groupPk'] }, { authentik: fake.client }),
+      );
+      expect(error).toBeInstanceOf(ConflictError);
+      expect(error.message).toContain('belongs to another tenant');
+      expect(fake.writes()).toEqual([]);
+    }
+  });
+
+  it('accepts an unmarked group an operator adopted, records it as adopted, and never marks it', async () => {
+    const fake = fakeAuthentik([group()]);
+    const result = await apply(spec, { groupPk: PK, adopted: ['groupPk'] }, { authentik: fake.client });
+    expect(result).toEqual({
+      outcome: 'unchanged',
+      writes: 0,
+      resources: { groupPk: PK, adopted: ['groupPk'] },
+    });
+    expect(fake.writes()).toEqual([]);
+  });
+
+  it('does not take an adoption of another group for this one', async () => {
+    const fake = fakeAuthentik([group()]);
+    const error = await refusal(
+      apply(spec, { groupPk: OTHER, adopted: ['groupPk'] }, { authentik: fake.client }),
+    );
+    expect(error).toBeInstanceOf(ConflictError);
+    expect(fake.writes()).toEqual([]);
   });
 
   it('looks again when Authentik says the name is taken', async () => {
     const groups: GroupShape[] = [];
     const fake = fakeAuthentik(groups, () => {
-      groups.push(group());
+      groups.push(group({ attributes: OURS }));
       return json(400, { name: ['Group with this name already exists.'] });
     });
     const result = await apply(spec, {}, { authentik: fake.client });
-    expect(result.resources.groupPk).toBe(PK);
-    expect(result.writes).toBe(1);
+    expect(result).toEqual({
+      outcome: 'unchanged',
+      writes: 1,
+      resources: { groupPk: PK, created: ['groupPk'] },
+    });
+    expect(fake.requests.map((r) => [r.method, r.path])).toEqual([
+      ['GET', '/core/groups/'],
+      ['POST', '/core/groups/'],
+      ['GET', '/core/groups/'],
+    ]);
+  });
+
+  it('refuses the group a person made meanwhile under the name, after the create lost the race', async () => {
+    const groups: GroupShape[] = [];
+    const fake = fakeAuthentik(groups, () => {
+      groups.push(group());
+      return json(400, { name: ['Group with this name already exists.'] });
+    });
+    const error = await refusal(apply(spec, {}, { authentik: fake.client }));
+    expect(error).toBeInstanceOf(ConflictError);
+    expect(error.message).toBe(unmarked);
+    expect(fake.writes().map((w) => w.method)).toEqual(['POST']);
   });
 
   it('passes on any other refusal of the create', async () => {
@@ -143,52 +243,151 @@ describe('ensure-group apply', () => {
   });
 
   it('renames its own group back, found by the recorded pk', async () => {
-    const fake = fakeAuthentik([group({ name: 'renamed' })]);
+    const fake = fakeAuthentik([group({ name: 'renamed', attributes: OURS })]);
     const result = await apply(spec, { groupPk: PK, created: ['groupPk'] }, { authentik: fake.client });
-    expect(result.outcome).toBe('updated');
+    expect(result).toEqual({
+      outcome: 'updated',
+      writes: 1,
+      resources: { groupPk: PK, created: ['groupPk'] },
+    });
     expect(fake.writes()).toEqual([
       expect.objectContaining({
         method: 'PATCH',
         path: `/core/groups/${PK}/`,
-        body: { name: 'cognito-users' },
+        body: { name: NAME },
       }),
     ]);
   });
 
   it('leaves a renamed group it only adopted to its owner and creates one under the spec’s name', async () => {
     const fake = fakeAuthentik([group({ name: 'renamed' })]);
+    await apply(spec, { groupPk: PK, adopted: ['groupPk'] }, { authentik: fake.client });
+    expect(fake.writes().map((w) => w.method)).toEqual(['POST']);
+  });
+
+  it('never renames a group recorded under its pk that has since lost the mark', async () => {
+    const fake = fakeAuthentik([group({ name: 'renamed' })]);
     await apply(spec, { groupPk: PK }, { authentik: fake.client });
     expect(fake.writes().map((w) => w.method)).toEqual(['POST']);
   });
 });
 
+describe('ensure-group apply refuses a group that grants admin rights', () => {
+  const admin = (message: string) =>
+    `Authentik group "${NAME}" (authentik.group) is refused: ${message}, and the test user, whose password ` +
+    'is kept in Secrets Manager, would hold them; name a group without admin rights';
+
+  it.each([
+    ['its own', { attributes: OURS }, {}],
+    ['an adopted', {}, { adopted: ['groupPk' as const] }],
+  ])('refuses %s superuser group, writing nothing', async (_whose, overrides, record) => {
+    const fake = fakeAuthentik([group({ ...overrides, is_superuser: true })]);
+    const error = await refusal(apply(spec, { groupPk: PK, ...record }, { authentik: fake.client }));
+    expect(error).toBeInstanceOf(ConflictError);
+    expect(error.message).toBe(admin('it grants superuser rights'));
+    expect(fake.writes()).toEqual([]);
+  });
+
+  it('refuses a group that grants roles', async () => {
+    const fake = fakeAuthentik([group({ attributes: OURS, roles: ['role-1'] })]);
+    const error = await refusal(apply(spec, {}, { authentik: fake.client }));
+    expect(error).toBeInstanceOf(ConflictError);
+    expect(error.message).toBe(admin('it grants roles (RBAC permissions)'));
+    expect(fake.writes()).toEqual([]);
+  });
+
+  it('refuses a group whose parent or grandparent is a superuser group or grants roles', async () => {
+    const parent = group({ pk: PARENT, name: 'staff', parents: [GRANDPARENT] });
+    const child = () => group({ attributes: OURS, parents: [PARENT] });
+    const superGrandparent = fakeAuthentik([
+      child(),
+      parent,
+      group({ pk: GRANDPARENT, name: 'authentik Admins', is_superuser: true }),
+    ]);
+    const error = await refusal(apply(spec, {}, { authentik: superGrandparent.client }));
+    expect(error).toBeInstanceOf(ConflictError);
+    expect(error.message).toBe(admin('its ancestor "authentik Admins" grants superuser rights'));
+    expect(superGrandparent.writes()).toEqual([]);
+    expect(superGrandparent.requests.map((r) => r.path)).toEqual([
+      '/core/groups/',
+      `/core/groups/${PARENT}/`,
+      `/core/groups/${GRANDPARENT}/`,
+    ]);
+
+    const rolesParent = fakeAuthentik([child(), group({ pk: PARENT, name: 'staff', roles: ['r'] })]);
+    const roles = await refusal(apply(spec, {}, { authentik: rolesParent.client }));
+    expect(roles.message).toBe(admin('its ancestor "staff" grants roles (RBAC permissions)'));
+    expect(rolesParent.writes()).toEqual([]);
+  });
+
+  it('accepts a group whose ancestors grant nothing, even when they form a cycle', async () => {
+    const fake = fakeAuthentik([
+      group({ attributes: OURS, parents: [PARENT] }),
+      group({ pk: PARENT, name: 'staff', parents: [GRANDPARENT], roles: [] }),
+      group({ pk: GRANDPARENT, name: 'everyone', parents: [PARENT, PK], is_superuser: false }),
+    ]);
+    expect(await apply(spec, {}, { authentik: fake.client })).toEqual({
+      outcome: 'unchanged',
+      writes: 0,
+      resources: { groupPk: PK, created: ['groupPk'] },
+    });
+  });
+});
+
 describe('ensure-group destroy', () => {
-  it('deletes a group it owns once it is empty', async () => {
-    const fake = fakeAuthentik([group()]);
-    expect(
-      (await destroy(spec, { groupPk: PK, created: ['groupPk'] }, { authentik: fake.client })).outcome,
-    ).toBe('deleted');
+  const recorded = { groupPk: PK, created: ['groupPk' as const] };
+
+  it('deletes a group it recorded creating and that still carries its mark, once it is empty', async () => {
+    const fake = fakeAuthentik([group({ attributes: OURS })]);
+    expect(await destroy(spec, recorded, { authentik: fake.client })).toEqual({
+      outcome: 'deleted',
+      resources: { created: [] },
+    });
     expect(fake.writes().map((w) => [w.method, w.path])).toEqual([['DELETE', `/core/groups/${PK}/`]]);
   });
 
   it('keeps a group it owns while someone is still in it', async () => {
-    const fake = fakeAuthentik([group({ users: [42] })]);
-    const result = await destroy(spec, { groupPk: PK, created: ['groupPk'] }, { authentik: fake.client });
-    expect(result.outcome).toBe('kept');
+    const fake = fakeAuthentik([group({ attributes: OURS, users: [42] })]);
+    const result = await destroy(spec, recorded, { authentik: fake.client });
+    expect(result).toEqual({ outcome: 'kept', resources: recorded });
     expect(fake.writes()).toEqual([]);
   });
 
-  it('keeps a group it did not create', async () => {
-    const fake = fakeAuthentik([group()]);
-    expect((await destroy(spec, { groupPk: PK }, { authentik: fake.client })).outcome).toBe('kept');
+  it.each([
+    ['recorded as created but without the mark', {}, recorded],
+    [
+      'recorded as created but marked by another tenant',
+      { attributes: { [OWNER_ATTRIBUTE]: 'other' } },
+      recorded,
+    ],
+    ['marked but not recorded as created', { attributes: OURS }, { groupPk: PK }],
+    [
+      'marked but recorded under another pk',
+      { attributes: OURS },
+      { groupPk: OTHER, created: ['groupPk' as const] },
+    ],
+    ['adopted by an operator', {}, { groupPk: PK, adopted: ['groupPk' as const] }],
+    [
+      'adopted by an operator, marked and recorded as created too',
+      { attributes: OURS },
+      { groupPk: PK, created: ['groupPk' as const], adopted: ['groupPk' as const] },
+    ],
+  ])('keeps a group %s', async (_what, overrides, resources) => {
+    const fake = fakeAuthentik([group(overrides)]);
+    expect(await destroy(spec, resources, { authentik: fake.client })).toEqual({
+      outcome: 'kept',
+      resources,
+    });
     expect(fake.writes()).toEqual([]);
   });
 
   it('answers absent when the group is gone', async () => {
     const fake = fakeAuthentik([]);
-    expect(
-      (await destroy(spec, { groupPk: PK, created: ['groupPk'] }, { authentik: fake.client })).outcome,
-    ).toBe('absent');
+    expect(await destroy(spec, recorded, { authentik: fake.client })).toEqual({
+      outcome: 'absent',
+      resources: { created: [] },
+    });
+    expect(fake.writes()).toEqual([]);
   });
 });
 
@@ -198,7 +397,7 @@ describe('ensure-group check', () => {
       await check(spec, { groupPk: PK }, { authentik: fakeAuthentik([group({ name: 'x' })]).client }),
     ).toEqual({
       outcome: 'drifted',
-      drift: [{ field: 'name', expected: 'cognito-users', actual: 'x' }],
+      drift: [{ field: 'name', expected: NAME, actual: 'x' }],
     });
     expect((await check(spec, { groupPk: PK }, { authentik: fakeAuthentik([]).client })).outcome).toBe(
       'missing',

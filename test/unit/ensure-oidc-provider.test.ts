@@ -1,9 +1,12 @@
 // ensure-oidc-provider over a fake Authentik (a fetch answering per path) and a mocked Secrets
-// Manager: the exact provider body, the PATCH of only what differs, the preconditions and their
-// hints, and the client secret kept out of every drift report.
+// Manager: the exact provider body with the tenant's marked client id, the PATCH of only what
+// differs, the preconditions and their hints, the client secret kept out of every drift report, and
+// ownership: a provider of that name without this tenant's client id is refused unless an operator
+// adopted it, and destroy deletes only the provider it recorded creating that is still marked.
 import 'aws-sdk-client-mock-vitest/extend';
 import {
   CreateSecretCommand,
+  DeleteSecretCommand,
   DescribeSecretCommand,
   GetSecretValueCommand,
   PutSecretValueCommand,
@@ -17,13 +20,16 @@ import { OIDC_SCOPE_MAPPINGS } from '#lib/authentik/lookups.ts';
 import { ConflictError, PreconditionError } from '#lib/errors.ts';
 import type { Resources } from '#lib/step.ts';
 import { parseTenantSpec, type TenantSpec } from '#lib/tenant-spec.ts';
-import { apply, check } from '../../functions/ensure-oidc-provider/core.ts';
+import { apply, check, destroy } from '../../functions/ensure-oidc-provider/core.ts';
 
 const BASE = 'https://auth.example.com';
 const TOKEN = 'unit-test-token-0123456789';
 const REDIRECT = 'https://acme-login.auth.eu-west-1.amazoncognito.com/oauth2/idpresponse';
 const SECRET_ARN = 'arn:aws:secretsmanager:eu-west-1:123456789012:secret:federation/acme/oidc-client-AbCdEf';
 const CLIENT_SECRET = `client-secret-${'s'.repeat(100)}`;
+/** The client id of a provider this product created for acme: `federation.<tenantId>.<32 hex>`. */
+const CLIENT_ID = 'federation.acme.0123456789abcdef0123456789abcdef';
+const MARKED_CLIENT_ID = /^federation\.acme\.[0-9a-f]{32}$/;
 
 const secretsMock = mockClient(SecretsManagerClient);
 const secrets = new SecretsManagerClient({ region: 'eu-west-1' });
@@ -127,7 +133,7 @@ function provider(overrides: Record<string, unknown> = {}) {
     redirect_uris: [{ matching_mode: 'strict', url: REDIRECT, redirect_uri_type: 'authorization' }],
     sub_mode: 'hashed_user_id',
     issuer_mode: 'per_provider',
-    client_id: 'client-id-1',
+    client_id: CLIENT_ID,
     client_secret: CLIENT_SECRET,
     assigned_application_slug: null,
     ...overrides,
@@ -154,7 +160,13 @@ function authentikWith(
 }
 
 const resources: Resources = { redirectUri: REDIRECT };
-const storedClient = JSON.stringify({ client_id: 'client-id-1', client_secret: CLIENT_SECRET });
+
+/** The client id the first write (the create) sent. */
+function sentClientId(fake: ReturnType<typeof fakeAuthentik>): string {
+  const body = fake.writes()[0]?.body as { client_id?: unknown } | undefined;
+  return String(body?.client_id);
+}
+const storedClient = JSON.stringify({ client_id: CLIENT_ID, client_secret: CLIENT_SECRET });
 
 beforeEach(() => {
   secretsMock.reset();
@@ -194,6 +206,7 @@ describe('ensure-oidc-provider apply', () => {
       redirect_uris: [{ matching_mode: 'strict', url: REDIRECT, redirect_uri_type: 'authorization' }],
       sub_mode: 'hashed_user_id',
       issuer_mode: 'per_provider',
+      client_id: expect.stringMatching(MARKED_CLIENT_ID),
     });
     // The signing key is looked up with a private key only; the scope mappings by managed id.
     const keyLookup = fake.requests.find((r) => r.path === '/crypto/certificatekeypairs/');
@@ -205,11 +218,24 @@ describe('ensure-oidc-provider apply', () => {
   it('stores {client_id, client_secret} in the tenant’s oidc-client secret', async () => {
     const fake = authentikWith([]);
     await apply(specWith(), resources, { authentik: fake.client, secrets, secretPrefix: 'federation' });
+    const sent = sentClientId(fake);
+    expect(sent).toMatch(MARKED_CLIENT_ID);
     expect(secretsMock).toHaveReceivedCommandWith(CreateSecretCommand, {
       Name: 'federation/acme/oidc-client',
-      SecretString: storedClient,
+      SecretString: JSON.stringify({ client_id: sent, client_secret: CLIENT_SECRET }),
       Tags: expect.arrayContaining([{ Key: 'tenant', Value: 'acme' }]),
     });
+  });
+
+  it('draws a new random client id for every provider it creates', async () => {
+    const ids = new Set<string>();
+    for (let i = 0; i < 5; i += 1) {
+      const fake = authentikWith([]);
+      await apply(specWith(), resources, { authentik: fake.client, secrets, secretPrefix: 'federation' });
+      ids.add(sentClientId(fake));
+    }
+    expect(ids.size).toBe(5);
+    for (const id of ids) expect(id).toMatch(MARKED_CLIENT_ID);
   });
 
   it('sends nothing when the provider and the stored client already match', async () => {
@@ -275,7 +301,11 @@ describe('ensure-oidc-provider apply', () => {
       secrets,
       secretPrefix: 'federation',
     });
-    expect(result.resources.providerPk).toBe(7);
+    expect(result.resources).toEqual({
+      providerPk: 7,
+      oidcClientSecretArn: SECRET_ARN,
+      created: ['providerPk', 'oidcClientSecretArn'],
+    });
     expect(fake.writes()).toHaveLength(1);
   });
 
@@ -346,12 +376,189 @@ describe('ensure-oidc-provider apply', () => {
   });
 });
 
+describe('ensure-oidc-provider ownership', () => {
+  const clients = () => ({ secrets, secretPrefix: 'federation' });
+  const unmarked = provider({ client_id: 'pJ7lM0aRkYQzs9fAw3c1VhXbGe2tLuDn8oKiNyqP' });
+
+  async function refusal(promise: Promise<unknown>): Promise<Error> {
+    try {
+      await promise;
+    } catch (error) {
+      return error as Error;
+    }
+    throw new Error('expected a refusal');
+  }
+
+  function expectNoSecretTouched(): void {
+    expect(secretsMock).not.toHaveReceivedCommand(GetSecretValueCommand);
+    expect(secretsMock).not.toHaveReceivedCommand(CreateSecretCommand);
+    expect(secretsMock).not.toHaveReceivedCommand(PutSecretValueCommand);
+  }
+
+  it('refuses a provider of the same name without a client id of ours, offering adoption, writing nothing', async () => {
+    const fake = authentikWith([unmarked]);
+    const error = await refusal(apply(specWith(), resources, { authentik: fake.client, ...clients() }));
+    expect(error).toBeInstanceOf(ConflictError);
+    expect(error.message).toBe(
+      'OAuth2 provider "Cognito acme (OIDC)" (authentik.providerName) was not made by this product for ' +
+        'this tenant: choose another authentik.providerName, or have an operator adopt it for this tenant ' +
+        '(federation adopt acme provider 7; it is then never deleted)',
+    );
+    expect(error.message).not.toContain(CLIENT_SECRET);
+    expect(fake.writes()).toEqual([]);
+    expectNoSecretTouched();
+  });
+
+  it("refuses another tenant's provider, even one recorded as created or adopted", async () => {
+    const theirs = provider({ client_id: 'federation.globex.0123456789abcdef0123456789abcdef' });
+    for (const record of [
+      {},
+      { providerPk: 7, created: ['providerPk' as const] },
+      { providerPk: 7, adopted: ['providerPk' as const] },
+    ]) {
+      const fake = authentikWith([theirs]);
+      const error = await refusal(
+        apply(specWith(), { ...resources, ...record }, { authentik: fake.client, ...clients() }),
+      );
+      expect(error).toBeInstanceOf(ConflictError);
+      expect(error.message).toBe(
+        'OAuth2 provider "Cognito acme (OIDC)" (authentik.providerName) belongs to another tenant: ' +
+          'choose another authentik.providerName',
+      );
+      expect(fake.writes()).toEqual([]);
+    }
+    expectNoSecretTouched();
+  });
+
+  it('refuses a provider that a person made meanwhile under the name, after the create lost the race', async () => {
+    let created = false;
+    const fake = authentikWith([], {
+      'GET /providers/oauth2/': () => list(created ? [unmarked] : []),
+      'POST /providers/oauth2/': () => {
+        created = true;
+        return json(400, { name: ['Provider with this name already exists.'] });
+      },
+    });
+    const error = await refusal(apply(specWith(), resources, { authentik: fake.client, ...clients() }));
+    expect(error).toBeInstanceOf(ConflictError);
+    expect(fake.writes().map((w) => w.method)).toEqual(['POST']);
+    expectNoSecretTouched();
+  });
+
+  it('converges a provider an operator adopted, recording it as adopted, never as created', async () => {
+    const fake = authentikWith([provider({ ...unmarked, signing_key: null })]);
+    const result = await apply(
+      specWith(),
+      { ...resources, providerPk: 7, adopted: ['providerPk'] },
+      { authentik: fake.client, ...clients() },
+    );
+    expect(result).toEqual({
+      outcome: 'updated',
+      writes: 2,
+      resources: {
+        providerPk: 7,
+        oidcClientSecretArn: SECRET_ARN,
+        created: ['oidcClientSecretArn'],
+        adopted: ['providerPk'],
+      },
+    });
+    expect(fake.writes()).toEqual([
+      expect.objectContaining({
+        method: 'PATCH',
+        path: '/providers/oauth2/7/',
+        body: { signing_key: 'key-1' },
+      }),
+    ]);
+  });
+
+  it('finds its own renamed provider by the recorded pk, but not an unmarked one recorded there', async () => {
+    const renamed = provider({ name: 'Renamed' });
+    const ours = authentikWith([renamed]);
+    await apply(
+      specWith(),
+      { ...resources, providerPk: 7, created: ['providerPk'] },
+      { authentik: ours.client, ...clients() },
+    );
+    expect(ours.writes()).toEqual([
+      expect.objectContaining({
+        method: 'PATCH',
+        path: '/providers/oauth2/7/',
+        body: { name: 'Cognito acme (OIDC)' },
+      }),
+    ]);
+    const notOurs = authentikWith([provider({ ...unmarked, name: 'Renamed' })]);
+    await apply(specWith(), { ...resources, providerPk: 7 }, { authentik: notOurs.client, ...clients() });
+    expect(notOurs.writes().map((w) => [w.method, w.path])).toEqual([['POST', '/providers/oauth2/']]);
+  });
+});
+
+describe('ensure-oidc-provider destroy', () => {
+  const recorded: Resources = {
+    ...resources,
+    providerPk: 7,
+    oidcClientSecretArn: SECRET_ARN,
+    created: ['providerPk', 'oidcClientSecretArn'],
+  };
+  const clients = () => ({ secrets, secretPrefix: 'federation' });
+  const withDelete = (providers: ReturnType<typeof provider>[]) =>
+    authentikWith(providers, { 'DELETE /providers/oauth2/7/': () => new Response(null, { status: 204 }) });
+
+  beforeEach(() => {
+    secretsMock.on(DescribeSecretCommand).resolves({ ARN: SECRET_ARN });
+    secretsMock.on(DeleteSecretCommand).resolves({ ARN: SECRET_ARN });
+  });
+
+  it('deletes the stored client and the provider it recorded creating whose client id is still marked', async () => {
+    const fake = withDelete([provider()]);
+    expect(await destroy(specWith(), recorded, { authentik: fake.client, ...clients() })).toEqual({
+      outcome: 'deleted',
+      resources: { redirectUri: REDIRECT, created: [] },
+    });
+    expect(fake.writes().map((w) => [w.method, w.path])).toEqual([['DELETE', '/providers/oauth2/7/']]);
+    expect(secretsMock).toHaveReceivedCommandWith(DeleteSecretCommand, { SecretId: SECRET_ARN });
+  });
+
+  it.each([
+    ['recorded but with a client id not of ours', provider({ client_id: 'generated' }), recorded],
+    [
+      "recorded but with another tenant's client id",
+      provider({ client_id: 'federation.globex.0123456789abcdef0123456789abcdef' }),
+      recorded,
+    ],
+    [
+      'marked but not recorded as created',
+      provider(),
+      { ...recorded, created: ['oidcClientSecretArn' as const] },
+    ],
+    [
+      'adopted by an operator',
+      provider(),
+      {
+        ...recorded,
+        created: ['providerPk' as const, 'oidcClientSecretArn' as const],
+        adopted: ['providerPk' as const],
+      },
+    ],
+    ['found by name only', provider({ client_id: 'generated' }), { ...resources }],
+  ] as [string, ReturnType<typeof provider>, Resources][])(
+    'keeps a provider %s, deleting only the stored client',
+    async (_what, existing, record) => {
+      const fake = withDelete([existing]);
+      const result = await destroy(specWith(), record, { authentik: fake.client, ...clients() });
+      expect(result.outcome).toBe('kept');
+      expect(result.resources.providerPk).toBe(record.providerPk);
+      expect(result.resources.oidcClientSecretArn).toBeUndefined();
+      expect(fake.writes()).toEqual([]);
+    },
+  );
+});
+
 describe('ensure-oidc-provider check', () => {
   it('reports each drifted field, and a changed client secret by name only', async () => {
     const fake = authentikWith([provider({ client_type: 'public', sub_mode: 'user_email' })]);
     const otherSecret = `stored-secret-${'o'.repeat(80)}`;
     secretsMock.on(GetSecretValueCommand).resolves({
-      SecretString: JSON.stringify({ client_id: 'client-id-1', client_secret: otherSecret }),
+      SecretString: JSON.stringify({ client_id: CLIENT_ID, client_secret: otherSecret }),
     });
     const result = await check(
       specWith(),

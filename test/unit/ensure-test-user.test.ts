@@ -1,9 +1,12 @@
 // ensure-test-user over a fake Authentik and a mocked Secrets Manager: the order of writes that keeps
 // the password known (secret → user inactive → set_password → activate), no write on a re-run, the
-// resume paths, and the password kept out of every error and log line.
+// resume paths, the password kept out of every error and log line, and ownership: a user of that
+// name that is not this tenant's (an admin, a person, another tenant's) is never adopted, and
+// destroy deletes only the user it recorded creating that still carries the tenant's mark.
 import 'aws-sdk-client-mock-vitest/extend';
 import {
   CreateSecretCommand,
+  DeleteSecretCommand,
   DescribeSecretCommand,
   GetSecretValueCommand,
   PutSecretValueCommand,
@@ -13,10 +16,16 @@ import {
 import { mockClient } from 'aws-sdk-client-mock';
 import { afterEach, beforeEach, describe, expect, it, vi } from 'vitest';
 import { createAuthentikClient } from '#lib/authentik/client.ts';
-import { PreconditionError, TransientError, ValidationError } from '#lib/errors.ts';
+import { ConflictError, PreconditionError, TransientError, ValidationError } from '#lib/errors.ts';
 import type { Resources } from '#lib/step.ts';
 import { parseTenantSpec } from '#lib/tenant-spec.ts';
-import { apply, check, OWNER_ATTRIBUTE, withoutSecret } from '../../functions/ensure-test-user/core.ts';
+import {
+  apply,
+  check,
+  destroy,
+  OWNER_ATTRIBUTE,
+  withoutSecret,
+} from '../../functions/ensure-test-user/core.ts';
 import { generatePassword } from '../../functions/ensure-test-user/password.ts';
 
 const BASE = 'https://auth.example.com';
@@ -82,10 +91,12 @@ interface Seen {
   body: unknown;
 }
 
-/** An Authentik holding `existing` (or no user), answering the user endpoints. */
+/** An Authentik holding `existing` (or no user), answering the user endpoints by its pk. */
 function fakeAuthentik(
   existing: ReturnType<typeof user> | undefined,
   setPassword?: (body: { password: string }) => Response,
+  /** Answers the create with "username taken", the user it returns having appeared meanwhile. */
+  onCreate?: () => ReturnType<typeof user>,
 ) {
   const requests: Seen[] = [];
   let current = existing;
@@ -101,15 +112,25 @@ function fakeAuthentik(
       if (request.method === 'GET' && path === '/core/users/')
         return json(200, list(current ? [current] : []));
       if (request.method === 'POST' && path === '/core/users/') {
+        if (onCreate) {
+          current = onCreate();
+          return json(400, { username: ['This field must be unique.'] });
+        }
         current = user({ ...(seen.body as object), pk: 3 });
         return json(201, current);
       }
-      if (request.method === 'POST' && path === '/core/users/3/set_password/') {
+      const byPk = current ? `/core/users/${current.pk}/` : undefined;
+      if (request.method === 'POST' && path === `${byPk}set_password/`) {
         return setPassword ? setPassword(seen.body as { password: string }) : json(204, undefined);
       }
-      if (request.method === 'PATCH' && path === '/core/users/3/') {
+      if (request.method === 'GET' && path === byPk) return json(200, current);
+      if (request.method === 'PATCH' && path === byPk) {
         current = { ...(current as ReturnType<typeof user>), ...(seen.body as object) };
         return json(200, current);
+      }
+      if (request.method === 'DELETE' && path === byPk) {
+        current = undefined;
+        return json(204, undefined);
       }
       return json(404, { detail: 'Not found.' });
     },
@@ -295,6 +316,177 @@ describe('ensure-test-user apply', () => {
     const password = storedValue().password;
     expect(lines.join('\n')).not.toContain(password);
     expect(JSON.stringify(result)).not.toContain(password);
+  });
+});
+
+describe('ensure-test-user never adopts a user that is not its own', () => {
+  const akadmin = () =>
+    user({
+      pk: 1,
+      username: 'akadmin',
+      name: 'authentik Default Admin',
+      email: 'admin@example.com',
+      groups: ['admins-group'],
+      attributes: {},
+    });
+  const adminSpec = parseTenantSpec(
+    {
+      tenantId: 'acme',
+      authentik: {
+        baseUrl: BASE,
+        tokenSecretArn:
+          'arn:aws:secretsmanager:eu-west-1:123456789012:secret:federation/acme/authentik-token-AbCdEf',
+        testUser: { username: 'akadmin' },
+      },
+      cognito: { callbackUrls: ['https://app.example/callback'] },
+    },
+    { allowedAuthentikHosts: ['auth.example.com'], allowLoopbackHttp: false },
+  );
+
+  async function refusal(promise: Promise<unknown>): Promise<Error> {
+    try {
+      await promise;
+    } catch (error) {
+      return error as Error;
+    }
+    throw new Error('expected a refusal');
+  }
+
+  it('refuses an admin of the same name: no password set, no secret touched, nothing written', async () => {
+    storedSecret();
+    const fake = fakeAuthentik(akadmin());
+    const error = await refusal(apply(adminSpec, resources, clientsFor(fake)));
+    expect(error).toBeInstanceOf(ConflictError);
+    expect(error.message).toBe(
+      'Authentik user "akadmin" (authentik.testUser.username) was not made by this product for this ' +
+        'tenant: choose another authentik.testUser.username',
+    );
+    expect(fake.writes()).toEqual([]);
+    expect(passwordSentTo(fake)).toBeUndefined();
+    expect(secretsMock).not.toHaveReceivedAnyCommand();
+    expect(timeline).toEqual([]);
+  });
+
+  it("refuses another tenant's test user, saying whose it is", async () => {
+    noSecret();
+    const fake = fakeAuthentik(user({ attributes: { [OWNER_ATTRIBUTE]: 'globex' } }));
+    const error = await refusal(apply(spec, resources, clientsFor(fake)));
+    expect(error).toBeInstanceOf(ConflictError);
+    expect(error.message).toBe(
+      'Authentik user "cognito-test-acme" (authentik.testUser.username) belongs to another tenant: ' +
+        'choose another authentik.testUser.username',
+    );
+    expect(fake.writes()).toEqual([]);
+    expect(secretsMock).not.toHaveReceivedAnyCommand();
+  });
+
+  it.each([
+    ['an attribute marking nobody', { [OWNER_ATTRIBUTE]: 42 }],
+    ['no attributes at all', undefined],
+    ['a near-miss marker', { 'authentik-cognito-federation/tenant ': 'acme' }],
+  ])('refuses a user with %s', async (_what, attributes) => {
+    const fake = fakeAuthentik(user({ attributes }));
+    await expect(apply(spec, resources, clientsFor(fake))).rejects.toBeInstanceOf(ConflictError);
+    expect(fake.writes()).toEqual([]);
+  });
+
+  it('refuses a user even when the record says an operator adopted it: users are never adopted', async () => {
+    const fake = fakeAuthentik(akadmin());
+    const adopted: Resources = { ...resources, testUserPk: 1, adopted: ['testUserPk'] };
+    await expect(apply(adminSpec, adopted, clientsFor(fake))).rejects.toBeInstanceOf(ConflictError);
+    expect(fake.writes()).toEqual([]);
+    expect(secretsMock).not.toHaveReceivedAnyCommand();
+  });
+
+  it("refuses another tenant's user even when the record says this tenant created it", async () => {
+    const fake = fakeAuthentik(user({ attributes: { [OWNER_ATTRIBUTE]: 'globex' } }));
+    const recorded: Resources = { ...resources, testUserPk: 3, created: ['testUserPk'] };
+    await expect(apply(spec, recorded, clientsFor(fake))).rejects.toBeInstanceOf(ConflictError);
+    expect(fake.writes()).toEqual([]);
+  });
+
+  it('refuses the user a person made meanwhile under the name, sending no password', async () => {
+    noSecret();
+    const fake = fakeAuthentik(undefined, undefined, akadmin);
+    const error = await refusal(apply(adminSpec, resources, clientsFor(fake)));
+    expect(error).toBeInstanceOf(ConflictError);
+    expect(error.message).toContain('"akadmin" (authentik.testUser.username)');
+    expect(timeline).toEqual(['CreateSecret', 'POST /core/users/']);
+    expect(passwordSentTo(fake)).toBeUndefined();
+  });
+
+  it('converges its own user after a lost create answer (the user carries its mark)', async () => {
+    noSecret();
+    const fake = fakeAuthentik(undefined, undefined, () => user({ is_active: false }));
+    const result = await apply(spec, resources, clientsFor(fake));
+    expect(result.resources).toEqual({
+      testUserPk: 3,
+      testUserPasswordSecretArn: SECRET_ARN,
+      created: ['testUserPk', 'testUserPasswordSecretArn'],
+    });
+    expect(timeline).toEqual([
+      'CreateSecret',
+      'POST /core/users/',
+      'POST /core/users/3/set_password/',
+      'PATCH /core/users/3/',
+    ]);
+  });
+});
+
+describe('ensure-test-user destroy', () => {
+  const recorded: Resources = {
+    ...resources,
+    testUserPk: 3,
+    testUserPasswordSecretArn: SECRET_ARN,
+    created: ['testUserPk', 'testUserPasswordSecretArn'],
+  };
+
+  beforeEach(() => {
+    secretsMock.on(DescribeSecretCommand).resolves({ ARN: SECRET_ARN });
+    secretsMock.on(DeleteSecretCommand).resolves({ ARN: SECRET_ARN });
+  });
+
+  it('deletes the password secret and the user it recorded creating that still carries its mark', async () => {
+    const fake = fakeAuthentik(user());
+    expect(await destroy(spec, recorded, clientsFor(fake))).toEqual({
+      outcome: 'deleted',
+      resources: { groupPk: GROUP, created: [] },
+    });
+    expect(fake.writes().map((w) => [w.method, w.path])).toEqual([['DELETE', '/core/users/3/']]);
+    expect(secretsMock).toHaveReceivedCommandWith(DeleteSecretCommand, { SecretId: SECRET_ARN });
+  });
+
+  it.each([
+    ['recorded but without the mark', user({ attributes: {} }), recorded],
+    [
+      'recorded but marked by another tenant',
+      user({ attributes: { [OWNER_ATTRIBUTE]: 'globex' } }),
+      recorded,
+    ],
+    ['marked but not recorded as created', user(), { ...recorded, created: ['testUserPasswordSecretArn'] }],
+    ['marked but recorded under another pk', user({ pk: 4 }), { ...recorded, testUserPk: 5 }],
+    ['an admin found by the name', user({ pk: 1, username: 'cognito-test-acme', attributes: {} }), resources],
+  ] as [string, ReturnType<typeof user>, Resources][])(
+    'keeps a user %s, deleting only the password secret',
+    async (_what, existing, record) => {
+      const fake = fakeAuthentik(existing);
+      const result = await destroy(spec, record, clientsFor(fake));
+      expect(result.outcome).toBe('kept');
+      expect(result.resources.testUserPasswordSecretArn).toBeUndefined();
+      expect(result.resources.testUserPk).toBe(record.testUserPk);
+      expect(fake.writes()).toEqual([]);
+    },
+  );
+
+  it('answers absent when neither the user nor the secret is there', async () => {
+    secretsMock.on(DescribeSecretCommand).rejects(notFound());
+    const fake = fakeAuthentik(undefined);
+    expect(await destroy(spec, recorded, clientsFor(fake))).toEqual({
+      outcome: 'absent',
+      resources: { groupPk: GROUP, created: [] },
+    });
+    expect(fake.writes()).toEqual([]);
+    expect(secretsMock).not.toHaveReceivedCommand(DeleteSecretCommand);
   });
 });
 

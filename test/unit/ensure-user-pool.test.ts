@@ -60,6 +60,17 @@ function specWith(cognitoPart: Record<string, unknown> = {}): TenantSpec {
 const spec = specWith();
 
 const ourTags = { tenant: 'acme', 'managed-by': SERVICE_NAME };
+/** How an operator tags a pool a tenant brings. */
+const operatorTags = { tenant: 'acme' };
+const untaggedMessage = (field: string) =>
+  `user pool ${POOL_ID} is not tagged for this tenant: an operator who brings a pool tags it tenant=acme ` +
+  `(aws cognito-idp tag-resource) before provisioning (${field})`;
+const otherTenantMessage = (field: string) =>
+  `user pool ${POOL_ID} is tagged for another tenant and cannot serve this one (${field})`;
+
+function commandsSent(): string[] {
+  return cognito.calls().map((call) => (call.args[0] as object).constructor.name.replace(/Command$/, ''));
+}
 const provisioned: Resources = {
   userPoolId: POOL_ID,
   userPoolDomain: HOST,
@@ -222,7 +233,9 @@ describe('ensure-user-pool apply, a second run', () => {
       CallbackURLs: ['https://old.acme.example/cb'],
       AllowedOAuthScopes: ['openid'],
     });
-    cognito.on(DescribeUserPoolCommand).resolves({ UserPool: { Id: POOL_ID, Domain: 'acme-login' } });
+    cognito
+      .on(DescribeUserPoolCommand)
+      .resolves({ UserPool: { Id: POOL_ID, Domain: 'acme-login', UserPoolTags: ourTags } });
     cognito.on(DescribeUserPoolClientCommand).resolves({ UserPoolClient: drifted });
     cognito.on(UpdateUserPoolClientCommand).resolves({});
     const result = await apply(spec, provisioned, clients);
@@ -261,7 +274,7 @@ describe('ensure-user-pool apply, a second run', () => {
   });
 
   it('recreates a domain deleted behind its back', async () => {
-    cognito.on(DescribeUserPoolCommand).resolves({ UserPool: { Id: POOL_ID } });
+    cognito.on(DescribeUserPoolCommand).resolves({ UserPool: { Id: POOL_ID, UserPoolTags: ourTags } });
     cognito.on(DescribeUserPoolDomainCommand).resolves({ DomainDescription: {} });
     cognito.on(CreateUserPoolDomainCommand).resolves({});
     cognito.on(DescribeUserPoolClientCommand).resolves({ UserPoolClient: describedClient() });
@@ -292,9 +305,26 @@ describe('ensure-user-pool apply, after a crash', () => {
     expect(writeCommandsSent()).toEqual([]);
   });
 
-  it('adopts a same-named pool it did not tag, but never as its own', async () => {
+  it.each([
+    ['without tags', undefined, untaggedMessage],
+    ['tagged by nobody for the tenant', { 'managed-by': SERVICE_NAME }, untaggedMessage],
+    ['tagged for another tenant', { tenant: 'globex', 'managed-by': SERVICE_NAME }, otherTenantMessage],
+  ])('refuses a same-named pool %s, writing nothing', async (_what, tags, message) => {
     cognito.on(ListUserPoolsCommand).resolves({ UserPools: [{ Id: POOL_ID, Name: 'federation-acme' }] });
-    cognito.on(DescribeUserPoolCommand).resolves({ UserPool: { Id: POOL_ID, Domain: 'acme-login' } });
+    cognito
+      .on(DescribeUserPoolCommand)
+      .resolves({ UserPool: { Id: POOL_ID, Domain: 'acme-login', UserPoolTags: tags } });
+    const error = await apply(spec, {}, clients).catch((e: unknown) => e);
+    expect(error).toBeInstanceOf(ConflictError);
+    expect((error as Error).message).toBe(message('cognito.userPoolName'));
+    expect(commandsSent()).toEqual(['ListUserPools', 'DescribeUserPool']);
+  });
+
+  it('uses a same-named pool an operator tagged for the tenant, but never as its own', async () => {
+    cognito.on(ListUserPoolsCommand).resolves({ UserPools: [{ Id: POOL_ID, Name: 'federation-acme' }] });
+    cognito
+      .on(DescribeUserPoolCommand)
+      .resolves({ UserPool: { Id: POOL_ID, Domain: 'acme-login', UserPoolTags: operatorTags } });
     cognito
       .on(ListUserPoolClientsCommand)
       .resolves({ UserPoolClients: [{ ClientId: CLIENT_ID, ClientName: 'federation-acme' }] });
@@ -302,6 +332,16 @@ describe('ensure-user-pool apply, after a crash', () => {
     const result = await apply(spec, {}, clients);
     expect(result.resources.created).toEqual([]);
     expect(writeCommandsSent()).toEqual([]);
+  });
+
+  it('refuses the pool it recorded once its tag names another tenant', async () => {
+    cognito
+      .on(DescribeUserPoolCommand)
+      .resolves({ UserPool: { Id: POOL_ID, Domain: 'acme-login', UserPoolTags: { tenant: 'globex' } } });
+    const error = await apply(spec, provisioned, clients).catch((e: unknown) => e);
+    expect(error).toBeInstanceOf(ConflictError);
+    expect((error as Error).message).toBe(otherTenantMessage('cognito.userPoolName'));
+    expect(commandsSent()).toEqual(['DescribeUserPool']);
   });
 
   it('refuses to guess between two pools of the same name', async () => {
@@ -320,9 +360,14 @@ describe('ensure-user-pool apply, a pool and client brought by the tenant', () =
   const brought = specWith({ userPoolId: POOL_ID, appClientId: CLIENT_ID, callbackUrls: [] });
 
   it('records them without creating or changing anything', async () => {
-    cognito
-      .on(DescribeUserPoolCommand)
-      .resolves({ UserPool: { Id: POOL_ID, Domain: 'tenant-prefix', CustomDomain: 'login.acme.example' } });
+    cognito.on(DescribeUserPoolCommand).resolves({
+      UserPool: {
+        Id: POOL_ID,
+        Domain: 'tenant-prefix',
+        CustomDomain: 'login.acme.example',
+        UserPoolTags: operatorTags,
+      },
+    });
     cognito
       .on(DescribeUserPoolClientCommand)
       .resolves({ UserPoolClient: describedClient({ CallbackURLs: ['https://tenant.example/cb'] }) });
@@ -344,7 +389,7 @@ describe('ensure-user-pool apply, a pool and client brought by the tenant', () =
   });
 
   it('gives a brought pool without a domain the prefix domain of the spec', async () => {
-    cognito.on(DescribeUserPoolCommand).resolves({ UserPool: { Id: POOL_ID } });
+    cognito.on(DescribeUserPoolCommand).resolves({ UserPool: { Id: POOL_ID, UserPoolTags: operatorTags } });
     cognito.on(DescribeUserPoolDomainCommand).resolves({ DomainDescription: {} });
     cognito.on(CreateUserPoolDomainCommand).resolves({});
     cognito.on(DescribeUserPoolClientCommand).resolves({ UserPoolClient: describedClient() });
@@ -357,8 +402,25 @@ describe('ensure-user-pool apply, a pool and client brought by the tenant', () =
     await expect(apply(brought, {}, clients)).rejects.toThrow(PreconditionError);
   });
 
+  it.each([
+    ['without tags', undefined, untaggedMessage],
+    ['without the tenant tag', { 'managed-by': SERVICE_NAME, owner: 'acme' }, untaggedMessage],
+    ['tagged for another tenant', { tenant: 'globex' }, otherTenantMessage],
+  ])('refuses a brought pool %s before anything else', async (_what, tags, message) => {
+    cognito
+      .on(DescribeUserPoolCommand)
+      .resolves({ UserPool: { Id: POOL_ID, Domain: 'tenant-prefix', UserPoolTags: tags } });
+    cognito.on(DescribeUserPoolClientCommand).resolves({ UserPoolClient: describedClient() });
+    const error = await apply(brought, {}, clients).catch((e: unknown) => e);
+    expect(error).toBeInstanceOf(ConflictError);
+    expect((error as Error).message).toBe(message('cognito.userPoolId'));
+    expect(commandsSent()).toEqual(['DescribeUserPool']);
+  });
+
   it('says so when the spec names a custom domain the pool does not have', async () => {
-    cognito.on(DescribeUserPoolCommand).resolves({ UserPool: { Id: POOL_ID, Domain: 'tenant-prefix' } });
+    cognito
+      .on(DescribeUserPoolCommand)
+      .resolves({ UserPool: { Id: POOL_ID, Domain: 'tenant-prefix', UserPoolTags: operatorTags } });
     const custom = specWith({
       userPoolId: POOL_ID,
       appClientId: CLIENT_ID,
@@ -371,6 +433,7 @@ describe('ensure-user-pool apply, a pool and client brought by the tenant', () =
 
 describe('ensure-user-pool destroy', () => {
   it('deletes the client, the domain and the pool it created, in that order', async () => {
+    cognito.on(DescribeUserPoolCommand).resolves({ UserPool: { Id: POOL_ID, UserPoolTags: ourTags } });
     cognito.on(DeleteUserPoolClientCommand).resolves({});
     cognito.on(DescribeUserPoolDomainCommand).resolves({ DomainDescription: { UserPoolId: POOL_ID } });
     cognito.on(DeleteUserPoolDomainCommand).resolves({});
@@ -380,7 +443,14 @@ describe('ensure-user-pool destroy', () => {
       outcome: 'deleted',
       resources: { identityProviderName: 'authentik-acme', created: [] },
     });
-    expect(writeCommandsSent()).toEqual(['DeleteUserPoolClient', 'DeleteUserPoolDomain', 'DeleteUserPool']);
+    expect(commandsSent()).toEqual([
+      'DescribeUserPool',
+      'DeleteUserPoolClient',
+      'DescribeUserPoolDomain',
+      'DeleteUserPoolDomain',
+      'DeleteUserPool',
+    ]);
+    expect(cognito).toHaveReceivedCommandWith(DescribeUserPoolCommand, { UserPoolId: POOL_ID });
     expect(cognito).toHaveReceivedCommandWith(DeleteUserPoolClientCommand, {
       UserPoolId: POOL_ID,
       ClientId: CLIENT_ID,
@@ -402,10 +472,21 @@ describe('ensure-user-pool destroy', () => {
   });
 
   it('keeps a pool and client the tenant brought', async () => {
+    cognito.on(DescribeUserPoolCommand).resolves({ UserPool: { Id: POOL_ID, UserPoolTags: operatorTags } });
     const result = await destroy(spec, { ...provisioned, created: [] }, clients);
-    expect(result.outcome).toBe('kept');
-    expect(result.resources.userPoolId).toBe(POOL_ID);
-    expect(cognito.calls()).toHaveLength(0);
+    expect(result).toEqual({ outcome: 'kept', resources: { ...provisioned, created: [] } });
+    // One read, of the pool's tags; nothing else.
+    expect(commandsSent()).toEqual(['DescribeUserPool']);
+  });
+
+  it.each([
+    ['no longer tagged', undefined],
+    ['tagged for another tenant now', { tenant: 'globex', 'managed-by': SERVICE_NAME }],
+  ])('deletes nothing it recorded creating in a pool %s', async (_what, tags) => {
+    cognito.on(DescribeUserPoolCommand).resolves({ UserPool: { Id: POOL_ID, UserPoolTags: tags } });
+    const result = await destroy(spec, provisioned, clients);
+    expect(result).toEqual({ outcome: 'kept', resources: provisioned });
+    expect(commandsSent()).toEqual(['DescribeUserPool']);
   });
 });
 

@@ -23,6 +23,7 @@ import {
 } from '#lib/errors.ts';
 import { stepHandler } from '#lib/handler.ts';
 import { SERVICE_NAME } from '#lib/logger.ts';
+import { OWNER_ATTRIBUTE } from '#lib/ownership.ts';
 import type { Resources } from '#lib/step.ts';
 import { type Deployment, parseTenantSpec, type TenantSpec } from '#lib/tenant-spec.ts';
 import { apply, check, destroy } from '../../functions/validate-tenant/core.ts';
@@ -37,11 +38,24 @@ interface FakeFlow {
   slug: string;
   designation: string;
 }
+interface FakeGroup {
+  pk: string;
+  name: string;
+  attributes?: Record<string, unknown>;
+  is_superuser?: boolean;
+  roles?: string[];
+  parents?: string[];
+}
 interface FakeAuthentik {
   version: string;
   flows: FakeFlow[];
   keys: { name: string; private_key_available: boolean }[];
   mappings: string[];
+  /** What already exists under the names the spec gives (none on a fresh Authentik). */
+  groups: FakeGroup[];
+  users: { pk: number; username: string; attributes?: Record<string, unknown> }[];
+  providers: { pk: number; name: string; client_id: string }[];
+  applications: { pk: string; slug: string; name: string; provider: number | null }[];
   /** Answer every call with this status (403: a refused token). */
   status?: number;
 }
@@ -59,6 +73,10 @@ function freshAuthentik(): FakeAuthentik {
     ],
     keys: [{ name: 'authentik Self-signed Certificate', private_key_available: true }],
     mappings: [...MANAGED],
+    groups: [],
+    users: [],
+    providers: [],
+    applications: [],
   };
 }
 
@@ -112,6 +130,21 @@ async function fakeAuthentikFetch(request: Request): Promise<Response> {
       .map((k, i) => ({ pk: `key-${i}`, ...k }));
     return json(200, page(keys));
   }
+  if (path === '/core/groups/') {
+    // Member lists can be long: the preflight never asks for them.
+    if (q.get('include_users') !== 'false') return json(400, { include_users: ['expected false'] });
+    return json(200, page(authentikState.groups.filter((g) => g.name === q.get('name'))));
+  }
+  const group = authentikState.groups.find((g) => path === `/core/groups/${g.pk}/`);
+  if (group) return json(200, group);
+  if (path === '/core/users/') {
+    return json(200, page(authentikState.users.filter((u) => u.username === q.get('username'))));
+  }
+  if (path === '/providers/oauth2/') {
+    return json(200, page(authentikState.providers.filter((p) => p.name === q.get('name'))));
+  }
+  const application = authentikState.applications.find((a) => path === `/core/applications/${a.slug}/`);
+  if (application) return json(200, application);
   if (path === '/propertymappings/provider/scope/') {
     const wanted = q.getAll('managed');
     const mappings = authentikState.mappings
@@ -161,8 +194,9 @@ function clients() {
 
 const notFound = () => new ResourceNotFoundException({ message: 'not found', $metadata: {} });
 
+/** A pool the tenant brings, tagged for it by an operator as it must be. */
 function pool(overrides: Partial<UserPoolType> = {}): UserPoolType {
-  return { Id: POOL_ID, Name: 'tenant-pool', ...overrides };
+  return { Id: POOL_ID, Name: 'tenant-pool', UserPoolTags: { tenant: 'acme' }, ...overrides };
 }
 
 const WRITE_COMMAND = /^(Create|Update|Delete|Set|Add|Admin|Tag|Untag)/;
@@ -214,11 +248,17 @@ describe('validate-tenant apply on a good spec', () => {
     const paths = authentikRequests.map((r) => r.path).sort();
     expect(paths).toEqual([
       '/admin/version/',
+      '/core/applications/cognito-acme/',
+      '/core/groups/',
+      '/core/users/',
       '/crypto/certificatekeypairs/',
       '/flows/instances/',
       '/flows/instances/',
       '/propertymappings/provider/scope/',
+      '/providers/oauth2/',
     ]);
+    // The version first; what the spec names is looked up only once the version is known to be good.
+    expect(authentikRequests[0]?.path).toBe('/admin/version/');
   });
 
   it('accepts the oldest supported Authentik, 2024.10', async () => {
@@ -584,6 +624,183 @@ describe('validate-tenant: quotas and names', () => {
       .rejects(new TooManyRequestsException({ message: 'Rate exceeded', $metadata: {} }));
     await expect(apply(specWith({ userPoolId: POOL_ID }), {}, clients())).rejects.toBeInstanceOf(
       TransientError,
+    );
+  });
+});
+
+describe('validate-tenant: the brought pool must be tagged for the tenant', () => {
+  it.each([
+    ['untagged', undefined, 'untagged', 'is not tagged for this tenant'],
+    ['without the tenant tag', { 'managed-by': SERVICE_NAME }, 'untagged', 'is not tagged for this tenant'],
+    [
+      'tagged for another tenant',
+      { tenant: 'globex' },
+      'tagged for another tenant',
+      'is tagged for another tenant',
+    ],
+  ])(
+    'refuses a pool %s with ConflictError, and looks no further into it',
+    async (_what, tags, actual, says) => {
+      cognito.on(DescribeUserPoolCommand).resolves({ UserPool: pool({ UserPoolTags: tags }) });
+      const spec = specWith({ userPoolId: POOL_ID });
+      const error = await failure(apply(spec, {}, clients()));
+      expect(error).toBeInstanceOf(ConflictError);
+      expect(error.message).toContain(`user pool ${POOL_ID} ${says}`);
+      expect(error.message).toContain('(cognito.userPoolId)');
+      expect(cognito.calls().map((c) => (c.args[0] as object).constructor.name)).toEqual([
+        'DescribeUserPoolCommand',
+      ]);
+      expect(await check(spec, {}, clients())).toEqual({
+        outcome: 'drifted',
+        drift: [{ field: 'cognito.userPoolId', expected: 'tagged tenant=acme', actual }],
+      });
+      expectNoWrites();
+    },
+  );
+
+  it('accepts a pool tagged for the tenant by an operator', async () => {
+    cognito.on(DescribeUserPoolCommand).resolves({ UserPool: pool({ Domain: 'tenant-own' }) });
+    cognito.on(DescribeIdentityProviderCommand).rejects(notFound());
+    cognito.on(ListIdentityProvidersCommand).resolves({ Providers: [] });
+    await expect(apply(specWith({ userPoolId: POOL_ID }), {}, clients())).resolves.toMatchObject({
+      outcome: 'unchanged',
+      resources: { userPoolId: POOL_ID },
+    });
+  });
+});
+
+describe("validate-tenant: what the spec names in Authentik must be this tenant's", () => {
+  const GROUP_PK = 'g-0000-0001';
+  const PROVIDER_CLIENT_ID = 'federation.acme.0123456789abcdef0123456789abcdef';
+  const APP_PK = 'a-0000-0001';
+
+  it("accepts objects that carry the tenant's marker", async () => {
+    authentikState.groups = [
+      { pk: GROUP_PK, name: 'cognito-users-acme', attributes: { [OWNER_ATTRIBUTE]: 'acme' } },
+    ];
+    authentikState.users = [
+      { pk: 3, username: 'cognito-test-acme', attributes: { [OWNER_ATTRIBUTE]: 'acme' } },
+    ];
+    authentikState.providers = [{ pk: 7, name: 'Cognito acme (OIDC)', client_id: PROVIDER_CLIENT_ID }];
+    authentikState.applications = [{ pk: APP_PK, slug: 'cognito-acme', name: 'Cognito acme', provider: 7 }];
+    await expect(apply(specWith(), {}, clients())).resolves.toMatchObject({ outcome: 'unchanged' });
+    expect(await check(specWith(), {}, clients())).toEqual({ outcome: 'in-sync', drift: [] });
+  });
+
+  it('accepts unmarked objects an operator adopted (never a user) and an application serving the recorded provider', async () => {
+    authentikState.groups = [{ pk: GROUP_PK, name: 'cognito-users-acme' }];
+    authentikState.providers = [{ pk: 7, name: 'Cognito acme (OIDC)', client_id: 'generated' }];
+    authentikState.applications = [{ pk: APP_PK, slug: 'cognito-acme', name: 'Theirs', provider: 7 }];
+    const adopted: Resources = { groupPk: GROUP_PK, providerPk: 7, adopted: ['groupPk', 'providerPk'] };
+    await expect(apply(specWith(), adopted, clients())).resolves.toMatchObject({ outcome: 'unchanged' });
+  });
+
+  it("names every object that is not this tenant's, in one ConflictError, before any write", async () => {
+    authentikState.groups = [{ pk: GROUP_PK, name: 'cognito-users-acme' }];
+    authentikState.users = [
+      { pk: 1, username: 'cognito-test-acme', attributes: { [OWNER_ATTRIBUTE]: 'globex' } },
+    ];
+    authentikState.providers = [{ pk: 9, name: 'Cognito acme (OIDC)', client_id: 'generated' }];
+    authentikState.applications = [{ pk: APP_PK, slug: 'cognito-acme', name: 'Theirs', provider: 9 }];
+    const error = await failure(apply(specWith(), {}, clients()));
+    expect(error).toBeInstanceOf(ConflictError);
+    expect(error.message).toMatch(/^preflight failed \(4 problems\): /);
+    expect(error.message).toContain(
+      `(1) Authentik group "cognito-users-acme" (authentik.group) was not made by this product for this tenant: ` +
+        `choose another authentik.group, or have an operator adopt it for this tenant (federation adopt acme group ${GROUP_PK}; it is then never deleted)`,
+    );
+    expect(error.message).toContain(
+      '(2) Authentik user "cognito-test-acme" (authentik.testUser.username) belongs to another tenant: choose another authentik.testUser.username',
+    );
+    expect(error.message).toContain(
+      '(3) OAuth2 provider "Cognito acme (OIDC)" (authentik.providerName) was not made',
+    );
+    expect(error.message).toContain('federation adopt acme provider 9;');
+    expect(error.message).toContain(
+      '(4) Authentik application "cognito-acme" (authentik.applicationSlug) was not made',
+    );
+    expect(await check(specWith(), {}, clients())).toEqual({
+      outcome: 'drifted',
+      drift: [
+        {
+          field: 'authentik.group',
+          expected: "this tenant's",
+          actual: 'not made by this product for this tenant',
+        },
+        { field: 'authentik.testUser.username', expected: "this tenant's", actual: "another tenant's" },
+        {
+          field: 'authentik.providerName',
+          expected: "this tenant's",
+          actual: 'not made by this product for this tenant',
+        },
+        {
+          field: 'authentik.applicationSlug',
+          expected: "this tenant's",
+          actual: 'not made by this product for this tenant',
+        },
+      ],
+    });
+    expectNoWrites();
+  });
+
+  it("refuses an admin user of the test user's name even when the record says it was adopted", async () => {
+    authentikState.users = [{ pk: 1, username: 'akadmin', attributes: {} }];
+    const spec = specWith({}, { testUser: { username: 'akadmin' } });
+    const error = await failure(apply(spec, { testUserPk: 1, adopted: ['testUserPk'] }, clients()));
+    expect(error).toBeInstanceOf(ConflictError);
+    expect(error.message).toBe(
+      'preflight failed: Authentik user "akadmin" (authentik.testUser.username) was not made by this product ' +
+        'for this tenant: choose another authentik.testUser.username',
+    );
+  });
+
+  it('refuses an application that serves no provider of this tenant, even one whose provider is ours by name only', async () => {
+    authentikState.providers = [{ pk: 9, name: 'Cognito acme (OIDC)', client_id: 'generated' }];
+    authentikState.applications = [{ pk: APP_PK, slug: 'cognito-acme', name: 'Theirs', provider: 9 }];
+    const error = await failure(apply(specWith(), { providerPk: 7 }, clients()));
+    expect(error.message).toContain('(authentik.providerName)');
+    expect(error.message).toContain('(authentik.applicationSlug)');
+  });
+
+  it.each([
+    ['is a superuser group', { is_superuser: true }, [], 'it grants superuser rights'],
+    ['grants roles', { roles: ['role-1'] }, [], 'it grants roles (RBAC permissions)'],
+    [
+      'has a superuser grandparent',
+      { parents: ['g-parent'] },
+      [
+        { pk: 'g-parent', name: 'staff', parents: ['g-admins'] },
+        { pk: 'g-admins', name: 'authentik Admins', is_superuser: true },
+      ],
+      'its ancestor "authentik Admins" grants superuser rights',
+    ],
+  ] as [string, Partial<FakeGroup>, FakeGroup[], string][])(
+    'refuses its own group that %s',
+    async (_what, rights, ancestors, why) => {
+      authentikState.groups = [
+        { pk: GROUP_PK, name: 'cognito-users-acme', attributes: { [OWNER_ATTRIBUTE]: 'acme' }, ...rights },
+        ...ancestors,
+      ];
+      const error = await failure(apply(specWith(), {}, clients()));
+      expect(error).toBeInstanceOf(ConflictError);
+      expect(error.message).toBe(
+        `preflight failed: Authentik group "cognito-users-acme" (authentik.group) is refused: ${why}; name a group without admin rights`,
+      );
+      expect(await check(specWith(), {}, clients())).toEqual({
+        outcome: 'drifted',
+        drift: [{ field: 'authentik.group', expected: 'a group without admin rights', actual: why }],
+      });
+      expectNoWrites();
+    },
+  );
+
+  it("lists the ownership problems after the missing Authentik pieces, the error class being the first's", async () => {
+    authentikState.keys = [];
+    authentikState.groups = [{ pk: GROUP_PK, name: 'cognito-users-acme' }];
+    const error = await failure(apply(specWith(), {}, clients()));
+    expect(error).toBeInstanceOf(PreconditionError);
+    expect(error.message).toMatch(
+      /\(1\) .*authentik\.signingKeyName.* \(2\) Authentik group "cognito-users-acme" \(authentik\.group\)/,
     );
   });
 });

@@ -81,7 +81,7 @@ export async function startLocalApi(options: LocalApiOptions): Promise<LocalApi>
   const api = createApi(
     {
       registry: options.clients.registry,
-      secrets: options.clients.secrets,
+      secretsFor: options.clients.secretsFor,
       secretPrefix: options.clients.secretPrefix,
       deployment: options.clients.deployment,
       starter: executions,

@@ -10,6 +10,12 @@ import { localCredentials, type WorldEndpoints } from './world.ts';
 
 export const LOCAL_SECRET_PREFIX = 'federation';
 export const LOCAL_REGISTRY_TABLE = 'federation-tenants';
+/**
+ * The tenant-secrets role the local steps assume, as deployed functions do (moto enforces no IAM,
+ * but the same code path runs). Moto files what a session does under the account in the role's ARN,
+ * so it is moto's default account, where the world's secrets are.
+ */
+export const LOCAL_TENANT_SECRETS_ROLE_ARN = 'arn:aws:iam::123456789012:role/federation-tenant-secrets';
 
 export function worldStepClients(
   endpoints: WorldEndpoints,
@@ -24,6 +30,10 @@ export function worldStepClients(
     secretPrefix: LOCAL_SECRET_PREFIX,
     registryTableName: LOCAL_REGISTRY_TABLE,
     deployment: localDeployment,
+    tenantSecretsRoleArn: LOCAL_TENANT_SECRETS_ROLE_ARN,
+    // The credentials must come from the moto that holds the secrets: it serves STS too. One set
+    // of clients serves every function here, so the sessions carry only the tenant tag.
+    stsEndpoint: endpoints.secretsManager,
     ...(options.authentikTimeoutMs ? { authentikTimeoutMs: options.authentikTimeoutMs } : {}),
   });
 }

@@ -7,6 +7,7 @@ import { DynamoDBDocumentClient } from '@aws-sdk/lib-dynamodb';
 import { apiEnv, deploymentFromEnv, loadEnv } from '#lib/env.ts';
 import { createLogger } from '#lib/logger.ts';
 import { TenantRegistry } from '#lib/registry.ts';
+import { tenantSecretsClients } from '#lib/tenant-secrets.ts';
 import { createApi, proxyHandler } from './core.ts';
 import { stepFunctionsStarter } from './sfn-starter.ts';
 
@@ -23,7 +24,13 @@ export const handler = proxyHandler(
   createApi(
     {
       registry: new TenantRegistry(DynamoDBDocumentClient.from(dynamodb), env.REGISTRY_TABLE_NAME),
-      secrets: new SecretsManagerClient(endpoint(env.SECRETS_MANAGER_ENDPOINT)),
+      // A token is stored through a session of the tenant-secrets role tagged with its tenant.
+      secretsFor: tenantSecretsClients(new SecretsManagerClient(endpoint(env.SECRETS_MANAGER_ENDPOINT)), {
+        clientConfig: endpoint(env.SECRETS_MANAGER_ENDPOINT),
+        roleArn: env.TENANT_SECRETS_ROLE_ARN,
+        functionName: 'api',
+        stsEndpoint: env.STS_ENDPOINT,
+      }),
       secretPrefix: env.SECRET_PREFIX,
       secretsKmsKeyId: env.SECRETS_KMS_KEY_ID,
       deployment: deploymentFromEnv(env),

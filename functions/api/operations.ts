@@ -20,7 +20,8 @@ import type { AcceptedResponse, ExecutionView, MachineKind, TenantList, TenantVi
 
 export interface ApiDeps {
   registry: Pick<TenantRegistry, 'get' | 'list'>;
-  secrets: SecretsManagerClient;
+  /** Secrets Manager for one tenant (a session tagged with it: #lib/tenant-secrets.ts). */
+  secretsFor: (tenantId: string) => SecretsManagerClient;
   /** Secrets are named `<secretPrefix>/<tenantId>/<kind>`. */
   secretPrefix: string;
   /** The KMS key a stored token is encrypted with; the account's default key when unset. */
@@ -158,7 +159,7 @@ export async function createTenant(
   let spec = create.spec;
   if (create.token !== undefined) {
     // Stored before anything starts, so the first step can read it; only its ARN goes on.
-    const { arn } = await putSecret(deps.secrets, {
+    const { arn } = await putSecret(deps.secretsFor(tenantId), {
       prefix: deps.secretPrefix,
       kmsKeyId: deps.secretsKmsKeyId,
       tenantId,

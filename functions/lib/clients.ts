@@ -6,8 +6,10 @@ import { SecretsManagerClient } from '@aws-sdk/client-secrets-manager';
 import { DynamoDBDocumentClient } from '@aws-sdk/lib-dynamodb';
 import * as z from 'zod/mini';
 import { type AuthentikClient, createAuthentikClient } from './authentik/client.ts';
+import { ValidationError } from './errors.ts';
 import { TenantRegistry } from './registry.ts';
-import { readSecretJson } from './secrets.ts';
+import { arnNamesSecret, readSecretJson, secretName } from './secrets.ts';
+import { type SecretsForTenant, tenantSecretsClients } from './tenant-secrets.ts';
 import type { Deployment, TenantSpec } from './tenant-spec.ts';
 
 export interface AwsClientConfig {
@@ -20,7 +22,13 @@ export interface AwsClientConfig {
 
 export interface StepClients {
   cognito: CognitoIdentityProviderClient;
+  /**
+   * Secrets Manager with the function's own credentials. On AWS these reach no tenant's secret:
+   * cores get `secretsFor(spec.tenantId)` instead (resolveClients in lambda.ts).
+   */
   secrets: SecretsManagerClient;
+  /** Secrets Manager for one tenant: a session of the tenant-secrets role tagged with the tenant. */
+  secretsFor: SecretsForTenant;
   registry: TenantRegistry;
   /** Secrets are named `<secretPrefix>/<tenantId>/<kind>`. */
   secretPrefix: string;
@@ -37,6 +45,11 @@ export interface StepClientsConfig extends AwsClientConfig {
   registryTableName: string;
   deployment: Deployment;
   authentikTimeoutMs?: number;
+  /** The tenant-secrets role (see tenant-secrets.ts); unset: the plain client serves every tenant. */
+  tenantSecretsRoleArn?: string | undefined;
+  /** The function these clients serve, tagged on its tenant-secrets sessions. */
+  functionName?: string | undefined;
+  stsEndpoint?: string | undefined;
 }
 
 const tokenSecret = z.object({ token: z.string().check(z.minLength(1)) });
@@ -52,9 +65,16 @@ export function createStepClients(config: StepClientsConfig): StepClients {
     ...common,
     ...(config.cognitoEndpoint ? { endpoint: config.cognitoEndpoint } : {}),
   });
-  const secrets = new SecretsManagerClient({
+  const secretsConfig = {
     ...common,
     ...(config.secretsManagerEndpoint ? { endpoint: config.secretsManagerEndpoint } : {}),
+  };
+  const secrets = new SecretsManagerClient(secretsConfig);
+  const secretsFor = tenantSecretsClients(secrets, {
+    clientConfig: secretsConfig,
+    roleArn: config.tenantSecretsRoleArn,
+    functionName: config.functionName,
+    stsEndpoint: config.stsEndpoint,
   });
   const dynamodb = new DynamoDBClient({
     ...common,
@@ -65,15 +85,25 @@ export function createStepClients(config: StepClientsConfig): StepClients {
   return {
     cognito,
     secrets,
+    secretsFor,
     registry,
     secretPrefix: config.secretPrefix,
     secretsKmsKeyId: config.secretsKmsKeyId,
     deployment: config.deployment,
     async authentik(spec) {
-      const key = `${spec.authentik.tokenSecretArn} ${spec.authentik.baseUrl}`;
+      // The token is read by the tenant's own name, never by whatever ARN the spec names: a spec for
+      // tenant B naming A's token and a host B controls would otherwise send A's token to B's host.
+      // The spec schema refuses such an ARN too; this holds even if that validation were skipped.
+      const name = secretName(config.secretPrefix, spec.tenantId, 'authentik-token');
+      if (!arnNamesSecret(spec.authentik.tokenSecretArn, name)) {
+        throw new ValidationError(`authentik.tokenSecretArn must name the secret ${name}`, {
+          'authentik.tokenSecretArn': [`must name the secret ${name}`],
+        });
+      }
+      const key = `${name} ${spec.authentik.baseUrl}`;
       const cached = cache.get(key);
       if (cached && cached.until > Date.now()) return cached.client;
-      const { token } = await readSecretJson(secrets, spec.authentik.tokenSecretArn, tokenSecret);
+      const { token } = await readSecretJson(secretsFor(spec.tenantId), name, tokenSecret);
       const client = createAuthentikClient({
         baseUrl: spec.authentik.baseUrl,
         token,

@@ -47,6 +47,14 @@ const secretsEnv = {
     ),
   /** The deployment's KMS key for the secrets the workflow creates (unset locally). */
   SECRETS_KMS_KEY_ID: z.optional(z.string().check(z.minLength(1))),
+  /**
+   * The tenant-secrets role: tenants' secrets are read and written only through a session of it
+   * tagged with the tenant (functions/lib/tenant-secrets.ts). Unset: the function's own credentials.
+   */
+  TENANT_SECRETS_ROLE_ARN: z.optional(
+    z.string().check(z.regex(/^arn:aws[\w-]*:iam::\d{12}:role\/[\w+=,.@/-]+$/, 'must be an IAM role ARN')),
+  ),
+  STS_ENDPOINT: endpoint,
 };
 const registryEnv = {
   DYNAMODB_ENDPOINT: endpoint,

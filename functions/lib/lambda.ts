@@ -13,7 +13,11 @@ import {
 import { type StepModule, stepHandler } from './handler.ts';
 import type { TenantSpec } from './tenant-spec.ts';
 
-/** The clients a core receives: the Authentik client already made for the tenant. */
+/**
+ * The clients a core receives: the Authentik client already made for the tenant, and `secrets`
+ * scoped to the spec's tenant (a session of the tenant-secrets role tagged with it, see
+ * tenant-secrets.ts), so a core can reach no other tenant's secrets even by mistake.
+ */
 export type ResolvedClients = Omit<StepClients, 'authentik'> & { authentik: AuthentikClient };
 
 export interface StepDefinition {
@@ -28,7 +32,7 @@ export function resolveClients(clients: StepClients, usesAuthentik: boolean) {
     const authentik = usesAuthentik
       ? await clients.authentik(spec)
       : (undefined as unknown as AuthentikClient); // never read by a step that does not use Authentik
-    return { ...clients, authentik };
+    return { ...clients, secrets: clients.secretsFor(spec.tenantId), authentik };
   };
 }
 
@@ -50,6 +54,9 @@ export function lambdaStepHandler(definition: StepDefinition) {
     secretsKmsKeyId: env.SECRETS_KMS_KEY_ID,
     registryTableName: env.REGISTRY_TABLE_NAME ?? '',
     deployment,
+    tenantSecretsRoleArn: env.TENANT_SECRETS_ROLE_ARN,
+    stsEndpoint: env.STS_ENDPOINT,
+    functionName: definition.name,
   });
   return stepHandler(
     definition.name,

@@ -25,11 +25,25 @@ export type SecretKind = (typeof SECRET_KINDS)[number];
 
 /** The tag that says which tenant a secret belongs to (for IAM conditions, cost and clean-up). */
 export const TENANT_TAG = 'tenant';
-const KIND_TAG = 'secret-kind';
+/** The tag naming a secret's kind. */
+export const SECRET_KIND_TAG = 'secret-kind';
 
 /** `<prefix>/<tenantId>/<kind>`, e.g. `federation/acme/oidc-client`. */
 export function secretName(prefix: string, tenantId: string, kind: SecretKind): string {
   return `${prefix.replace(/\/+$/, '')}/${tenantId}/${kind}`;
+}
+
+/**
+ * Whether a secret ARN names exactly the secret `name`. Secrets Manager appends `-` and six random
+ * characters to the name in a secret's ARN; a partial ARN (the name alone) is accepted too. Only
+ * the name part is compared: readers use the name, in their own account and region.
+ */
+export function arnNamesSecret(arn: string, name: string): boolean {
+  const match = /^arn:[\w-]+:secretsmanager:[\w-]*:\d*:secret:(.+)$/.exec(arn);
+  const named = match?.[1];
+  if (named === undefined) return false;
+  if (named === name) return true;
+  return named.startsWith(`${name}-`) && /^[A-Za-z0-9]{6}$/.test(named.slice(name.length + 1));
 }
 
 const TRANSIENT_NAMES = new Set([
@@ -140,7 +154,7 @@ export async function putSecret(
   const wanted = canonicalJson(request.value);
   const tags = [
     { Key: TENANT_TAG, Value: request.tenantId },
-    { Key: KIND_TAG, Value: request.kind },
+    { Key: SECRET_KIND_TAG, Value: request.kind },
   ];
   let writes = 0;
   let changed = false;

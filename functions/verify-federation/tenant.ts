@@ -34,7 +34,8 @@ import {
 
 export interface TenantVerifyClients {
   cognito: CognitoIdentityProviderClient;
-  secrets: SecretsManagerClient;
+  /** Secrets Manager for one tenant (a session tagged with it: #lib/tenant-secrets.ts). */
+  secretsFor(tenantId: string): SecretsManagerClient;
   registry: TenantRegistry;
   secretPrefix: string;
   deployment: Deployment;
@@ -206,7 +207,7 @@ async function verifyWith(
   try {
     const context = inDepthContext(spec, record.resources, reads, {
       cognito: clients.cognito,
-      secrets: clients.secrets,
+      secrets: clients.secretsFor(spec.tenantId),
       authentik: await clients.authentik(spec),
       secretPrefix: clients.secretPrefix,
       ...(clients.fetch ? { fetch: clients.fetch } : {}),

@@ -35,6 +35,10 @@ export const handler = (event: VerifyTenantEvent) => {
         secretPrefix: env.SECRET_PREFIX,
         registryTableName: env.REGISTRY_TABLE_NAME,
         deployment: deploymentFromEnv(env),
+        // Each tenant's secrets through a session of the tenant-secrets role tagged with it.
+        tenantSecretsRoleArn: env.TENANT_SECRETS_ROLE_ARN,
+        stsEndpoint: env.STS_ENDPOINT,
+        functionName: 'verify-tenant',
       }),
       // Real Cognito serves the pools' hosted UI; an endpoint override is a local stand-in without one.
       hostedUi: env.COGNITO_ENDPOINT === undefined,

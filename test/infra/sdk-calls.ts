@@ -25,6 +25,7 @@ const SERVICE_PREFIX: Record<string, string> = {
   '@aws-sdk/client-sfn': 'states',
   '@aws-sdk/client-eventbridge': 'events',
   '@aws-sdk/client-cloudwatch': 'cloudwatch',
+  '@aws-sdk/client-sts': 'sts',
 };
 
 /** The IAM action a command of an SDK package needs. Throws for a package this map does not know. */

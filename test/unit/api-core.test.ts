@@ -151,7 +151,7 @@ beforeEach(() => {
   registry = new FakeRegistry();
   deps = {
     registry,
-    secrets: new SecretsManagerClient({ region: 'eu-west-1' }),
+    secretsFor: () => new SecretsManagerClient({ region: 'eu-west-1' }),
     secretPrefix: 'federation',
     deployment,
     starter,

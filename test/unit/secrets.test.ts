@@ -15,7 +15,7 @@ import { mockClient } from 'aws-sdk-client-mock';
 import { beforeEach, describe, expect, it } from 'vitest';
 import { z } from 'zod';
 import { PreconditionError, TransientError } from '#lib/errors.ts';
-import { deleteSecret, putSecret, readSecretJson, secretName } from '#lib/secrets.ts';
+import { arnNamesSecret, deleteSecret, putSecret, readSecretJson, secretName } from '#lib/secrets.ts';
 
 const secrets = mockClient(SecretsManagerClient);
 const client = new SecretsManagerClient({ region: 'eu-west-1' });
@@ -38,6 +38,29 @@ describe('secretName', () => {
     expect(secretName('org/federation/', 'acme', 'authentik-token')).toBe(
       'org/federation/acme/authentik-token',
     );
+  });
+});
+
+describe('arnNamesSecret', () => {
+  const name = 'federation/acme/authentik-token';
+  const arn = (named: string) => `arn:aws:secretsmanager:eu-west-1:123456789012:secret:${named}`;
+
+  it('matches the name with the six characters Secrets Manager appends, or alone', () => {
+    expect(arnNamesSecret(arn(`${name}-AbC123`), name)).toBe(true);
+    expect(arnNamesSecret(arn(name), name)).toBe(true);
+    expect(
+      arnNamesSecret(`arn:aws-us-gov:secretsmanager:us-gov-west-1:123456789012:secret:${name}-x1Y2z3`, name),
+    ).toBe(true);
+  });
+
+  it('refuses another tenant, another kind, a longer name and anything but a secret ARN', () => {
+    expect(arnNamesSecret(arn('federation/beta/authentik-token-AbC123'), name)).toBe(false);
+    expect(arnNamesSecret(arn('federation/acme/oidc-client-AbC123'), name)).toBe(false);
+    expect(arnNamesSecret(arn(`${name}-old-AbC123`), name)).toBe(false);
+    expect(arnNamesSecret(arn(`${name}-AbC12`), name)).toBe(false);
+    expect(arnNamesSecret(arn(`x${name}-AbC123`), name)).toBe(false);
+    expect(arnNamesSecret(`arn:aws:ssm:eu-west-1:123456789012:parameter/${name}`, name)).toBe(false);
+    expect(arnNamesSecret(name, name)).toBe(false);
   });
 });
 

@@ -100,13 +100,16 @@ export function localExecutions(options: LocalExecutionsOptions): LocalExecution
     return execution;
   }
 
-  /** The handlers of one execution: record-outcome learns the execution's ARN, as `$$.Execution.Id` on AWS. */
+  /**
+   * The handlers of one execution: record-outcome learns the execution's ARN in this region, as
+   * `$$.Execution.Id` on AWS (the runner's context names us-east-1).
+   */
   function handlersFor(execution: LocalExecution): HandlersByPlaceholder {
     const record = options.handlers.RecordOutcomeFunctionArn;
     if (!record) return options.handlers;
     const withExecution: LambdaHandler = (event) =>
       record(
-        (event as { action?: unknown }).action === 'start'
+        Object.hasOwn(event as object, 'execution')
           ? { ...(event as object), execution: execution.executionArn }
           : event,
       );
@@ -116,6 +119,7 @@ export function localExecutions(options: LocalExecutionsOptions): LocalExecution
   async function run(execution: LocalExecution): Promise<void> {
     const result = await runStateMachine(MACHINES[execution.machine], execution.input, {
       handlers: handlersFor(execution),
+      executionName: execution.name,
       ...(options.retryIntervalMs === undefined ? {} : { retryIntervalMs: options.retryIntervalMs }),
       onEvent: (event) => {
         execution.events.push(event);

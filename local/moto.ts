@@ -45,6 +45,21 @@ logging.getLogger("werkzeug").setLevel(logging.ERROR)
 import moto.backends as moto_backends
 moto_modules = tuple(moto_backends.list_of_moto_modules())
 moto_backends.list_of_moto_modules = lambda: moto_modules
+# DynamoDB applies a conditional write atomically. moto checks the condition and then writes, on
+# whichever server thread the request came in, so two concurrent writes could both pass one
+# condition (the tenants' locks depend on it): its item writes take one lock, one at a time
+# (re-entrant: a transaction or a batch writes through the same methods).
+import threading
+import moto.dynamodb.models as moto_dynamodb
+item_writes = threading.RLock()
+def one_at_a_time(write):
+    def locked(*args, **kwargs):
+        with item_writes:
+            return write(*args, **kwargs)
+    return locked
+for name in ("put_item", "update_item", "delete_item", "transact_write_items", "batch_write_item"):
+    if hasattr(moto_dynamodb.DynamoDBBackend, name):
+        setattr(moto_dynamodb.DynamoDBBackend, name, one_at_a_time(getattr(moto_dynamodb.DynamoDBBackend, name)))
 server = ThreadedMotoServer(ip_address="127.0.0.1", port=0, verbose=False)
 server.start()
 print(json.dumps({"port": server.get_host_and_port()[1], "python": sys.executable}), flush=True)

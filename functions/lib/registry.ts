@@ -66,6 +66,55 @@ export interface TenantRecord {
   version: number;
 }
 
+/**
+ * One execution per tenant. The lock is its own item in the registry table, keyed
+ * `lock#<tenantId>` (`#` is never part of a tenant id), not an attribute of the tenant's record:
+ * - a record is written whole, conditional on its version; a lock inside it would be dropped by
+ *   those writes, or would have to bump the version and make every step's bookkeeping retry
+ *   against lock traffic;
+ * - a tenant's first execution is locked before its record exists (Record start writes that);
+ * - IAM can let the API write lock items only (`dynamodb:LeadingKeys` `lock#*`), the records stay
+ *   read-only to it.
+ * It is taken and released with GetItem and conditional PutItem only, the calls record-outcome is
+ * granted anyway. A released lock stays behind as an item without a holder.
+ */
+export const LOCK_KEY_PREFIX = 'lock#';
+
+export interface ExecutionLock {
+  tenantId: string;
+  /** The name of the execution holding the tenant. */
+  execution: string;
+  kind: 'provision' | 'deprovision';
+  /** Set when the holder knows it: Record start has `$$.Execution.Id`, the API derives it. */
+  executionArn?: string;
+  claimedAt: string;
+}
+
+/** Who asks for the lock: an execution by name or ARN, and what it runs. */
+export type LockRequest = Omit<ExecutionLock, 'tenantId' | 'claimedAt'>;
+
+/** `already`: the execution held the lock before this claim (the API took it, Record start accepts it). */
+export type LockClaim =
+  | { held: true; already: boolean; lock: ExecutionLock }
+  | { held: false; holder: ExecutionLock };
+
+interface LockItem {
+  tenantId: string;
+  lockOf: string;
+  holder?: string;
+  kind?: ExecutionLock['kind'];
+  executionArn?: string;
+  claimedAt?: string;
+}
+
+/** The name of an execution given by name or by ARN (`arn:aws:states:…:execution:<machine>:<name>`). */
+export function executionNameOf(nameOrArn: string): string {
+  return nameOrArn.startsWith('arn:') ? (nameOrArn.split(':').at(-1) ?? nameOrArn) : nameOrArn;
+}
+
+// A claim that keeps losing races (each lost race is another writer's success) gives up after this.
+const LOCK_ROUNDS = 5;
+
 export interface ListPage<Record = TenantRecord> {
   items: Record[];
   /** Opaque; pass it back to get the next page. Absent on the last page. */
@@ -160,6 +209,16 @@ function decodeCursor(cursor: string | undefined): Record<string, unknown> | und
     // fall through
   }
   throw new ValidationError('invalid cursor', { cursor: ['not a cursor this registry issued'] });
+}
+
+/** A scan's projection, plus a filter that leaves the lock items out: a listing holds tenants only. */
+function withoutLocks(projection: ReturnType<typeof projectionOf>) {
+  return {
+    ...projection,
+    FilterExpression: 'NOT begins_with(#lockKey, :lockPrefix)',
+    ExpressionAttributeNames: { ...projection.ExpressionAttributeNames, '#lockKey': 'tenantId' },
+    ExpressionAttributeValues: { ':lockPrefix': LOCK_KEY_PREFIX },
+  };
 }
 
 export class TenantRegistry {
@@ -312,7 +371,7 @@ export class TenantRegistry {
           TableName: this.tableName,
           Limit: options.limit ?? 100,
           ConsistentRead: true,
-          ...projectionOf(options.paths ?? []),
+          ...withoutLocks(projectionOf(options.paths ?? [])),
           ...(startKey ? { ExclusiveStartKey: startKey } : {}),
         }),
       );
@@ -350,6 +409,113 @@ export class TenantRegistry {
         throw new ConflictError(`tenant ${tenantId} changed since version ${expectedVersion} or is gone`);
       }
       throw mapDynamoError(error, `DeleteItem ${tenantId}`);
+    }
+  }
+
+  /** The execution holding the tenant, if any. */
+  async lockOf(tenantId: string): Promise<ExecutionLock | undefined> {
+    try {
+      const result = await this.doc.send(
+        new GetCommand({
+          TableName: this.tableName,
+          Key: { tenantId: `${LOCK_KEY_PREFIX}${tenantId}` },
+          ConsistentRead: true,
+        }),
+      );
+      const item = result.Item as LockItem | undefined;
+      if (!item?.holder || !item.kind) return undefined;
+      return {
+        tenantId,
+        execution: item.holder,
+        kind: item.kind,
+        ...(item.executionArn ? { executionArn: item.executionArn } : {}),
+        claimedAt: item.claimedAt ?? '',
+      };
+    } catch (error) {
+      throw mapDynamoError(error, `GetItem lock of ${tenantId}`);
+    }
+  }
+
+  /**
+   * Takes the tenant's lock for `claim.execution` when no execution holds it; answers that it
+   * already holds it, or who does.
+   */
+  async claimLock(tenantId: string, claim: LockRequest): Promise<LockClaim> {
+    const wanted = this.lockFor(tenantId, claim);
+    for (let round = 0; round < LOCK_ROUNDS; round += 1) {
+      const current = await this.lockOf(tenantId);
+      if (current?.execution === wanted.execution) return { held: true, already: true, lock: current };
+      if (current) return { held: false, holder: current };
+      if (await this.writeLock(tenantId, wanted, undefined))
+        return { held: true, already: false, lock: wanted };
+    }
+    throw new TransientError(`the lock of tenant ${tenantId} kept changing; try again`);
+  }
+
+  /**
+   * Takes the lock from `from`, an execution that no longer runs (the caller checked), so a crashed
+   * or aborted execution never keeps the tenant. Conditional on `from` holding it still: undefined
+   * when anyone took or released it meanwhile.
+   */
+  async takeOverLock(tenantId: string, from: string, claim: LockRequest): Promise<ExecutionLock | undefined> {
+    const wanted = this.lockFor(tenantId, claim);
+    return (await this.writeLock(tenantId, wanted, executionNameOf(from))) ? wanted : undefined;
+  }
+
+  /** Releases the lock if `execution` holds it; false (and nothing written) otherwise. */
+  releaseLock(tenantId: string, execution: string): Promise<boolean> {
+    return this.writeLock(tenantId, undefined, executionNameOf(execution));
+  }
+
+  private lockFor(tenantId: string, claim: LockRequest): ExecutionLock {
+    return {
+      tenantId,
+      execution: executionNameOf(claim.execution),
+      kind: claim.kind,
+      ...(claim.executionArn ? { executionArn: claim.executionArn } : {}),
+      claimedAt: this.now(),
+    };
+  }
+
+  /**
+   * One conditional write of the lock item: held by `next` (or by no one) provided `expected`
+   * holds it, or, with `expected` undefined, provided no one does. False when the condition failed.
+   */
+  private async writeLock(
+    tenantId: string,
+    next: ExecutionLock | undefined,
+    expected: string | undefined,
+  ): Promise<boolean> {
+    const item: LockItem = {
+      tenantId: `${LOCK_KEY_PREFIX}${tenantId}`,
+      lockOf: tenantId,
+      ...(next
+        ? {
+            holder: next.execution,
+            kind: next.kind,
+            ...(next.executionArn ? { executionArn: next.executionArn } : {}),
+            claimedAt: next.claimedAt,
+          }
+        : {}),
+    };
+    try {
+      await this.doc.send(
+        new PutCommand({
+          TableName: this.tableName,
+          Item: item,
+          ExpressionAttributeNames: { '#holder': 'holder' },
+          ...(expected === undefined
+            ? { ConditionExpression: 'attribute_not_exists(#holder)' }
+            : {
+                ConditionExpression: '#holder = :expected',
+                ExpressionAttributeValues: { ':expected': expected },
+              }),
+        }),
+      );
+      return true;
+    } catch (error) {
+      if (nameOf(error) === 'ConditionalCheckFailedException') return false;
+      throw mapDynamoError(error, `PutItem lock of ${tenantId}`);
     }
   }
 

@@ -1,10 +1,17 @@
-// Keeps the tenant registry in step with the state machines: `start` registers the execution and
-// hands back what earlier runs recorded (resource ids and which of them this system created),
-// `success` stores every step's outcome and the final status, `failure` stores the failed step, the
-// error's name and message, and answers the readable cause the execution fails with.
-import { PreconditionError, ValidationError } from '#lib/errors.ts';
+// Keeps the tenant registry in step with the state machines: `start` takes the tenant's lock (one
+// execution per tenant), registers the execution and hands back what earlier runs recorded (resource
+// ids and which of them this system created), `success` stores every step's outcome and the final
+// status, `failure` stores the failed step, the error's name and message, and answers the readable
+// cause the execution fails with; both then release the lock.
+import { ConflictError, PreconditionError, ValidationError } from '#lib/errors.ts';
 import type { StepOutcomeRecord, WorkflowState } from '#lib/handler.ts';
-import type { StepRecord, TenantRecord, TenantRegistry } from '#lib/registry.ts';
+import {
+  type ExecutionLock,
+  executionNameOf,
+  type StepRecord,
+  type TenantRecord,
+  type TenantRegistry,
+} from '#lib/registry.ts';
 import type { Resources } from '#lib/step.ts';
 import type { TenantSpec } from '#lib/tenant-spec.ts';
 
@@ -34,6 +41,19 @@ function stepRecords(outcomes: Record<string, StepOutcomeRecord>, at: string): R
   return Object.fromEntries(Object.entries(outcomes).map(([step, o]) => [step, { outcome: o.outcome, at }]));
 }
 
+function lockConflict(tenantId: string, execution: string, holder: ExecutionLock): ConflictError {
+  return new ConflictError(
+    `tenant ${tenantId} is held by the ${holder.kind} execution ${holder.execution}; this execution ` +
+      `(${executionNameOf(execution)}) changed nothing: start it again once that one has ended`,
+  );
+}
+
+/**
+ * The lock first, before anything is written: an execution started from the console competes on it
+ * like one the API started (which took it before starting and is accepted here). Another holder is
+ * a ConflictError; the state machines route it to no Catch, so the execution fails without touching
+ * the record, or the lock, of the execution that holds the tenant.
+ */
 export async function start(
   operation: Operation,
   input: { spec?: TenantSpec; tenantId?: string; execution: string },
@@ -48,14 +68,28 @@ export async function start(
     spec = existing.spec;
   }
   if (!spec) throw new ValidationError('spec is required', { spec: ['required'] });
-  const record = await clients.registry.startExecution(spec, { kind: operation, name: input.execution });
-  return { spec, resources: record.resources, outcomes: {} };
+  const tenantId = spec.tenantId;
+  const claim = await clients.registry.claimLock(tenantId, {
+    execution: input.execution,
+    kind: operation,
+    ...(input.execution.startsWith('arn:') ? { executionArn: input.execution } : {}),
+  });
+  if (!claim.held) throw lockConflict(tenantId, input.execution, claim.holder);
+  try {
+    const record = await clients.registry.startExecution(spec, { kind: operation, name: input.execution });
+    return { spec, resources: record.resources, outcomes: {} };
+  } catch (error) {
+    // Taken just now and nothing registered: free it, so a retry or another execution may go on.
+    if (!claim.already) await clients.registry.releaseLock(tenantId, input.execution);
+    throw error;
+  }
 }
 
 export async function success(
   operation: Operation,
   state: WorkflowState,
   clients: RecordClients,
+  execution: string,
 ): Promise<WorkflowState & { status: TenantRecord['status'] }> {
   const at = new Date().toISOString();
   const status = operation === 'provision' ? 'active' : 'deprovisioned';
@@ -69,6 +103,8 @@ export async function success(
       steps: { ...current.steps, ...stepRecords(state.outcomes, at) },
     };
   });
+  // Conditional on holding it: never another execution's lock.
+  await clients.registry.releaseLock(state.spec.tenantId, execution);
   return { ...state, status: record.status };
 }
 
@@ -87,6 +123,7 @@ export async function failure(
   operation: Operation,
   state: WorkflowState & { failedStep: string; error: CaughtError },
   clients: RecordClients,
+  execution: string,
 ): Promise<{ error: string; cause: string }> {
   const message = describeCause(state.error);
   const at = new Date().toISOString();
@@ -105,6 +142,7 @@ export async function failure(
       },
     };
   });
+  await clients.registry.releaseLock(state.spec.tenantId, execution);
   return {
     error: state.error.Error,
     cause: `${operation} of tenant ${state.spec.tenantId} failed at ${state.failedStep}: ${state.error.Error}: ${message}`,

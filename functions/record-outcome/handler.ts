@@ -27,6 +27,13 @@ export function recordOutcomeHandler(clients: Pick<StepClients, 'registry'>) {
       resources: event.resources ?? {},
       outcomes: event.outcomes ?? {},
     };
+    // Every action names its execution ($$.Execution.Id): the lock is held and released by name.
+    const execution = event.execution;
+    if (typeof execution !== 'string' || execution === '') {
+      throw new ValidationError('execution is required', {
+        execution: ['the execution id ($$.Execution.Id)'],
+      });
+    }
     switch (event.action) {
       case 'start':
         return start(
@@ -34,17 +41,18 @@ export function recordOutcomeHandler(clients: Pick<StepClients, 'registry'>) {
           {
             ...(event.spec ? { spec: event.spec } : {}),
             ...(event.tenantId ? { tenantId: event.tenantId } : {}),
-            execution: event.execution ?? 'unknown',
+            execution,
           },
           clients,
         );
       case 'success':
-        return success(event.operation, state, clients);
+        return success(event.operation, state, clients, execution);
       case 'failure':
         return failure(
           event.operation,
           { ...state, failedStep: event.failedStep ?? 'unknown', error: event.error ?? { Error: 'Unknown' } },
           clients,
+          execution,
         );
       default:
         throw new ValidationError('unknown record action', { action: ['must be start, success or failure'] });

@@ -188,6 +188,8 @@ describe('TenantRegistry', () => {
         '#n3': 'userPoolId',
         '#n4': 'spec',
         '#n5': 'cognito',
+        // The filter that leaves the tenants' lock items out.
+        '#lockKey': 'tenantId',
       },
     });
   });

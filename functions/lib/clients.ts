@@ -107,6 +107,8 @@ export function createStepClients(config: StepClientsConfig): StepClients {
       const client = createAuthentikClient({
         baseUrl: spec.authentik.baseUrl,
         token,
+        // Connects only to addresses this deployment allows (pinned-transport.ts).
+        deployment: config.deployment,
         ...(config.authentikTimeoutMs ? { timeoutMs: config.authentikTimeoutMs } : {}),
       });
       cache.set(key, { client, until: Date.now() + TOKEN_TTL_MS });

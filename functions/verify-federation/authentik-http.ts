@@ -2,7 +2,9 @@
 // document, the JWKS, the token endpoint). The verification runs inside AWS on a schedule, so every
 // URL it requests is an SSRF boundary: only the origin the spec's baseUrl names (which the
 // deployment's allow-list has already accepted) is ever asked, a redirect is never followed, every
-// answer is bounded in time and size.
+// answer is bounded in time and size, and the connection goes only to an address the deployment
+// allows (the pinned transport; a refused one throws its PreconditionError).
+import { AddressRefusedError, authentikFetch } from '#lib/authentik/pinned-transport.ts';
 import { withinTime } from '#lib/within-time.ts';
 
 export const AUTHENTIK_HTTP_TIMEOUT_MS = 5_000;
@@ -10,6 +12,7 @@ export const AUTHENTIK_HTTP_TIMEOUT_MS = 5_000;
 const MAX_BODY_BYTES = 256 * 1024;
 
 export interface AuthentikHttpOptions {
+  /** Default: the pinned transport with public addresses only (callers pass their deployment's). */
   fetch?: typeof fetch;
   timeoutMs?: number;
 }
@@ -43,7 +46,7 @@ export async function requestAuthentik(
 ): Promise<AuthentikAnswer> {
   const refused = offOrigin(url, authentikBaseUrl);
   if (refused) return { ok: false, why: `was not requested: ${refused}` };
-  const doFetch = options.fetch ?? fetch;
+  const doFetch = options.fetch ?? authentikFetch();
   const timeoutMs = options.timeoutMs ?? AUTHENTIK_HTTP_TIMEOUT_MS;
   try {
     return await withinTime(timeoutMs, async (signal) => {
@@ -52,6 +55,7 @@ export async function requestAuthentik(
       return { ok: true, status: response.status, location, body: await boundedText(response) } as const;
     });
   } catch (error) {
+    if (error instanceof AddressRefusedError) throw error;
     const name = (error as Error | undefined)?.name;
     if (name === 'TimeoutError') return { ok: false, why: `did not answer within ${timeoutMs} ms` };
     if (error instanceof TooLargeError) return { ok: false, why: error.message };

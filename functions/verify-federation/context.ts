@@ -13,8 +13,10 @@ import {
 } from '@aws-sdk/client-cognito-identity-provider';
 import type { SecretsManagerClient } from '@aws-sdk/client-secrets-manager';
 import type { AuthentikClient } from '#lib/authentik/client.ts';
+import { authentikFetch } from '#lib/authentik/pinned-transport.ts';
 import { findProviderByName, getProvider, type OAuth2Provider } from '#lib/authentik/providers.ts';
 import { findUserByUsername, getUser, type User } from '#lib/authentik/users.ts';
+import type { Deployment } from '#lib/authentik-address.ts';
 import { cognitoFind, redirectUriFor } from '#lib/cognito.ts';
 import type { Resources } from '#lib/step.ts';
 import type { TenantSpec } from '#lib/tenant-spec.ts';
@@ -27,8 +29,13 @@ export interface VerifyClients {
   authentik: AuthentikClient;
   /** Finds the test user's password secret when its ARN was not recorded. */
   secretPrefix?: string;
-  /** Discovery and the headless login, both to the tenant's Authentik only (default: global fetch). */
+  /**
+   * Discovery, key set, token endpoint and the logins (default: the pinned transport of
+   * `deployment`, which connects only to addresses the deployment allows).
+   */
   fetch?: typeof fetch;
+  /** The SSRF boundary of the default transport (default: public addresses only). */
+  deployment?: Deployment;
   /** Per HTTP request of the discovery and the headless login (default 5 s). */
   timeoutMs?: number;
   /** The pool's domain serves Cognito's hosted UI (a deployment; the local world has none). */
@@ -98,7 +105,11 @@ export class VerificationContext {
     readonly clients: VerifyClients,
   ) {
     this.target = targetOf(spec, resources);
+    this.http = clients.fetch ?? authentikFetch(clients.deployment);
   }
+
+  /** Every HTTP request of the checks goes through this (see `VerifyClients.fetch`). */
+  readonly http: typeof fetch;
 
   readonly identityProvider = once(async (): Promise<IdentityProviderType | undefined> => {
     const { userPoolId, identityProviderName } = this.target;
@@ -150,7 +161,7 @@ export class VerificationContext {
   readonly discovery = once(
     (): Promise<DiscoveryResult> =>
       fetchDiscovery(this.target.issuer, this.spec.authentik.baseUrl, {
-        ...(this.clients.fetch ? { fetch: this.clients.fetch } : {}),
+        fetch: this.http,
         ...(this.clients.timeoutMs ? { timeoutMs: this.clients.timeoutMs } : {}),
       }),
   );

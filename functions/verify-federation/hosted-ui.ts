@@ -61,7 +61,7 @@ async function hostedUiLogin(context: VerificationContext): Promise<CheckAnswer>
   if (!credentials || !client?.ClientId) return failed('the test user or the app client is missing');
   const start = new URL(built.url);
   const callback = new URL(start.searchParams.get('redirect_uri') ?? '');
-  const fetcher = context.clients.fetch ?? fetch;
+  const fetcher = context.http;
   const cognito = browserFor(start.origin, fetcher);
 
   // 1. The hosted UI sends the browser to Authentik's authorize endpoint.

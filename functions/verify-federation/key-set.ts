@@ -23,7 +23,7 @@ export async function fetchKeySet(context: VerificationContext): Promise<KeySetR
     context.spec.authentik.baseUrl,
     { headers: { accept: 'application/json' } },
     {
-      ...(context.clients.fetch ? { fetch: context.clients.fetch } : {}),
+      fetch: context.http,
       ...(context.clients.timeoutMs ? { timeoutMs: context.clients.timeoutMs } : {}),
     },
   );

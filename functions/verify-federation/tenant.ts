@@ -210,6 +210,7 @@ async function verifyWith(
       secrets: clients.secretsFor(spec.tenantId),
       authentik: await clients.authentik(spec),
       secretPrefix: clients.secretPrefix,
+      deployment: clients.deployment,
       ...(clients.fetch ? { fetch: clients.fetch } : {}),
       ...(clients.timeoutMs ? { timeoutMs: clients.timeoutMs } : {}),
       ...(clients.hostedUi ? { hostedUi: true } : {}),

@@ -33,6 +33,7 @@ const reasonFor: Record<HeadlessLoginFailure, ReasonCode> = {
   unsupported_stage: 'LOGIN_FAILED',
   unexpected_response: 'LOGIN_FAILED',
   too_many_requests: 'LOGIN_FAILED',
+  off_origin_redirect: 'LOGIN_FAILED',
 };
 
 const adviceFor: Partial<Record<ReasonCode, string>> = {
@@ -101,9 +102,10 @@ export const testLoginCheck: FederationCheck = {
       nonce: randomToken(),
     }).toString();
 
-    // Every request the login makes stays on Authentik: a redirect elsewhere is not followed.
+    // Every request the login makes stays on Authentik: a redirect elsewhere is not followed. The
+    // headless login keeps to the origin itself; this guard is a second line that names the origin.
     let leftFor: string | undefined;
-    const baseFetch = context.clients.fetch ?? fetch;
+    const baseFetch = context.http;
     const onAuthentikOnly: typeof fetch = (input, init) => {
       const url = new URL(input instanceof Request ? input.url : String(input));
       if (url.origin !== new URL(origin).origin) {

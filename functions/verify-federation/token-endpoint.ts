@@ -41,7 +41,7 @@ export async function tokenRequest(
       body: body.toString(),
     },
     {
-      ...(context.clients.fetch ? { fetch: context.clients.fetch } : {}),
+      fetch: context.http,
       ...(context.clients.timeoutMs ? { timeoutMs: context.clients.timeoutMs } : {}),
     },
   );

@@ -48,6 +48,7 @@ import {
   updateUser,
 } from '#lib/authentik/users.ts';
 import { readVersion, requireSupportedVersion } from '#lib/authentik/version.ts';
+import { localDeployment } from '#lib/authentik-address.ts';
 import { AuthentikAuthError, PreconditionError, TransientError, ValidationError } from '#lib/errors.ts';
 import { type AuthentikEmulator, startAuthentikEmulator } from '#local/authentik/server.ts';
 
@@ -58,7 +59,12 @@ let client: AuthentikClient;
 
 beforeAll(async () => {
   emulator = await startAuthentikEmulator();
-  client = createAuthentikClient({ baseUrl: emulator.url, token: emulator.token, timeoutMs: 2_000 });
+  client = createAuthentikClient({
+    baseUrl: emulator.url,
+    token: emulator.token,
+    timeoutMs: 2_000,
+    deployment: localDeployment,
+  });
 });
 
 afterAll(async () => {
@@ -248,7 +254,11 @@ describe("the guide's five Authentik steps", () => {
 describe('errors on real answers', () => {
   it('a wrong token is an AuthentikAuthError that does not show the token', async () => {
     const wrongToken = `wrong-${randomBytes(16).toString('hex')}`;
-    const stranger = createAuthentikClient({ baseUrl: emulator.url, token: wrongToken });
+    const stranger = createAuthentikClient({
+      baseUrl: emulator.url,
+      token: wrongToken,
+      deployment: localDeployment,
+    });
     const err = await failureOf(findGroupByName(stranger, 'anything'));
     expect(err).toBeInstanceOf(AuthentikAuthError);
     expect(err.message).toContain('403');
@@ -300,7 +310,12 @@ describe('errors on real answers', () => {
   });
 
   it('an answer slower than the timeout is a TransientError', async () => {
-    const impatient = createAuthentikClient({ baseUrl: emulator.url, token: emulator.token, timeoutMs: 100 });
+    const impatient = createAuthentikClient({
+      baseUrl: emulator.url,
+      token: emulator.token,
+      timeoutMs: 100,
+      deployment: localDeployment,
+    });
     emulator.setFaults({ latencyMs: 600, paths: '/core/groups/' });
     const err = await failureOf(findGroupByName(impatient, 'anything'));
     expect(err).toBeInstanceOf(TransientError);
@@ -328,7 +343,11 @@ describe('the version gate', () => {
   it('refuses Authentik 2024.8 with a PreconditionError naming both versions', async () => {
     const old = await startAuthentikEmulator({ version: '2024.8.3' });
     try {
-      const oldClient = createAuthentikClient({ baseUrl: old.url, token: old.token });
+      const oldClient = createAuthentikClient({
+        baseUrl: old.url,
+        token: old.token,
+        deployment: localDeployment,
+      });
       const err = await failureOf(requireSupportedVersion(oldClient));
       expect(err).toBeInstanceOf(PreconditionError);
       expect(err.message).toContain('2024.8.3');

@@ -5,6 +5,7 @@ import { createPublicKey, verify } from 'node:crypto';
 import * as oidc from 'openid-client';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { HeadlessLoginError, headlessLogin } from '#lib/authentik/headless-login.ts';
+import { localDeployment } from '#lib/authentik-address.ts';
 import { type AuthentikEmulator, startAuthentikEmulator } from '#local/authentik/server.ts';
 
 const CALLBACK = 'https://tenant-a.auth.eu-west-1.amazoncognito.com/oauth2/idpresponse';
@@ -131,6 +132,7 @@ async function signIn(user: { username: string; password: string }) {
     nonce,
   });
   const callback = await headlessLogin({
+    deployment: localDeployment,
     baseUrl: emulator.url,
     authorizeUrl: authorizeUrl.href,
     ...user,

@@ -4,6 +4,7 @@ import { createPublicKey, verify } from 'node:crypto';
 import * as oidc from 'openid-client';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { HeadlessLoginError, headlessLogin } from '#lib/authentik/headless-login.ts';
+import { localDeployment } from '#lib/authentik-address.ts';
 import type { OidcProvider } from '#local/authentik/backend.ts';
 import {
   type FakeAuthentik,
@@ -78,6 +79,7 @@ async function signIn(
     code_challenge_method: 'S256',
   });
   const callback = await headlessLogin({
+    deployment: localDeployment,
     baseUrl: authentik.baseUrl,
     authorizeUrl: authorizeUrl.href,
     username: user.username,
@@ -172,6 +174,7 @@ describe('authorization code flow', () => {
     const good = await relyingParty('tenant-a', explicit, 'basic');
     const code = new URL(
       await headlessLogin({
+        deployment: localDeployment,
         baseUrl: authentik.baseUrl,
         authorizeUrl: oidc.buildAuthorizationUrl(good, {
           redirect_uri: CALLBACK,
@@ -261,9 +264,12 @@ describe('refusals', () => {
     const response = await fetch(authorizeUrl, { redirect: 'manual' });
     expect(response.status).toBe(400);
     expect(await response.text()).toContain('Client ID Error');
-    const error = await headlessLogin({ baseUrl: authentik.baseUrl, authorizeUrl, ...ALICE }).catch(
-      (e: unknown) => e,
-    );
+    const error = await headlessLogin({
+      deployment: localDeployment,
+      baseUrl: authentik.baseUrl,
+      authorizeUrl,
+      ...ALICE,
+    }).catch((e: unknown) => e);
     expect((error as HeadlessLoginError).reason).toBe('client_rejected');
   });
 

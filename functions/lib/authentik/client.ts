@@ -2,9 +2,11 @@
 // official schema, so every path, query and body is checked at compile time. Every request gets a
 // timeout and every failure becomes one of the workflow's error classes before a caller sees it.
 import createClient, { type Client } from 'openapi-fetch';
+import type { Deployment } from '#lib/authentik-address.ts';
 import { TransientError, ValidationError } from '#lib/errors.ts';
 import { withinTime } from '#lib/within-time.ts';
 import { errorForFailure, errorForStatus } from './http-errors.ts';
+import { AddressRefusedError, authentikFetch } from './pinned-transport.ts';
 import type { paths } from './schema.d.ts';
 
 export const DEFAULT_TIMEOUT_MS = 10_000;
@@ -16,8 +18,13 @@ export interface AuthentikClientOptions {
   token: string;
   /** Per request, body included. */
   timeoutMs?: number;
-  /** For tests; defaults to the global fetch. */
+  /** For tests; defaults to the pinned transport of `deployment` (pinned-transport.ts). */
   fetch?: (request: Request) => Promise<Response>;
+  /**
+   * The SSRF boundary the default transport applies to every address it connects to (default:
+   * public addresses only).
+   */
+  deployment?: Deployment;
   /**
    * Tries per request for transient failures (default 3), with full-jitter backoff from
    * `retryBaseMs` (default 200). Retrying a create is safe: a duplicate answers 400 on the unique
@@ -46,7 +53,7 @@ export function createAuthentikClient(options: AuthentikClientOptions): Authenti
       token: ['must be printable ASCII without spaces'],
     });
   }
-  const baseFetch = options.fetch ?? ((request: Request) => fetch(request));
+  const baseFetch = options.fetch ?? authentikFetch(options.deployment);
   const redact = (text: string) => text.replaceAll(token, '[redacted]');
 
   const send = async (request: Request): Promise<Response> => {
@@ -62,6 +69,8 @@ export function createAuthentikClient(options: AuthentikClientOptions): Authenti
         return [answer, await answer.text()] as const;
       });
     } catch (failure) {
+      // A refused address stays what it is (a PreconditionError naming host and class): not retried.
+      if (failure instanceof AddressRefusedError) throw failure;
       throw errorForFailure(method, path, failure, timeoutMs);
     }
     if (!response.ok) throw errorForStatus(method, path, response.status, body, redact);

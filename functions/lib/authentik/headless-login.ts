@@ -5,7 +5,14 @@
 // first redirect that leaves Authentik (or reaches `redirectUri`): the client's callback with the code.
 // Works against the emulator and a real Authentik (it sends Authentik's CSRF header when the
 // `authentik_csrf` cookie is set). Never puts the password in an error message.
-import { TransientError } from '#lib/errors.ts';
+//
+// It sends requests to Authentik's origin only, whatever fetch it is given: a redirect is followed by
+// hand to that origin, and to `redirectUri` (Cognito's idpresponse URL) it is not followed at all —
+// the login stops there and returns the URL, so neither the code's cookies nor anything else is sent
+// to it. Any other destination ends the login with `off_origin_redirect`. Cookies are kept per host.
+import type { Deployment } from '#lib/authentik-address.ts';
+import { PreconditionError, TransientError } from '#lib/errors.ts';
+import { authentikFetch } from './pinned-transport.ts';
 
 export interface HeadlessLoginOptions {
   /** Authentik's base URL, e.g. https://auth.example.com */
@@ -14,11 +21,17 @@ export interface HeadlessLoginOptions {
   authorizeUrl: string;
   username: string;
   password: string;
-  /** Stop at a redirect to this URL; by default at the first redirect off Authentik's origin. */
+  /**
+   * Stop at a redirect to this URL (same origin and path, any query); any other redirect off
+   * Authentik's origin is then refused. Without it: stop at the first redirect off the origin.
+   */
   redirectUri?: string;
   /** Accept the consent stage when a flow shows one (default true). */
   consent?: boolean;
+  /** For tests; by default the pinned transport of `deployment` (pinned-transport.ts). */
   fetch?: typeof fetch;
+  /** The SSRF boundary the default transport applies to every address it connects to. */
+  deployment?: Deployment;
   /** Per-request timeout (default 10 s). */
   timeoutMs?: number;
   /** Upper bound on requests, against redirect loops (default 40). */
@@ -33,7 +46,8 @@ export type HeadlessLoginFailure =
   | 'consent_declined'
   | 'unsupported_stage'
   | 'unexpected_response'
-  | 'too_many_requests';
+  | 'too_many_requests'
+  | 'off_origin_redirect';
 
 /** The login cannot complete; `reason` says why. Retrying will not help (unlike TransientError). */
 export class HeadlessLoginError extends Error {
@@ -46,17 +60,24 @@ export class HeadlessLoginError extends Error {
 }
 
 interface Cookie {
+  /** The host that set it: the only one it is sent to. */
+  host: string;
   name: string;
   value: string;
   path: string;
   expiresAt: number | null;
 }
 
-/** Just enough of RFC 6265 for one host: names, paths, expiry. */
+/**
+ * Just enough of RFC 6265 for a login: names, paths, expiry, and every cookie host-only (RFC 6265
+ * §5.3 step 6 without a Domain attribute): it goes back only to the host that set it. A Domain
+ * attribute is ignored on purpose, so no cookie set by one host ever reaches another.
+ */
 export class CookieJar {
   #cookies: Cookie[] = [];
 
   store(requestUrl: URL, setCookies: readonly string[]): void {
+    const host = requestUrl.hostname;
     for (const line of setCookies) {
       const [pair = '', ...attributes] = line.split(';');
       const eq = pair.indexOf('=');
@@ -81,22 +102,26 @@ export class CookieJar {
             break;
         }
       }
-      this.#cookies = this.#cookies.filter((c) => !(c.name === name && c.path === path));
-      if (expiresAt === null || expiresAt > Date.now()) this.#cookies.push({ name, value, path, expiresAt });
+      this.#cookies = this.#cookies.filter((c) => !(c.host === host && c.name === name && c.path === path));
+      if (expiresAt === null || expiresAt > Date.now()) {
+        this.#cookies.push({ host, name, value, path, expiresAt });
+      }
     }
   }
 
   header(url: URL): string | undefined {
     const now = Date.now();
     const matching = this.#cookies
+      .filter((c) => c.host === url.hostname)
       .filter((c) => c.expiresAt === null || c.expiresAt > now)
       .filter((c) => pathMatches(url.pathname, c.path))
       .sort((a, b) => b.path.length - a.path.length);
     return matching.length > 0 ? matching.map((c) => `${c.name}=${c.value}`).join('; ') : undefined;
   }
 
-  get(name: string): string | undefined {
-    return this.#cookies.find((c) => c.name === name)?.value;
+  /** The value of the cookie `name` that `url`'s host set. */
+  get(name: string, url: URL): string | undefined {
+    return this.#cookies.find((c) => c.host === url.hostname && c.name === name)?.value;
   }
 }
 
@@ -133,7 +158,7 @@ function pageTitle(html: string): string | undefined {
 /** Logs in and returns the URL Authentik finally redirects to (the client's callback with `code`). */
 export async function headlessLogin(options: HeadlessLoginOptions): Promise<string> {
   const base = new URL(options.baseUrl);
-  const doFetch = options.fetch ?? fetch;
+  const doFetch = options.fetch ?? authentikFetch(options.deployment);
   const timeoutMs = options.timeoutMs ?? 10_000;
   const maxRequests = options.maxRequests ?? 40;
   const jar = new CookieJar();
@@ -165,6 +190,8 @@ export async function headlessLogin(options: HeadlessLoginOptions): Promise<stri
     body?: unknown,
     referer?: URL,
   ): Promise<Response> {
+    // Every request of the login, the redirects it follows included, goes to Authentik's origin.
+    if (url.origin !== base.origin) throw offOrigin(url);
     const headers: Record<string, string> = {
       accept: body === undefined ? 'text/html,application/json' : 'application/json',
     };
@@ -174,7 +201,7 @@ export async function headlessLogin(options: HeadlessLoginOptions): Promise<stri
       headers['content-type'] = 'application/json';
       headers.origin = base.origin;
       if (referer) headers.referer = referer.href;
-      const csrf = jar.get('authentik_csrf');
+      const csrf = jar.get('authentik_csrf', url);
       if (csrf) headers['x-authentik-csrf'] = csrf;
     }
     let response: Response;
@@ -187,6 +214,8 @@ export async function headlessLogin(options: HeadlessLoginOptions): Promise<stri
         ...(body === undefined ? {} : { body: JSON.stringify(body) }),
       });
     } catch (error) {
+      // A refused address (the pinned transport) or a wrong host will not heal by retrying.
+      if (error instanceof PreconditionError) throw error;
       throw new TransientError(
         `${method} ${url.pathname} failed: ${error instanceof Error ? error.message : 'network error'}`,
       );
@@ -222,8 +251,17 @@ export async function headlessLogin(options: HeadlessLoginOptions): Promise<stri
       `${url.pathname} answered ${response.status}${title ? ` (${title})` : ''} instead of a redirect`,
     );
   };
+  const expected = options.redirectUri === undefined ? undefined : new URL(options.redirectUri);
   const finished = (url: URL): boolean =>
-    options.redirectUri !== undefined ? url.href.startsWith(options.redirectUri) : url.origin !== base.origin;
+    expected !== undefined
+      ? url.origin === expected.origin && url.pathname === expected.pathname
+      : url.origin !== base.origin;
+  // Names the origin only: the URL's query could carry a code or a token.
+  const offOrigin = (url: URL) =>
+    new HeadlessLoginError(
+      'off_origin_redirect',
+      `the login was sent to ${url.origin}, which is neither Authentik (${base.origin}) nor the redirect URI; it was not followed`,
+    );
 
   async function runFlow(slug: string, shell: URL): Promise<URL> {
     const shellResponse = await request('GET', shell);

@@ -63,10 +63,12 @@ export async function runRemote(api: TenantApi, command: string, argument: strin
   const arg = argument as string;
   switch (command) {
     case 'provision': {
-      const spec = JSON.parse(await readFile(arg, 'utf8')) as { tenantId?: string };
+      const spec = JSON.parse(await readFile(arg, 'utf8')) as { tenantId?: unknown };
+      // The API names the tenant in the path (PUT /tenants/{tenantId}); the spec says which.
+      if (typeof spec?.tenantId !== 'string') throw new UsageError(`${arg}: tenantId is missing.`);
       // A token in the environment is handed to the API once, which stores it in Secrets Manager.
       const token = process.env.AUTHENTIK_TOKEN;
-      const accepted = await api.createTenant(spec, token ? { authentikToken: token } : {});
+      const accepted = await api.createTenant(spec.tenantId, spec, token ? { authentikToken: token } : {});
       out.line(`Provisioning tenant ${accepted.tenantId} (${accepted.executionName})`);
       const view = await follow(api, accepted.tenantId, out, accepted.startDate);
       if (view.status !== 'active') throw new Error(describeFailure(view));

@@ -5,6 +5,7 @@ import { ArnFormat, Stack } from 'aws-cdk-lib';
 import { PolicyStatement } from 'aws-cdk-lib/aws-iam';
 import type { Construct } from 'constructs';
 import { routes } from '../functions/api/routes.ts';
+import { LOCK_KEY_PREFIX } from '../functions/lib/registry.ts';
 import { tenantSpecJsonSchema } from '../functions/lib/tenant-spec.ts';
 import type { FunctionAccess } from './access.ts';
 import { accessStatements, type GrantTargets } from './grants.ts';
@@ -36,9 +37,10 @@ function objectAt(schema: JsonObject, ...path: string[]): JsonObject {
 }
 
 /**
- * `POST /tenants`: `{ "spec": <tenant spec>, "authentikToken"?: "<token>" }`. The spec's
+ * `PUT /tenants/{tenantId}`: `{ "spec": <tenant spec>, "authentikToken"?: "<token>" }`. The spec's
  * `authentik.tokenSecretArn` is optional here because the token may come in the body instead (the
- * Lambda enforces "one of the two"); everything else is the spec's own schema.
+ * Lambda enforces "one of the two"), and its `tenantId` because the path names the tenant (the Lambda
+ * refuses another one); everything else is the spec's own schema.
  */
 export function createTenantBodySchema(): JsonObject {
   const { $schema, title: _title, ...spec } = tenantSpecJsonSchema('draft-04');
@@ -46,6 +48,7 @@ export function createTenantBodySchema(): JsonObject {
   const required = (authentik.required as string[] | undefined) ?? [];
   const relaxed = {
     ...spec,
+    required: ((spec.required as string[] | undefined) ?? []).filter((key) => key !== 'tenantId'),
     properties: {
       ...(spec.properties as JsonObject),
       authentik: { ...authentik, required: required.filter((key) => key !== 'tokenSecretArn') },
@@ -90,7 +93,9 @@ function executionsOf(scope: Construct, name: string): string {
 
 /**
  * The API starts the three machines, finds a tenant's running execution (409 while one runs) and
- * reports on executions: on those machines only.
+ * reports on executions: on those machines only. It takes a tenant's lock before starting an
+ * execution: a conditional PutItem of the tenant's lock item (`lock#<tenantId>`, see
+ * functions/lib/registry.ts), and of no other item, so the tenants' records stay read-only to it.
  */
 export function apiAccessStatements(
   scope: Construct,
@@ -104,6 +109,11 @@ export function apiAccessStatements(
     new PolicyStatement({
       actions: ['states:DescribeExecution'],
       resources: [...machines.values()].map((machine) => executionsOf(scope, machine.name)),
+    }),
+    new PolicyStatement({
+      actions: ['dynamodb:PutItem'],
+      resources: [targets.registry.tableArn],
+      conditions: { 'ForAllValues:StringLike': { 'dynamodb:LeadingKeys': [`${LOCK_KEY_PREFIX}*`] } },
     }),
   ];
 }

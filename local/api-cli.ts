@@ -51,7 +51,7 @@ process.stdout.write(`Tenant API: ${api.url}\n`);
 process.stderr.write(
   [
     `Try: curl -s ${api.url}/tenants`,
-    `     curl -s -X POST ${api.url}/tenants -H 'content-type: application/json' -d '{"spec": {…}, "authentikToken": "…"}'`,
+    `     curl -s -X PUT ${api.url}/tenants/acme -H 'content-type: application/json' -d '{"spec": {…}, "authentikToken": "…"}'`,
     'Press Ctrl+C to stop.',
     '',
   ].join('\n'),

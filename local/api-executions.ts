@@ -6,6 +6,7 @@ import type { StepClients } from '#lib/clients.ts';
 import type { ExecutionRecord, TenantRecord } from '#lib/registry.ts';
 import { canonicalJson, executionArnOf, executionName } from '../functions/api/execution-name.ts';
 import type {
+  DescribedExecution,
   ExecutionStarter,
   ExecutionStatus,
   StartedExecution,
@@ -157,6 +158,18 @@ export function localExecutions(options: LocalExecutionsOptions): LocalExecution
     return { executionArn: execution.executionArn, name, startDate: execution.startDate };
   }
 
+  async function describeExecution(executionArn: string): Promise<DescribedExecution | undefined> {
+    const execution = all.find((e) => e.executionArn === executionArn);
+    return execution
+      ? {
+          executionArn,
+          name: execution.name,
+          startDate: execution.startDate,
+          status: execution.status,
+        }
+      : undefined;
+  }
+
   async function describeRunning(
     tenantId: string,
     _last?: ExecutionRecord,
@@ -199,6 +212,8 @@ export function localExecutions(options: LocalExecutionsOptions): LocalExecution
   return {
     all,
     startExecution,
+    executionArnOf: (kind, name) => executionArnOf(machineArn(kind), name),
+    describeExecution,
     describeRunning,
     verify,
     async idle() {

@@ -35,8 +35,12 @@ export class ApiError extends Error {
 }
 
 export interface TenantApi {
-  /** Provision; `authentikToken` is stored by the API in Secrets Manager, the spec then needs no ARN. */
+  /**
+   * Provision the tenant (`PUT /tenants/{tenantId}`); `authentikToken` is stored by the API in
+   * Secrets Manager, the spec then needs no ARN. The spec's own tenantId, if any, must be `tenantId`.
+   */
   createTenant(
+    tenantId: string,
     spec: TenantSpecInput | Record<string, unknown>,
     options?: { authentikToken?: string },
   ): Promise<AcceptedResponse>;
@@ -100,8 +104,8 @@ export function createApiClient(options: ApiClientOptions): TenantApi {
   };
 
   return {
-    createTenant: (spec, create = {}) =>
-      call('POST', '/tenants', {
+    createTenant: (tenantId, spec, create = {}) =>
+      call('PUT', tenantPath(tenantId), {
         spec,
         ...(create.authentikToken === undefined ? {} : { authentikToken: create.authentikToken }),
       }),

@@ -52,7 +52,7 @@ function asHttpError(error: unknown): HttpError {
 export function createApi(deps: ApiDeps, logger?: Logger): Api {
   const operations: Record<Operation, (request: ApiRequest, tenantId: string) => Promise<ApiResponse>> = {
     listTenants: (request) => listTenants(deps, request),
-    createTenant: (request) => createTenant(deps, request),
+    createTenant: (request, tenantId) => createTenant(deps, request, tenantId),
     getTenant: (request, tenantId) => getTenant(deps, request, tenantId),
     deleteTenant: (request, tenantId) => deleteTenant(deps, request, tenantId),
     verifyTenant: (request, tenantId) => verifyTenant(deps, request, tenantId),

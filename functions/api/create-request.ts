@@ -1,4 +1,6 @@
-// The body of POST /tenants: `{ "spec": <tenant spec>, "authentikToken"?: "<token>" }`.
+// The body of PUT /tenants/{tenantId}: `{ "spec": <tenant spec>, "authentikToken"?: "<token>" }`.
+// The tenant is the path's (so an IAM policy on the path grants one tenant); the spec may repeat it,
+// never name another.
 //
 // The spec names its Authentik token by ARN, or the caller hands the token over once in
 // `authentikToken` and the API stores it before anything starts. Either way the token never reaches
@@ -26,8 +28,13 @@ const TOKEN = /^[\x21-\x7e]{1,4096}$/;
 const TOKEN_RULE = 'must be a string of 1-4096 printable characters without spaces';
 const ARN_FIELD = 'spec.authentik.tokenSecretArn';
 const KNOWN = ['spec', 'authentikToken'];
-// Validates the rest of the spec before the token is stored; replaced by the real ARN afterwards.
-const PLACEHOLDER_ARN = 'arn:aws:secretsmanager:us-east-1:000000000000:secret:placeholder';
+/**
+ * Validates the rest of the spec before the token is stored; replaced by the real ARN afterwards.
+ * It names the secret the token will be stored as, so it passes any rule on which secret a spec names.
+ */
+function placeholderArn(secretPrefix: string, tenantId: string): string {
+  return `arn:aws:secretsmanager:us-east-1:000000000000:secret:${secretName(secretPrefix, tenantId, 'authentik-token')}`;
+}
 
 function isObject(value: unknown): value is Record<string, unknown> {
   return value !== null && typeof value === 'object' && !Array.isArray(value);
@@ -61,6 +68,7 @@ export function readCreateRequest(
   body: Record<string, unknown>,
   deployment: Deployment,
   secretPrefix: string,
+  tenantId: string,
 ): CreateRequest {
   const fields: Record<string, string[]> = {};
   for (const key of Object.keys(body)) {
@@ -74,9 +82,15 @@ export function readCreateRequest(
   if (token !== undefined && (typeof token !== 'string' || !TOKEN.test(token))) {
     fields.authentikToken = [TOKEN_RULE];
   }
-  const raw = body.spec;
-  if (raw === undefined) fields.spec = ['is required: the tenant spec'];
-  else if (!isObject(raw)) fields.spec = ['must be an object: the tenant spec'];
+  const given = body.spec;
+  if (given === undefined) fields.spec = ['is required: the tenant spec'];
+  else if (!isObject(given)) fields.spec = ['must be an object: the tenant spec'];
+  if (isObject(given) && Object.hasOwn(given, 'tenantId') && given.tenantId !== tenantId) {
+    // The rule, not the value: the body's id could be anything the caller sent.
+    fields['spec.tenantId'] = [`must be ${tenantId}, the tenant in the path, or be left out`];
+  }
+  // The rest of the spec is checked too, so one answer names every bad field.
+  const raw: Record<string, unknown> | undefined = isObject(given) ? { ...given, tenantId } : undefined;
 
   let spec: TenantSpec | undefined;
   if (isObject(raw)) {
@@ -87,7 +101,9 @@ export function readCreateRequest(
       fields.authentikToken = [`give authentikToken or ${ARN_FIELD}, not both`];
     }
     const candidate =
-      tokenGiven && authentik !== undefined && !arnGiven ? withTokenSecretArn(raw, PLACEHOLDER_ARN) : raw;
+      tokenGiven && authentik !== undefined && !arnGiven
+        ? withTokenSecretArn(raw, placeholderArn(secretPrefix, tenantId))
+        : raw;
     try {
       spec = parseTenantSpec(candidate, deployment);
     } catch (error) {

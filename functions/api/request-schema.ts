@@ -1,7 +1,8 @@
-// The JSON Schema of POST /tenants, derived from the tenant spec's zod schema: for API Gateway's
-// request validation (draft-04) and for openapi.yaml (openapi-3.0). The API takes the Authentik token
-// either by ARN in the spec or once in `authentikToken`, so tokenSecretArn is optional here; the
-// Lambda enforces "one of the two" and every rule that is code rather than schema.
+// The JSON Schema of PUT /tenants/{tenantId}, derived from the tenant spec's zod schema: for API
+// Gateway's request validation (draft-04) and for openapi.yaml (openapi-3.0). The API takes the
+// Authentik token either by ARN in the spec or once in `authentikToken`, so tokenSecretArn is optional
+// here; the path names the tenant, so tenantId is optional too. The Lambda enforces "one of the two",
+// "the path's tenant" and every rule that is code rather than schema.
 import { type JsonSchemaTarget, tenantSpecJsonSchema } from '#lib/tenant-spec.ts';
 
 type Schema = Record<string, unknown> & {
@@ -12,6 +13,12 @@ type Schema = Record<string, unknown> & {
 /** The tenant spec as the API accepts it. */
 export function apiTenantSpecSchema(target: JsonSchemaTarget = 'draft-04'): Record<string, unknown> {
   const schema = structuredClone(tenantSpecJsonSchema(target)) as Schema;
+  if (schema.required) schema.required = schema.required.filter((key) => key !== 'tenantId');
+  const tenantId = schema.properties?.tenantId;
+  if (tenantId) {
+    tenantId.description =
+      `${String(tenantId.description ?? '')} The path's tenant: give the same or leave it out.`.trim();
+  }
   const authentik = schema.properties?.authentik;
   if (authentik?.required) authentik.required = authentik.required.filter((key) => key !== 'tokenSecretArn');
   const arn = authentik?.properties?.tokenSecretArn;

@@ -13,6 +13,7 @@ import { TransientError } from '#lib/errors.ts';
 import type { ExecutionRecord, TenantRecord } from '#lib/registry.ts';
 import { canonicalJson, executionArnOf, executionName } from './execution-name.ts';
 import {
+  type DescribedExecution,
   type ExecutionStarter,
   type ExecutionStatus,
   type StartedExecution,
@@ -72,6 +73,21 @@ export function stepFunctionsStarter(
 
   async function describe(executionArn: string) {
     return call('DescribeExecution', () => client.send(new DescribeExecutionCommand({ executionArn })));
+  }
+
+  async function describeExecution(executionArn: string): Promise<DescribedExecution | undefined> {
+    try {
+      const described = await client.send(new DescribeExecutionCommand({ executionArn }));
+      return {
+        executionArn,
+        name: described.name ?? executionArn.split(':').at(-1) ?? executionArn,
+        startDate: (described.startDate ?? new Date()).toISOString(),
+        status: (described.status ?? 'RUNNING') as ExecutionStatus,
+      };
+    } catch (error) {
+      if ((error as { name?: unknown })?.name === 'ExecutionDoesNotExist') return undefined;
+      throw mapError(error, 'DescribeExecution');
+    }
   }
 
   async function startExecution(
@@ -163,5 +179,11 @@ export function stepFunctionsStarter(
     return startExecution('verify', name, { tenantId: record.tenantId });
   }
 
-  return { startExecution, describeRunning, verify };
+  return {
+    startExecution,
+    executionArnOf: (kind, name) => executionArnOf(arnOf(kind), name),
+    describeExecution,
+    describeRunning,
+    verify,
+  };
 }

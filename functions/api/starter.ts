@@ -23,8 +23,23 @@ export interface StartedExecution {
   existingStatus?: ExecutionStatus;
 }
 
+/** An execution as DescribeExecution tells it. */
+export interface DescribedExecution {
+  executionArn: string;
+  name: string;
+  startDate: string;
+  status: ExecutionStatus;
+}
+
 export interface ExecutionStarter {
   startExecution(machine: MachineKind, name: string, input: unknown): Promise<StartedExecution>;
+  /** The ARN an execution of `machine` named `name` has (or will have once started). */
+  executionArnOf(machine: MachineKind, name: string): string;
+  /**
+   * The execution with this ARN; undefined when there is none (not started yet, or never): the
+   * API tells a tenant's lock held by a running execution from one a dead execution left behind.
+   */
+  describeExecution(executionArn: string): Promise<DescribedExecution | undefined>;
   /**
    * The execution running for the tenant, if any. `last` is the registry's last execution while the
    * registry says one runs: an execution started from the console carries a name of the operator's

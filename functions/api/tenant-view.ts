@@ -1,10 +1,13 @@
-// A registry record as the API shows it. Everything in a record is already free of secrets (the spec
-// references secrets by ARN, resources are ids and ARNs); the view adds the execution running now and
-// the hosted-UI test URL.
+// A registry record as the API shows it. A record holds no secret value, but it names the secrets
+// (the Authentik token's ARN in the spec, `*SecretArn` resources): the views leave every one of them
+// out, so a caller allowed to read a tenant learns nothing about where its secrets are kept. The view
+// adds the execution running now and the hosted-UI test URL.
 import type { ExecutionRecord, TenantRecord } from '#lib/registry.ts';
+import type { Resources } from '#lib/step.ts';
+import type { TenantSpec } from '#lib/tenant-spec.ts';
 import { hostedUiLoginUrl } from '../verify-federation/login-url.ts';
 import { nameOfExecution } from './execution-name.ts';
-import type { ExecutionView, TenantSummary, TenantView } from './types.ts';
+import type { ExecutionView, PublicResources, PublicSpec, TenantSummary, TenantView } from './types.ts';
 
 const LOGIN_SCOPES = ['openid', 'email', 'profile'];
 
@@ -29,6 +32,29 @@ export function loginUrlOf(record: TenantRecord): string | undefined {
   });
 }
 
+const SECRET_REFERENCE = /SecretArn$/;
+
+/** The resources without the ARN of any secret, in the bookkeeping lists (`created`, …) too. */
+export function publicResources(resources: Resources): PublicResources {
+  const shown = new Map<string, unknown>();
+  for (const [key, value] of Object.entries(resources)) {
+    if (SECRET_REFERENCE.test(key)) continue;
+    shown.set(
+      key,
+      Array.isArray(value) ? value.filter((entry) => !SECRET_REFERENCE.test(String(entry))) : value,
+    );
+  }
+  return Object.fromEntries(shown) as PublicResources;
+}
+
+/** The spec without the Authentik token's ARN. */
+export function publicSpec(spec: TenantSpec): PublicSpec {
+  // Optional chain: a record is written from a parsed spec, but a view must not fail on an odd one.
+  if (!spec?.authentik) return spec;
+  const { tokenSecretArn: _hidden, ...authentik } = spec.authentik;
+  return { ...spec, authentik };
+}
+
 function lastExecutionView(last: ExecutionRecord): NonNullable<TenantView['lastExecution']> {
   // On AWS the workflow records `$$.Execution.Id`, which is the execution's ARN.
   const executionArn = last.arn ?? (last.name.startsWith('arn:') ? last.name : undefined);
@@ -46,9 +72,9 @@ export function tenantView(record: TenantRecord, running?: ExecutionView): Tenan
     tenantId: record.tenantId,
     status: record.status,
     ...(record.spec?.displayName ? { displayName: record.spec.displayName } : {}),
-    spec: record.spec,
+    spec: publicSpec(record.spec),
     steps: record.steps,
-    resources: record.resources,
+    resources: publicResources(record.resources),
     ...(record.lastExecution ? { lastExecution: lastExecutionView(record.lastExecution) } : {}),
     ...(running ? { runningExecution: running } : {}),
     ...(record.lastError ? { lastError: record.lastError } : {}),

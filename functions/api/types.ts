@@ -32,6 +32,16 @@ export interface AcceptedResponse {
   reused: boolean;
 }
 
+/** A tenant's resources as the API shows them: no `*SecretArn`, not even in `created`. */
+export type PublicResources = {
+  [K in keyof Resources as K extends `${string}SecretArn` ? never : K]: Resources[K];
+};
+
+/** A tenant's spec as the API shows it: without the Authentik token's ARN. */
+export type PublicSpec = Omit<TenantSpec, 'authentik'> & {
+  authentik: Omit<TenantSpec['authentik'], 'tokenSecretArn'>;
+};
+
 /** `pending`: accepted, the execution has not registered the tenant yet. */
 export type TenantViewStatus = TenantStatus | 'pending';
 
@@ -39,11 +49,11 @@ export interface TenantView {
   tenantId: string;
   status: TenantViewStatus;
   displayName?: string;
-  spec?: TenantSpec;
+  spec?: PublicSpec;
   /** Every step's last outcome, by step name. */
   steps: Record<string, StepRecord>;
-  /** Ids and ARNs only. */
-  resources: Resources;
+  /** Ids and ARNs, none of a secret. */
+  resources: PublicResources;
   lastExecution?: Omit<ExecutionRecord, 'arn'> & { executionArn?: string };
   runningExecution?: ExecutionView;
   lastError?: ErrorRecord;

@@ -1,4 +1,4 @@
-// The JSON Schema API Gateway checks `POST /tenants` bodies against: it must let through every body
+// The JSON Schema API Gateway checks `PUT /tenants/{tenantId}` bodies against: it must let through every body
 // the API accepts (a spec naming its token secret, or a spec plus the token), and stop the shapes the
 // API would refuse anyway before a Lambda runs.
 
@@ -20,7 +20,7 @@ const example = JSON.parse(readFileSync(join(projectRoot, 'examples', 'tenant.js
 const withoutArn = { ...example, authentik: { ...example.authentik, tokenSecretArn: undefined } };
 delete withoutArn.authentik.tokenSecretArn;
 
-describe('POST /tenants body schema', () => {
+describe('PUT /tenants/{tenantId} body schema', () => {
   it('is draft-04, as API Gateway models require', () => {
     expect($schema).toBe('http://json-schema.org/draft-04/schema#');
   });
@@ -31,6 +31,11 @@ describe('POST /tenants body schema', () => {
       validate({ spec: withoutArn, authentikToken: 'ak-token-value' }),
       JSON.stringify(validate.errors),
     ).toBe(true);
+  });
+
+  it('accepts a spec without its tenantId: the path names the tenant', () => {
+    const { tenantId: _id, ...rest } = example as typeof example & { tenantId?: string };
+    expect(validate({ spec: rest }), JSON.stringify(validate.errors)).toBe(true);
   });
 
   it('refuses a missing spec, unknown fields, an inline secret and a free-form policy expression', () => {

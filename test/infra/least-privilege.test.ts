@@ -4,6 +4,7 @@
 
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { type StepFunctionName, stepFunctions } from '../../functions/catalog.ts';
+import { LOCK_KEY_PREFIX } from '../../functions/lib/registry.ts';
 import { bundleText, sdkActionsIn } from './sdk-calls.ts';
 import {
   actionsOf,
@@ -151,9 +152,19 @@ describe('registry', () => {
     for (const writer of ['record-outcome', 'verify-tenant'] as const) {
       expect(tableActions(writer), writer).toEqual(['dynamodb:GetItem', 'dynamodb:PutItem']);
     }
-    for (const reader of ['api', 'list-tenants'] as const) {
-      expect(tableActions(reader), reader).toEqual(['dynamodb:GetItem', 'dynamodb:Scan']);
-    }
+    expect(tableActions('list-tenants')).toEqual(['dynamodb:GetItem', 'dynamodb:Scan']);
+    const unconditioned = statementsOf('api').filter((st) => !actionsOf(st).includes('dynamodb:PutItem'));
+    const read = unconditioned.flatMap(actionsOf).filter((a) => a.startsWith('dynamodb:'));
+    expect(read.sort()).toEqual(['dynamodb:GetItem', 'dynamodb:Scan']);
+  });
+
+  it('the API writes the tenants’ lock items only (a conditional PutItem on lock#* keys)', () => {
+    const [write, ...more] = statementsOf('api').filter((st) => actionsOf(st).includes('dynamodb:PutItem'));
+    expect(more).toEqual([]);
+    expect(write && actionsOf(write)).toEqual(['dynamodb:PutItem']);
+    expect(write?.Condition).toEqual({
+      'ForAllValues:StringLike': { 'dynamodb:LeadingKeys': [`${LOCK_KEY_PREFIX}*`] },
+    });
   });
 });
 

@@ -97,15 +97,16 @@ describe('API Gateway', () => {
     expect(found).toEqual(routes.map((r) => `${r.method} ${r.path}`).sort());
   });
 
-  it('validates the POST /tenants body against the tenant spec JSON Schema (draft-04)', () => {
+  it('validates the PUT /tenants/{tenantId} body against the tenant spec JSON Schema (draft-04)', () => {
     const [[modelId, model] = []] = resourcesOfType('AWS::ApiGateway::Model');
     const schema = model?.Properties?.Schema as Record<string, unknown>;
     expect(schema.$schema).toBe('http://json-schema.org/draft-04/schema#');
     expect(Object.keys(schema.properties as object).sort()).toEqual(['authentikToken', 'spec']);
     expect(JSON.stringify(schema)).toContain('tokenSecretArn');
     s.template.hasResourceProperties('AWS::ApiGateway::Method', {
-      HttpMethod: 'POST',
+      HttpMethod: 'PUT',
       OperationName: 'createTenant',
+      RequestParameters: { 'method.request.path.tenantId': true },
       RequestModels: { 'application/json': { Ref: modelId } },
       RequestValidatorId: Match.anyValue(),
     });

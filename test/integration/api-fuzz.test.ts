@@ -167,7 +167,8 @@ const specMutation: fc.Arbitrary<(spec: Record<string, unknown>) => void> = fc.o
           setAt(spec, `${at}${key}`, value),
     ),
   fc
-    .constantFrom('tenantId', 'authentik', 'authentik.baseUrl', 'cognito', 'cognito.callbackUrls')
+    // Not tenantId: the path names the tenant, the spec may leave it out.
+    .constantFrom('authentik', 'authentik.baseUrl', 'cognito', 'cognito.callbackUrls')
     .map((path) => (spec: Record<string, unknown>) => removeAt(spec, path)),
   fc
     .string({ maxLength: 40 })
@@ -228,7 +229,7 @@ const badToken = fc.oneof(
   fc.constant(TOKEN.repeat(300)),
 );
 
-/** Bodies of POST /tenants that are invalid by construction. */
+/** Bodies of PUT /tenants/{tenantId} that are invalid by construction. */
 const invalidBody: fc.Arbitrary<string | Uint8Array> = fc.oneof(
   {
     weight: 6,
@@ -341,24 +342,24 @@ interface Case {
   label: string;
 }
 
-const postInvalid: fc.Arbitrary<Case> = invalidBody.map((body) => ({
-  label: 'POST /tenants with an invalid body',
+const putInvalid: fc.Arbitrary<Case> = invalidBody.map((body) => ({
+  label: 'PUT /tenants/fz-tenant with an invalid body',
   event: {
-    httpMethod: 'POST',
-    path: '/tenants',
+    httpMethod: 'PUT',
+    path: '/tenants/fz-tenant',
     headers: { 'Content-Type': 'application/json' },
     body: Buffer.from(body).toString('base64'),
     isBase64Encoded: true,
   },
 }));
 
-const postWrongContentType: fc.Arbitrary<Case> = fc
+const putWrongContentType: fc.Arbitrary<Case> = fc
   .tuple(fc.option(notJsonContentType, { nil: undefined }), fc.boolean())
   .map(([contentType, withToken]) => ({
-    label: 'POST /tenants with a valid spec and a wrong content type',
+    label: 'PUT /tenants/fz-tenant with a valid spec and a wrong content type',
     event: {
-      httpMethod: 'POST',
-      path: '/tenants',
+      httpMethod: 'PUT',
+      path: '/tenants/fz-tenant',
       headers: contentType === undefined ? {} : { 'content-type': contentType },
       body: JSON.stringify({ spec: validSpec(!withToken), ...(withToken ? { authentikToken: TOKEN } : {}) }),
     },
@@ -379,7 +380,7 @@ const anyRequest: fc.Arbitrary<Case> = fc
     ),
     base64: fc.boolean(),
   })
-  .filter(({ method: m, path: p }) => !(m === 'POST' && /^\/tenants\/?$/.test(p)))
+  .filter(({ method: m, path: p }) => !(m === 'PUT' && /^\/tenants\/[^/]+\/?$/.test(p)))
   .map(({ method: m, path: p, query: q, headers: h, body, base64 }) => ({
     label: 'any request',
     event: {
@@ -400,8 +401,8 @@ const odd: fc.Arbitrary<Case> = fc.constantFrom<Case>(
   {
     label: 'null maps',
     event: {
-      httpMethod: 'POST',
-      path: '/tenants',
+      httpMethod: 'PUT',
+      path: '/tenants/fz-tenant',
       headers: null,
       multiValueHeaders: null,
       queryStringParameters: null,
@@ -410,13 +411,18 @@ const odd: fc.Arbitrary<Case> = fc.constantFrom<Case>(
   },
   {
     label: 'empty header list',
-    event: { httpMethod: 'POST', path: '/tenants', multiValueHeaders: { 'content-type': [] }, body: '{}' },
+    event: {
+      httpMethod: 'PUT',
+      path: '/tenants/fz-tenant',
+      multiValueHeaders: { 'content-type': [] },
+      body: '{}',
+    },
   },
   {
     label: 'base64 junk',
     event: {
-      httpMethod: 'POST',
-      path: '/tenants',
+      httpMethod: 'PUT',
+      path: '/tenants/fz-tenant',
       headers: { 'content-type': 'application/json' },
       body: '!!!not base64***',
       isBase64Encoded: true,
@@ -427,8 +433,8 @@ const odd: fc.Arbitrary<Case> = fc.constantFrom<Case>(
 );
 
 const fuzzCase = fc.oneof(
-  { weight: 8, arbitrary: postInvalid },
-  { weight: 2, arbitrary: postWrongContentType },
+  { weight: 8, arbitrary: putInvalid },
+  { weight: 2, arbitrary: putWrongContentType },
   { weight: 5, arbitrary: anyRequest },
   { weight: 1, arbitrary: listQuery },
   { weight: 1, arbitrary: odd },

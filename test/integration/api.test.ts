@@ -120,14 +120,14 @@ function specFor(tenantId: string, cognito: Record<string, unknown> = {}) {
 }
 
 const provision = (tenantId: string, cognito: Record<string, unknown> = {}) =>
-  http('POST', '/tenants', { body: { spec: specFor(tenantId, cognito), authentikToken: token } });
+  http('PUT', `/tenants/${tenantId}`, { body: { spec: specFor(tenantId, cognito), authentikToken: token } });
 
 async function settled(tenantId: string): Promise<Record<string, unknown>> {
   await api.executions.idle();
   return (await http('GET', `/tenants/${tenantId}`)).body;
 }
 
-describe('POST /tenants with the Authentik token in the body', () => {
+describe('PUT /tenants/{tenantId} with the Authentik token in the body', () => {
   it('stores the token, provisions the tenant, and shows every step, its resources and the login URL', async () => {
     const accepted = await provision('api-main');
     expect(accepted.status).toBe(202);
@@ -158,7 +158,11 @@ describe('POST /tenants with the Authentik token in the body', () => {
     expect(loginUrl.pathname).toBe('/oauth2/authorize');
     expect(loginUrl.searchParams.get('client_id')).toBe(resources.appClientId);
 
-    const arn = (tenant.spec as { authentik: { tokenSecretArn: string } }).authentik.tokenSecretArn;
+    // The views name no secret; the registry knows which one the spec reads.
+    expect((tenant.spec as { authentik: Record<string, unknown> }).authentik).not.toHaveProperty(
+      'tokenSecretArn',
+    );
+    const arn = (await fixture.clients.registry.get('api-main'))?.spec.authentik.tokenSecretArn ?? '';
     expect(arn).toMatch(
       /^arn:aws:secretsmanager:us-east-1:\d{12}:secret:federation\/api-main\/authentik-token-/,
     );
@@ -273,7 +277,7 @@ describe('verify and deprovision', () => {
 describe('refusals', () => {
   it('names the bad spec fields and starts nothing', async () => {
     const before = api.executions.all.length;
-    const bad = await http('POST', '/tenants', {
+    const bad = await http('PUT', '/tenants/api-bad', {
       body: {
         spec: {
           ...specFor('api-bad'),
@@ -288,22 +292,28 @@ describe('refusals', () => {
       'spec.access.template',
       'spec.cognito.callbackUrls.0',
     ]);
-    const noToken = await http('POST', '/tenants', { body: { spec: specFor('api-bad') } });
+    const noToken = await http('PUT', '/tenants/api-bad', { body: { spec: specFor('api-bad') } });
     expect(Object.keys(noToken.body.fields as object)).toEqual(['spec.authentik.tokenSecretArn']);
-    const notJson = await http('POST', '/tenants', {
+    const notJson = await http('PUT', '/tenants/api-bad', {
       raw: '{"spec":',
       headers: { 'content-type': 'application/json' },
     });
     expect(notJson.body.fields).toEqual({ body: ['is not valid JSON'] });
-    const form = await http('POST', '/tenants', {
+    const form = await http('PUT', '/tenants/api-bad', {
       raw: 'a=b',
       headers: { 'content-type': 'application/x-www-form-urlencoded' },
     });
     expect(Object.keys(form.body.fields as object)).toEqual(['header.content-type']);
-    const big = await http('POST', '/tenants', { raw: `{"spec":"${'x'.repeat(400_000)}"}` });
+    const big = await http('PUT', '/tenants/api-bad', { raw: `{"spec":"${'x'.repeat(400_000)}"}` });
+    const elsewhere = await http('PUT', '/tenants/api-bad', {
+      body: { spec: specFor('api-other'), authentikToken: token },
+    });
+    expect(elsewhere.status).toBe(400);
+    expect(Object.keys(elsewhere.body.fields as object)).toEqual(['spec.tenantId']);
     expect(big.status).toBe(413);
     expect(api.executions.all.length).toBe(before);
     expect(await fixture.clients.registry.get('api-bad')).toBeUndefined();
+    expect(await fixture.clients.registry.lockOf('api-bad')).toBeUndefined();
   });
 
   it('answers 404 for unknown tenants and routes, 405 for wrong methods', async () => {
@@ -318,7 +328,10 @@ describe('refusals', () => {
     }
     const patch = await http('PATCH', '/tenants');
     expect(patch.status).toBe(405);
-    expect(patch.headers.get('allow')).toBe('GET, POST');
+    expect(patch.headers.get('allow')).toBe('GET');
+    // Provisioning names the tenant in the path: there is no POST /tenants.
+    const post = await http('POST', '/tenants', { body: { spec: specFor('api-nobody') } });
+    expect(post.status).toBe(405);
   });
 });
 

@@ -41,13 +41,13 @@ describe('createApiClient', () => {
       baseUrl: 'https://abc.execute-api.eu-west-1.amazonaws.com/prod/',
       fetch: fetchImpl,
     });
-    await api.createTenant({ tenantId: 'acme' }, { authentikToken: 'tok' });
+    await api.createTenant('acme', { tenantId: 'acme' }, { authentikToken: 'tok' });
     await api.getTenant('acme');
     await api.verifyTenant('acme');
     await api.deleteTenant('acme');
     await api.listTenants({ limit: 5, cursor: 'abc' });
     expect(sent.map((s) => `${s.method} ${s.url}`)).toEqual([
-      'POST https://abc.execute-api.eu-west-1.amazonaws.com/prod/tenants',
+      'PUT https://abc.execute-api.eu-west-1.amazonaws.com/prod/tenants/acme',
       'GET https://abc.execute-api.eu-west-1.amazonaws.com/prod/tenants/acme',
       'POST https://abc.execute-api.eu-west-1.amazonaws.com/prod/tenants/acme/verify',
       'DELETE https://abc.execute-api.eu-west-1.amazonaws.com/prod/tenants/acme',
@@ -80,7 +80,7 @@ describe('createApiClient', () => {
     }));
     const api = createApiClient({ baseUrl: 'http://127.0.0.1:8787', fetch: fetchImpl });
     const error = await api
-      .createTenant({}, { authentikToken: 'super-secret-token' })
+      .createTenant('acme', {}, { authentikToken: 'super-secret-token' })
       .catch((e: unknown) => e);
     expect(error).toBeInstanceOf(ApiError);
     expect(error).toMatchObject({ status: 400, fields: { 'spec.tenantId': ['must be 3-32 characters'] } });

@@ -8,12 +8,21 @@ import {
 import { mockClient } from 'aws-sdk-client-mock';
 import { beforeEach, describe, expect, it } from 'vitest';
 import { TransientError } from '#lib/errors.ts';
-import type { ListPage, TenantRecord } from '#lib/registry.ts';
+import {
+  type ExecutionLock,
+  executionNameOf,
+  type ListPage,
+  type LockClaim,
+  type LockRequest,
+  type TenantRecord,
+} from '#lib/registry.ts';
 import { type Deployment, parseTenantSpec } from '#lib/tenant-spec.ts';
 import { type ApiDeps, createApi, proxyHandler } from '../../functions/api/core.ts';
 import { canonicalJson, parseExecutionName } from '../../functions/api/execution-name.ts';
 import type { ApiRequest } from '../../functions/api/http.ts';
+import { UNSTARTED_LOCK_MS } from '../../functions/api/operations.ts';
 import {
+  type DescribedExecution,
   type ExecutionStatus,
   type StartedExecution,
   VerificationUnavailableError,
@@ -45,8 +54,20 @@ class FakeStarter {
   running: ExecutionView | undefined;
   verifyError: Error | undefined;
 
+  executionArnOf(machine: MachineKind, name: string): string {
+    return `arn:aws:states:eu-west-1:123456789012:execution:${machine}-tenant:${name}`;
+  }
+
+  async describeExecution(executionArn: string): Promise<DescribedExecution | undefined> {
+    const name = executionNameOf(executionArn);
+    const execution = this.executions.get(name);
+    return execution
+      ? { executionArn, name, startDate: '2025-01-01T00:00:00.000Z', status: execution.status }
+      : undefined;
+  }
+
   async startExecution(machine: MachineKind, name: string, input: unknown): Promise<StartedExecution> {
-    const executionArn = `arn:aws:states:eu-west-1:123456789012:execution:${machine}-tenant:${name}`;
+    const executionArn = this.executionArnOf(machine, name);
     const startDate = '2025-01-01T00:00:00.000Z';
     const existing = this.executions.get(name);
     if (existing) {
@@ -68,9 +89,49 @@ class FakeStarter {
   }
 }
 
+/** The registry's records and its per-tenant lock, in memory, with the lock's conditions. */
 class FakeRegistry {
   readonly records = new Map<string, TenantRecord>();
+  readonly locks = new Map<string, ExecutionLock>();
   failWith: Error | undefined;
+
+  async lockOf(tenantId: string): Promise<ExecutionLock | undefined> {
+    return this.locks.get(tenantId);
+  }
+
+  private lockFor(tenantId: string, claim: LockRequest): ExecutionLock {
+    return {
+      tenantId,
+      ...claim,
+      execution: executionNameOf(claim.execution),
+      claimedAt: new Date().toISOString(),
+    };
+  }
+
+  async claimLock(tenantId: string, claim: LockRequest): Promise<LockClaim> {
+    const current = this.locks.get(tenantId);
+    if (current?.execution === executionNameOf(claim.execution)) {
+      return { held: true, already: true, lock: current };
+    }
+    if (current) return { held: false, holder: current };
+    const lock = this.lockFor(tenantId, claim);
+    this.locks.set(tenantId, lock);
+    return { held: true, already: false, lock };
+  }
+
+  async takeOverLock(tenantId: string, from: string, claim: LockRequest): Promise<ExecutionLock | undefined> {
+    if (this.locks.get(tenantId)?.execution !== from) return undefined;
+    const lock = this.lockFor(tenantId, claim);
+    this.locks.set(tenantId, lock);
+    return lock;
+  }
+
+  async releaseLock(tenantId: string, execution: string): Promise<boolean> {
+    if (this.locks.get(tenantId)?.execution !== executionNameOf(execution)) return false;
+    this.locks.delete(tenantId);
+    return true;
+  }
+
   async get(tenantId: string): Promise<TenantRecord | undefined> {
     if (this.failWith) throw this.failWith;
     return this.records.get(tenantId);
@@ -93,10 +154,26 @@ class FakeRegistry {
 }
 
 let starter: FakeStarter;
-function finish(name: string, status: ExecutionStatus): void {
+/** The execution ends; unless it crashed, it recorded its outcome and so released the tenant's lock. */
+function finish(name: string, status: ExecutionStatus, { crashed = false } = {}): void {
   const execution = starter.executions.get(name);
   if (!execution) throw new Error(`no execution ${name}`);
   execution.status = status;
+  if (!crashed) void registry.releaseLock(parseExecutionName(name)?.tenantId ?? '', name);
+}
+
+/** An execution running for the tenant and holding its lock, as one the console started would. */
+function holding(kind: 'provision' | 'deprovision', name: string): ExecutionView {
+  starter.executions.set(name, { status: 'RUNNING', input: '{}', machine: kind });
+  const executionArn = starter.executionArnOf(kind, name);
+  registry.locks.set('acme', {
+    tenantId: 'acme',
+    execution: name,
+    kind,
+    executionArn,
+    claimedAt: new Date().toISOString(),
+  });
+  return { kind, executionArn, name, startDate: '2025-01-01T00:00:00.000Z' };
 }
 let registry: FakeRegistry;
 let deps: ApiDeps;
@@ -104,7 +181,11 @@ let deps: ApiDeps;
 function record(tenantId: string, patch: Partial<TenantRecord> = {}): TenantRecord {
   return {
     tenantId,
-    spec: parseTenantSpec(specInput({ tenantId }), deployment),
+    // Each tenant's spec names its own token secret, as the spec requires.
+    spec: parseTenantSpec(
+      specInput({ tenantId }, { tokenSecretArn: ARN.replace('/acme/', `/${tenantId}/`) }),
+      deployment,
+    ),
     status: 'active',
     resources: {},
     steps: {},
@@ -163,9 +244,12 @@ describe('routing', () => {
   it('answers 404 for an unknown route and 405 with Allow for a wrong method', async () => {
     expect((await call('GET', '/nope')).status).toBe(404);
     expect((await call('GET', '/tenants/acme/verify/more')).status).toBe(404);
-    const wrong = await call('PUT', '/tenants/acme');
+    const wrong = await call('PATCH', '/tenants/acme');
     expect(wrong.status).toBe(405);
-    expect(wrong.headers?.allow).toBe('GET, DELETE');
+    expect(wrong.headers?.allow).toBe('GET, PUT, DELETE');
+    const created = await call('POST', '/tenants', { body: { spec: specInput() } });
+    expect(created.status).toBe(405);
+    expect(created.headers?.allow).toBe('GET');
   });
 
   it('refuses a tenant id that cannot exist, naming the path parameter', async () => {
@@ -183,7 +267,7 @@ describe('routing', () => {
   });
 });
 
-describe('POST /tenants: refusals name the field and start nothing', () => {
+describe('PUT /tenants/{tenantId}: refusals name the field and start nothing', () => {
   it('wants application/json', async () => {
     const refused: Record<string, string>[] = [
       {},
@@ -191,11 +275,11 @@ describe('POST /tenants: refusals name the field and start nothing', () => {
       { 'content-type': 'application/json; charset=latin1' },
     ];
     for (const headers of refused) {
-      const response = await call('POST', '/tenants', { body: { spec: specInput() }, headers });
+      const response = await call('PUT', '/tenants/acme', { body: { spec: specInput() }, headers });
       expect(response.status).toBe(400);
       expect(Object.keys(response.body.fields as object)).toEqual(['header.content-type']);
     }
-    const ok = await call('POST', '/tenants', {
+    const ok = await call('PUT', '/tenants/acme', {
       body: { spec: specInput() },
       headers: { 'content-type': 'Application/JSON; charset="UTF-8"' },
     });
@@ -204,20 +288,20 @@ describe('POST /tenants: refusals name the field and start nothing', () => {
 
   it('wants one JSON object within the size limit', async () => {
     for (const raw of ['', '{', '[1]', 'null', '"x"', Buffer.from([0x7b, 0xff, 0x7d])]) {
-      const response = await call('POST', '/tenants', {
+      const response = await call('PUT', '/tenants/acme', {
         raw,
         headers: { 'content-type': 'application/json' },
       });
       expect(response.status).toBe(400);
       expect(Object.keys(response.body.fields as object)).toEqual(['body']);
     }
-    const big = await call('POST', '/tenants', { raw: `{"x":"${'a'.repeat(300_000)}"}` });
+    const big = await call('PUT', '/tenants/acme', { raw: `{"x":"${'a'.repeat(300_000)}"}` });
     expect(big.status).toBe(413);
     expect(starter.started).toEqual([]);
   });
 
   it('names every bad spec field under spec.', async () => {
-    const response = await call('POST', '/tenants', {
+    const response = await call('PUT', '/tenants/acme', {
       body: {
         spec: specInput({ tenantId: 'Bad_Id', cognito: { callbackUrls: ['http://app.example/cb'] } }),
         extra: 1,
@@ -229,35 +313,35 @@ describe('POST /tenants: refusals name the field and start nothing', () => {
       'spec.cognito.callbackUrls.0': [expect.stringContaining('https')],
       extra: ['unknown field'],
     });
-    expect((await call('POST', '/tenants', { body: {} })).body.fields).toEqual({
+    expect((await call('PUT', '/tenants/acme', { body: {} })).body.fields).toEqual({
       spec: ['is required: the tenant spec'],
     });
-    expect((await call('POST', '/tenants', { body: { spec: [] } })).body.fields).toEqual({
+    expect((await call('PUT', '/tenants/acme', { body: { spec: [] } })).body.fields).toEqual({
       spec: ['must be an object: the tenant spec'],
     });
     expect(starter.started).toEqual([]);
   });
 
   it('needs the token or its ARN, not both, and never echoes the token', async () => {
-    const neither = await call('POST', '/tenants', {
+    const neither = await call('PUT', '/tenants/acme', {
       body: { spec: specInput({}, { tokenSecretArn: undefined }) },
     });
     expect(neither.status).toBe(400);
     expect(Object.keys(neither.body.fields as object)).toEqual(['spec.authentik.tokenSecretArn']);
 
-    const both = await call('POST', '/tenants', { body: { spec: specInput(), authentikToken: TOKEN } });
+    const both = await call('PUT', '/tenants/acme', { body: { spec: specInput(), authentikToken: TOKEN } });
     expect(both.status).toBe(400);
     expect(Object.keys(both.body.fields as object)).toEqual(['authentikToken']);
     expect(JSON.stringify(both.body)).not.toContain(TOKEN);
 
     const spaced = `${TOKEN} with spaces`;
-    const bad = await call('POST', '/tenants', {
+    const bad = await call('PUT', '/tenants/acme', {
       body: { spec: specInput({}, { tokenSecretArn: undefined }), authentikToken: spaced },
     });
     expect(Object.keys(bad.body.fields as object)).toEqual(['authentikToken']);
     expect(JSON.stringify(bad.body)).not.toContain(TOKEN);
 
-    const inline = await call('POST', '/tenants', { body: { spec: specInput({}, { token: TOKEN }) } });
+    const inline = await call('PUT', '/tenants/acme', { body: { spec: specInput({}, { token: TOKEN }) } });
     expect(inline.body.fields).toEqual({
       'spec.authentik.token': ['secrets are referenced by ARN, never inline'],
     });
@@ -267,7 +351,7 @@ describe('POST /tenants: refusals name the field and start nothing', () => {
   });
 
   it('refuses query parameters', async () => {
-    const response = await call('POST', '/tenants', {
+    const response = await call('PUT', '/tenants/acme', {
       body: { spec: specInput() },
       query: { dryRun: ['1'] },
     });
@@ -275,9 +359,9 @@ describe('POST /tenants: refusals name the field and start nothing', () => {
   });
 });
 
-describe('POST /tenants: accepted', () => {
+describe('PUT /tenants/{tenantId}: accepted', () => {
   it('stores a handed-over token first and starts the execution with its ARN only', async () => {
-    const response = await call('POST', '/tenants', {
+    const response = await call('PUT', '/tenants/acme', {
       body: { spec: specInput({}, { tokenSecretArn: undefined }), authentikToken: TOKEN },
     });
     expect(response.status).toBe(202);
@@ -298,7 +382,7 @@ describe('POST /tenants: accepted', () => {
   });
 
   it('starts the normalized spec (defaults filled in, keys sorted) under a name from tenant and spec', async () => {
-    const response = await call('POST', '/tenants', { body: { spec: specInput() } });
+    const response = await call('PUT', '/tenants/acme', { body: { spec: specInput() } });
     const input = starter.started[0]?.input as {
       cognito: { scopes: string[] };
       authentik: Record<string, unknown>;
@@ -310,7 +394,7 @@ describe('POST /tenants: accepted', () => {
   });
 
   it('maps the same spec, written differently, to the same execution', async () => {
-    const first = await call('POST', '/tenants', {
+    const first = await call('PUT', '/tenants/acme', {
       body: {
         spec: {
           ...specInput(),
@@ -318,15 +402,10 @@ describe('POST /tenants: accepted', () => {
         },
       },
     });
-    starter.running = {
-      kind: 'provision',
-      executionArn: first.body.executionArn as string,
-      name: first.body.executionName as string,
-      startDate: first.body.startDate as string,
-    };
     const reordered = specInput();
-    const second = await call('POST', '/tenants', {
-      body: { spec: { cognito: reordered.cognito, authentik: reordered.authentik, tenantId: 'acme' } },
+    // Without the tenant id: the path names it.
+    const second = await call('PUT', '/tenants/acme', {
+      body: { spec: { cognito: reordered.cognito, authentik: reordered.authentik } },
     });
     expect(second.status).toBe(202);
     expect(second.body.executionArn).toBe(first.body.executionArn);
@@ -334,30 +413,122 @@ describe('POST /tenants: accepted', () => {
     expect(starter.started).toHaveLength(1);
   });
 
-  it('answers 409 while another execution runs for the tenant', async () => {
-    starter.running = {
-      kind: 'deprovision',
-      executionArn:
-        'arn:aws:states:eu-west-1:123456789012:execution:deprovision-tenant:acme_deprovision_v2_1',
-      name: 'acme_deprovision_v2_1',
-      startDate: '2025-01-01T00:00:00.000Z',
-    };
-    const response = await call('POST', '/tenants', {
+  it('refuses a spec naming another tenant than the path, with every other bad field', async () => {
+    const response = await call('PUT', '/tenants/acme', {
+      body: { spec: specInput({ tenantId: 'other', cognito: { callbackUrls: ['ftp://x'] } }) },
+    });
+    expect(response.status).toBe(400);
+    expect(Object.keys(response.body.fields as object).sort()).toEqual([
+      'spec.cognito.callbackUrls.0',
+      'spec.tenantId',
+    ]);
+    expect(starter.started).toEqual([]);
+    expect(registry.locks.size).toBe(0);
+  });
+
+  it('answers 409 naming the execution that holds the tenant, and stores no token meanwhile', async () => {
+    const running = holding('deprovision', 'acme_deprovision_v2_1');
+    const response = await call('PUT', '/tenants/acme', {
       body: { spec: specInput(), authentikToken: undefined },
     });
     expect(response.status).toBe(409);
-    expect(response.body.runningExecution).toEqual(starter.running);
-    const withToken = await call('POST', '/tenants', {
+    expect(response.body.runningExecution).toEqual(running);
+    expect(response.body.error).toContain('acme_deprovision_v2_1');
+    const withToken = await call('PUT', '/tenants/acme', {
       body: { spec: specInput({}, { tokenSecretArn: undefined }), authentikToken: TOKEN },
     });
     expect(withToken.status).toBe(409);
     // The stored token is not replaced under a running execution.
     expect(secretsMock).not.toHaveReceivedCommand(CreateSecretCommand);
     expect(starter.started).toEqual([]);
+    expect(registry.locks.get('acme')?.execution).toBe('acme_deprovision_v2_1');
+  });
+
+  it('takes the lock before the token is stored and before the execution starts', async () => {
+    const order: string[] = [];
+    const claim = registry.claimLock.bind(registry);
+    registry.claimLock = async (tenantId, request) => {
+      order.push('lock');
+      return claim(tenantId, request);
+    };
+    secretsMock.on(CreateSecretCommand).callsFake(() => {
+      order.push('token');
+      return { ARN: STORED_ARN };
+    });
+    const start = starter.startExecution.bind(starter);
+    starter.startExecution = async (machine, name, input) => {
+      order.push('start');
+      return start(machine, name, input);
+    };
+    const response = await call('PUT', '/tenants/acme', {
+      body: { spec: specInput({}, { tokenSecretArn: undefined }), authentikToken: TOKEN },
+    });
+    expect(response.status).toBe(202);
+    expect(order).toEqual(['lock', 'token', 'start']);
+    expect(registry.locks.get('acme')).toMatchObject({
+      execution: response.body.executionName,
+      kind: 'provision',
+      executionArn: response.body.executionArn,
+    });
+  });
+
+  it('gives one of many concurrent different requests the tenant, 409 to the others', async () => {
+    const answers = await Promise.all(
+      Array.from({ length: 10 }, (_, i) =>
+        call('PUT', '/tenants/acme', {
+          body: { spec: specInput({ cognito: { callbackUrls: [`https://app.acme.example/cb${i}`] } }) },
+        }),
+      ),
+    );
+    expect(answers.map((a) => a.status).sort()).toEqual([202, ...Array<number>(9).fill(409)]);
+    expect(starter.started).toHaveLength(1);
+    const winner = answers.find((a) => a.status === 202);
+    for (const loser of answers.filter((a) => a.status === 409)) {
+      expect((loser.body.runningExecution as ExecutionView).name).toBe(winner?.body.executionName);
+    }
+  });
+
+  it('takes over a lock whose execution ended without releasing it', async () => {
+    holding('provision', 'acme_provision_crashed_1');
+    finish('acme_provision_crashed_1', 'ABORTED', { crashed: true });
+    const response = await call('PUT', '/tenants/acme', { body: { spec: specInput() } });
+    expect(response.status).toBe(202);
+    expect(registry.locks.get('acme')?.execution).toBe(response.body.executionName);
+  });
+
+  it('waits for a lock taken by a request that has not started its execution yet, until it is old', async () => {
+    const claimedAt = new Date().toISOString();
+    registry.locks.set('acme', {
+      tenantId: 'acme',
+      execution: 'acme_provision_other_1',
+      kind: 'provision',
+      claimedAt,
+    });
+    const young = await call('PUT', '/tenants/acme', { body: { spec: specInput() } });
+    expect(young.status).toBe(409);
+    expect(young.body.runningExecution).toMatchObject({
+      name: 'acme_provision_other_1',
+      executionArn: starter.executionArnOf('provision', 'acme_provision_other_1'),
+      startDate: claimedAt,
+    });
+    // The claimer died before starting anything: after a while the lock is the next request's.
+    deps.now = () => Date.parse(claimedAt) + UNSTARTED_LOCK_MS + 1;
+    const late = await call('PUT', '/tenants/acme', { body: { spec: specInput() } });
+    expect(late.status).toBe(202);
+    expect(starter.started).toHaveLength(1);
+  });
+
+  it('frees the lock when the execution cannot be started', async () => {
+    starter.startExecution = async () => {
+      throw new TransientError('Step Functions StartExecution: ThrottlingException');
+    };
+    const response = await call('PUT', '/tenants/acme', { body: { spec: specInput() } });
+    expect(response.status).toBe(503);
+    expect(registry.locks.size).toBe(0);
   });
 
   it('answers an earlier success that is the tenant’s last execution as already done', async () => {
-    const first = await call('POST', '/tenants', { body: { spec: specInput() } });
+    const first = await call('PUT', '/tenants/acme', { body: { spec: specInput() } });
     const name = first.body.executionName as string;
     finish(name, 'SUCCEEDED');
     registry.records.set(
@@ -371,13 +542,13 @@ describe('POST /tenants: accepted', () => {
         },
       }),
     );
-    const again = await call('POST', '/tenants', { body: { spec: specInput() } });
+    const again = await call('PUT', '/tenants/acme', { body: { spec: specInput() } });
     expect(again.body).toMatchObject({ executionName: name, reused: true });
     expect(starter.started).toHaveLength(1);
   });
 
   it('runs the same spec again after a failure, or after the tenant changed since', async () => {
-    const first = await call('POST', '/tenants', { body: { spec: specInput() } });
+    const first = await call('PUT', '/tenants/acme', { body: { spec: specInput() } });
     const name = first.body.executionName as string;
     finish(name, 'FAILED');
     registry.records.set(
@@ -391,7 +562,7 @@ describe('POST /tenants: accepted', () => {
         },
       }),
     );
-    const retry = await call('POST', '/tenants', { body: { spec: specInput() } });
+    const retry = await call('PUT', '/tenants/acme', { body: { spec: specInput() } });
     expect(retry.status).toBe(202);
     expect(parseExecutionName(retry.body.executionName as string)?.attempt).toBe(2);
 
@@ -409,22 +580,25 @@ describe('POST /tenants: accepted', () => {
         },
       }),
     );
-    const after = await call('POST', '/tenants', { body: { spec: specInput() } });
+    const after = await call('PUT', '/tenants/acme', { body: { spec: specInput() } });
     expect(after.body.reused).toBe(false);
     expect(parseExecutionName(after.body.executionName as string)?.attempt).toBe(3);
     expect(starter.started).toHaveLength(3);
   });
 
   it('answers 409 when the name runs with another input (the stored token secret was replaced)', async () => {
-    const first = await call('POST', '/tenants', {
+    const first = await call('PUT', '/tenants/acme', {
       body: { spec: specInput({}, { tokenSecretArn: undefined }), authentikToken: TOKEN },
     });
-    secretsMock.on(CreateSecretCommand).resolves({ ARN: `${STORED_ARN}2` });
-    const second = await call('POST', '/tenants', {
+    // Lost its lock (an operator's doing), still running: the name is taken and nothing else starts.
+    registry.locks.clear();
+    secretsMock.on(CreateSecretCommand).resolves({ ARN: STORED_ARN.replace('XyZ123', 'QrS456') });
+    const second = await call('PUT', '/tenants/acme', {
       body: { spec: specInput({}, { tokenSecretArn: undefined }), authentikToken: TOKEN },
     });
     expect(second.status).toBe(409);
     expect((second.body.runningExecution as ExecutionView).name).toBe(first.body.executionName);
+    expect(registry.locks.get('acme')?.execution).toBe(first.body.executionName);
   });
 });
 
@@ -439,6 +613,35 @@ describe('GET /tenants/{tenantId}', () => {
     };
     const pending = await call('GET', '/tenants/acme');
     expect(pending.body).toMatchObject({ status: 'pending', runningExecution: starter.running });
+  });
+
+  it('shows the execution holding the lock, one the console started too', async () => {
+    const running = holding('provision', 'operator-run-1');
+    const pending = await call('GET', '/tenants/acme');
+    expect(pending.body).toMatchObject({ status: 'pending', runningExecution: running });
+    expect((await call('POST', '/tenants/acme/verify')).status).toBe(409);
+  });
+
+  it('names no secret: neither the token’s ARN in the spec nor any *SecretArn resource', async () => {
+    const secretArn = (kind: string) =>
+      `arn:aws:secretsmanager:eu-west-1:123456789012:secret:federation/acme/${kind}-AbCdEf`;
+    registry.records.set(
+      'acme',
+      record('acme', {
+        resources: {
+          userPoolId: 'eu-west-1_Pool',
+          oidcClientSecretArn: secretArn('oidc-client'),
+          testUserPasswordSecretArn: secretArn('test-user'),
+          created: ['userPoolId', 'oidcClientSecretArn', 'testUserPasswordSecretArn'],
+        },
+      }),
+    );
+    const { body } = await call('GET', '/tenants/acme');
+    expect(body.resources).toEqual({ userPoolId: 'eu-west-1_Pool', created: ['userPoolId'] });
+    expect((body.spec as { authentik: Record<string, unknown> }).authentik).not.toHaveProperty(
+      'tokenSecretArn',
+    );
+    expect(JSON.stringify(body)).not.toMatch(/secretsmanager|SecretArn/);
   });
 
   it('builds the hosted-UI test URL of an active tenant', async () => {
@@ -471,16 +674,16 @@ describe('DELETE and verify', () => {
     expect(starter.started).toEqual([
       { machine: 'deprovision', name: 'acme_deprovision_v3_1', input: { tenantId: 'acme' } },
     ]);
+    // Running: it registered the tenant (a new version) and holds the lock.
+    registry.records.set('acme', record('acme', { status: 'deprovisioning', version: 4 }));
+    const again = await call('DELETE', '/tenants/acme');
+    expect(again.body).toMatchObject({ executionArn: started.body.executionArn, reused: true });
 
-    starter.running = {
-      kind: 'deprovision',
-      executionArn: started.body.executionArn as string,
-      name: started.body.executionName as string,
-      startDate: started.body.startDate as string,
-    };
-    expect((await call('DELETE', '/tenants/acme')).body.reused).toBe(true);
-    starter.running = { ...starter.running, kind: 'provision', name: 'acme_provision_abc_1' };
-    expect((await call('DELETE', '/tenants/acme')).status).toBe(409);
+    finish('acme_deprovision_v3_1', 'FAILED');
+    holding('provision', 'acme_provision_abc_1');
+    const refused = await call('DELETE', '/tenants/acme');
+    expect(refused.status).toBe(409);
+    expect((refused.body.runningExecution as ExecutionView).name).toBe('acme_provision_abc_1');
     expect(starter.started).toHaveLength(1);
   });
 
@@ -558,8 +761,8 @@ describe('proxyHandler', () => {
     const handle = proxyHandler(createApi(deps));
     const body = Buffer.from(JSON.stringify({ spec: specInput() })).toString('base64');
     const result = await handle({
-      httpMethod: 'post',
-      path: '/tenants',
+      httpMethod: 'put',
+      path: '/tenants/acme',
       multiValueHeaders: { 'Content-Type': ['application/json'] },
       body,
       isBase64Encoded: true,

@@ -45,11 +45,14 @@ describe('openapi.yaml', () => {
     const check = openApiResponseChecker(document);
     expect(check('GET', '/tenants', 200, { items: [] })).toEqual([]);
     expect(check('GET', '/tenants', 200, { items: [{ tenantId: 'acme' }] })).not.toEqual([]);
-    expect(check('POST', '/tenants', 400, { error: 'invalid request' })).not.toEqual([]);
-    expect(check('POST', '/tenants', 400, { error: 'invalid request', fields: {} })).not.toEqual([]);
-    expect(check('POST', '/tenants', 200, { tenantId: 'acme' })).toEqual([
-      'POST /tenants 200: status 200 is not documented for createTenant',
+    expect(check('PUT', '/tenants/acme', 400, { error: 'invalid request' })).not.toEqual([]);
+    expect(check('PUT', '/tenants/acme', 400, { error: 'invalid request', fields: {} })).not.toEqual([]);
+    expect(check('PUT', '/tenants/acme', 200, { tenantId: 'acme' })).toEqual([
+      'PUT /tenants/acme 200: status 200 is not documented for createTenant',
     ]);
+    const arn = 'arn:aws:secretsmanager:eu-west-1:123456789012:secret:federation/acme/oidc-client-AbCdEf';
+    const view = { tenantId: 'acme', status: 'active', steps: {}, resources: { oidcClientSecretArn: arn } };
+    expect(check('GET', '/tenants/acme', 200, view)).not.toEqual([]);
     expect(check('PATCH', '/tenants/acme', 405, { error: 'method not allowed on this route' })).toEqual([]);
   });
 });
@@ -63,6 +66,11 @@ describe('the request schema for API Gateway', () => {
     const { tokenSecretArn: _arn, ...authentik } = spec.authentik;
     expect(validate({ spec })).toBe(true);
     expect(validate({ spec: { ...spec, authentik }, authentikToken: 'ak-token' })).toBe(true);
+  });
+
+  it('takes a spec without its tenantId: the path names the tenant', () => {
+    const { tenantId: _id, ...rest } = spec;
+    expect(validate({ spec: rest })).toBe(true);
   });
 
   it('refuses what the API refuses by schema', () => {

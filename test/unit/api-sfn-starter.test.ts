@@ -2,6 +2,7 @@ import 'aws-sdk-client-mock-vitest/extend';
 import {
   DescribeExecutionCommand,
   ExecutionAlreadyExists,
+  ExecutionDoesNotExist,
   ExecutionLimitExceeded,
   ListExecutionsCommand,
   SFNClient,
@@ -25,6 +26,37 @@ const started = new Date('2025-03-01T10:00:00Z');
 
 beforeEach(() => {
   sfn.reset();
+});
+
+describe('describeExecution', () => {
+  it('tells what became of the execution a tenant’s lock names, and nothing of one that never started', async () => {
+    const arn = execution(PROVISION, 'acme_provision_k_1');
+    sfn
+      .on(DescribeExecutionCommand, { executionArn: arn })
+      .resolves({ name: 'acme_provision_k_1', status: 'ABORTED', startDate: started });
+    sfn
+      .on(DescribeExecutionCommand, { executionArn: execution(PROVISION, 'acme_provision_k_2') })
+      .rejects(new ExecutionDoesNotExist({ message: 'does not exist', $metadata: {} }));
+    const starter = stepFunctionsStarter(client, { provision: PROVISION, deprovision: DEPROVISION });
+    expect(starter.executionArnOf('provision', 'acme_provision_k_1')).toBe(arn);
+    expect(await starter.describeExecution(arn)).toEqual({
+      executionArn: arn,
+      name: 'acme_provision_k_1',
+      startDate: started.toISOString(),
+      status: 'ABORTED',
+    });
+    expect(await starter.describeExecution(execution(PROVISION, 'acme_provision_k_2'))).toBeUndefined();
+  });
+
+  it('turns throttling into a TransientError', async () => {
+    sfn
+      .on(DescribeExecutionCommand)
+      .rejects(Object.assign(new Error('slow down'), { name: 'ThrottlingException' }));
+    const starter = stepFunctionsStarter(client, { provision: PROVISION, deprovision: DEPROVISION });
+    await expect(
+      starter.describeExecution(execution(PROVISION, 'acme_provision_k_1')),
+    ).rejects.toBeInstanceOf(TransientError);
+  });
 });
 
 describe('startExecution', () => {

@@ -14,6 +14,8 @@ export interface DeploymentValues {
   readonly registryTableName: string;
   /** The stack's key for the tenants' secrets. */
   readonly secretsKmsKeyId: string;
+  /** The role every tenant's secrets are reached through (infra/tenant-secrets-role.ts). */
+  readonly tenantSecretsRoleArn: string;
 }
 
 /** The SSRF boundary as every function that parses a spec reads it. Loopback is never allowed on AWS. */
@@ -30,6 +32,8 @@ function stepEnvironment(values: DeploymentValues): FunctionEnvInput<'ensure-gro
     ...deploymentEnvironment(values.config),
     SECRET_PREFIX: values.config.secretPrefix,
     SECRETS_KMS_KEY_ID: values.secretsKmsKeyId,
+    // Set for every step; a step that never touches a secret never assumes it (and may not).
+    TENANT_SECRETS_ROLE_ARN: values.tenantSecretsRoleArn,
     // The schema asks every step for the table name; only the functions granted the table use it.
     REGISTRY_TABLE_NAME: values.registryTableName,
   };
@@ -80,6 +84,7 @@ export function apiEnvironment(
     ...deploymentEnvironment(values.config),
     SECRET_PREFIX: values.config.secretPrefix,
     SECRETS_KMS_KEY_ID: values.secretsKmsKeyId,
+    TENANT_SECRETS_ROLE_ARN: values.tenantSecretsRoleArn,
     REGISTRY_TABLE_NAME: values.registryTableName,
     STATE_MACHINE_ARN: machines.provision,
     DEPROVISION_STATE_MACHINE_ARN: machines.deprovision,

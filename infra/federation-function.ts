@@ -2,7 +2,7 @@
 // bundling, logging and source maps. Environments are typed from the functions' own zod schemas in
 // environments.ts.
 
-import { Duration } from 'aws-cdk-lib';
+import { Duration, Tags } from 'aws-cdk-lib';
 import { Role, ServicePrincipal } from 'aws-cdk-lib/aws-iam';
 import {
   ApplicationLogLevel,
@@ -14,6 +14,7 @@ import {
 import { NodejsFunction, OutputFormat } from 'aws-cdk-lib/aws-lambda-nodejs';
 import { LogGroup, type RetentionDays } from 'aws-cdk-lib/aws-logs';
 import { Construct } from 'constructs';
+import { FUNCTION_TAG } from '../functions/lib/tenant-secrets.ts';
 import {
   externalModules,
   handlerEntry,
@@ -65,6 +66,9 @@ export class FederationFunction extends Construct {
       assumedBy: new ServicePrincipal('lambda.amazonaws.com'),
       description: `Runs the ${props.name} function`,
     });
+    // The role's `function` tag: the tenant-secrets role admits a session only when it is tagged
+    // with the caller's own name (infra/tenant-secrets-role.ts).
+    Tags.of(this.role).add(FUNCTION_TAG, props.name);
     this.logGroup.grantWrite(this.role);
     this.function = new NodejsFunction(this, 'Function', {
       entry: handlerEntry(props.name),

@@ -7,6 +7,7 @@ import {
   CfnOutput,
   type CfnResource,
   Duration,
+  Lazy,
   RemovalPolicy,
   Stack,
   type StackProps,
@@ -21,6 +22,7 @@ import type { Construct } from 'constructs';
 import { type StepFunctionName, stepFunctions } from '../functions/catalog.ts';
 import { stepAccess } from './access.ts';
 import {
+  apiAccess,
   apiAccessStatements,
   apiBodySchemas,
   apiRoutes,
@@ -49,6 +51,7 @@ import {
   stateMachineName,
 } from './state-machines.ts';
 import { TenantApi } from './tenant-api.ts';
+import { TenantSecretsRole } from './tenant-secrets-role.ts';
 
 export interface FederationStackProps extends StackProps {
   readonly config: FederationConfig;
@@ -109,6 +112,8 @@ export class FederationStack extends Stack {
   readonly stateMachines: ReadonlyMap<string, FederationStateMachine>;
   readonly registry: TableV2;
   readonly secretsKey: Key;
+  /** The only way to tenants' secrets: a session per tenant, tagged with it. */
+  readonly tenantSecrets: TenantSecretsRole;
   readonly api: TenantApi;
   readonly verificationSchedule: Rule | undefined;
 
@@ -139,10 +144,19 @@ export class FederationStack extends Stack {
       registry: this.registry,
       existingUserPoolId: config.existingUserPoolId,
     };
+    // The tenant-secrets role trusts the functions' roles, so it is made after them; the functions'
+    // environments name it through this lazy value.
+    let tenantSecrets: TenantSecretsRole | undefined;
     const values: DeploymentValues = {
       config,
       registryTableName: this.registry.tableName,
       secretsKmsKeyId: this.secretsKey.keyArn,
+      tenantSecretsRoleArn: Lazy.string({
+        produce: () => {
+          if (!tenantSecrets) throw new Error('the tenant-secrets role was not made');
+          return tenantSecrets.role.roleArn;
+        },
+      }),
     };
 
     const functions = new Map<StepFunctionName | 'api', FederationFunction>();
@@ -236,6 +250,16 @@ export class FederationStack extends Stack {
     grant(apiFunction, apiAccessStatements(apiFunction, targets, started));
     functions.set('api', apiFunction);
     this.functions = functions;
+
+    const secretsUsers = [
+      ...stepFunctions.map((step) => ({
+        fn: functions.get(step.name) as FederationFunction,
+        secrets: stepAccess[step.name].secrets,
+      })),
+      { fn: apiFunction, secrets: apiAccess.secrets },
+    ].filter((user) => Object.keys(user.secrets).length > 0);
+    tenantSecrets = new TenantSecretsRole(this, 'TenantSecrets', { users: secretsUsers, targets });
+    this.tenantSecrets = tenantSecrets;
 
     this.api = new TenantApi(this, 'TenantApi', {
       routes: apiRoutes,

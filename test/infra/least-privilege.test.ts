@@ -10,6 +10,7 @@ import {
   actionsOf,
   functionRoleId,
   grantedActions,
+  logicalId,
   resourcesOf,
   roleStatements,
   type Synthesized,
@@ -18,7 +19,17 @@ import {
 
 type Name = StepFunctionName | 'api';
 const names: Name[] = [...stepFunctions.map((f) => f.name), 'api'];
-const CHECKED_SERVICES = ['cognito-idp', 'secretsmanager', 'dynamodb', 'states', 'events', 'cloudwatch'];
+const CHECKED_SERVICES = [
+  'cognito-idp',
+  'secretsmanager',
+  'dynamodb',
+  'states',
+  'events',
+  'cloudwatch',
+  'sts',
+];
+// Permission-only actions: no SDK command sends them; they ride along with the one named here.
+const PERMISSION_ONLY: Record<string, string> = { 'sts:TagSession': 'sts:AssumeRole' };
 // Calls whose grant follows from the code alone (secrets and the registry follow the rules below).
 const EXACT_SERVICES = ['cognito-idp', 'states', 'events', 'cloudwatch'];
 const service = (action: string) => action.split(':')[0] ?? '';
@@ -44,9 +55,23 @@ afterAll(() => s?.dispose());
 
 const statementsOf = (name: Name) => roleStatements(s.json, functionRoleId(s, name));
 
+/** The tenant-secrets role's statements that serve `name`'s sessions (its `function` condition). */
+const tenantSecretsStatementsOf = (name: Name) =>
+  roleStatements(s.json, logicalId(s.stack, s.stack.tenantSecrets.role.node.defaultChild)).filter((st) =>
+    ([] as unknown[]).concat(st.Condition?.StringEquals?.['aws:PrincipalTag/function'] ?? []).includes(name),
+  );
+
 describe('every function', () => {
   it.each(names)('%s: no action is granted that its code cannot call', (name) => {
     const granted = grantedActions(s, name).filter((a) => CHECKED_SERVICES.includes(service(a)));
+    const code = callable.get(name) ?? new Set();
+    expect(granted.filter((a) => !code.has(PERMISSION_ONLY[a] ?? a))).toEqual([]);
+  });
+
+  it.each(names)('%s: no secret action is granted to its sessions that its code cannot call', (name) => {
+    const granted = tenantSecretsStatementsOf(name)
+      .flatMap(actionsOf)
+      .filter((a) => a.startsWith('secretsmanager:'));
     const code = callable.get(name) ?? new Set();
     expect(granted.filter((a) => !code.has(a))).toEqual([]);
   });
@@ -92,36 +117,45 @@ describe('every function', () => {
 });
 
 describe('secrets', () => {
+  // A function's secret grants: the tenant-secrets role's statements for its sessions.
   const secretGrants = (name: Name) =>
-    statementsOf(name)
+    tenantSecretsStatementsOf(name)
       .filter((st) => actionsOf(st).some((a) => a.startsWith('secretsmanager:')))
       .map((st) => ({
         actions: actionsOf(st).sort(),
         kinds: resourcesOf(st).map(
-          (r) => /:secret:federation\/\*\/([a-z-]+)-\?{6}/.exec(JSON.stringify(r))?.[1],
+          (r) =>
+            /:secret:federation\/\$\{aws:PrincipalTag\/tenant\}\/([a-z-]+)-\?{6}"/.exec(
+              JSON.stringify(r),
+            )?.[1],
         ),
       }));
+  const actionsOn = (name: Name, kind: string) =>
+    [...new Set(secretGrants(name).flatMap((g) => (g.kinds.includes(kind) ? g.actions : [])))].sort();
+
+  it('no function role may touch a secret itself: only the tenant-secrets role, per tenant', () => {
+    for (const name of names) {
+      expect(
+        grantedActions(s, name).filter((a) => a.startsWith('secretsmanager:') || a.startsWith('kms:')),
+        name,
+      ).toEqual([]);
+    }
+  });
 
   it('only the steps that talk to Authentik read the token, and none may change it', () => {
     for (const step of stepFunctions) {
-      const token = secretGrants(step.name).filter((g) => g.kinds.includes('authentik-token'));
-      if (step.usesAuthentik) {
-        expect(
-          token.map((g) => g.actions),
-          step.name,
-        ).toEqual([['secretsmanager:GetSecretValue']]);
-      } else {
-        expect(token, step.name).toEqual([]);
-      }
+      const token = actionsOn(step.name, 'authentik-token');
+      expect(token, step.name).toEqual(step.usesAuthentik ? ['secretsmanager:GetSecretValue'] : []);
     }
   });
 
   it('each secret kind is written only by the step that owns it (and the token by the API)', () => {
     const writers = new Map<string, string[]>();
     for (const name of names) {
-      for (const grant of secretGrants(name)) {
-        if (!grant.actions.includes('secretsmanager:PutSecretValue')) continue;
-        for (const kind of grant.kinds) writers.set(kind ?? '?', [...(writers.get(kind ?? '?') ?? []), name]);
+      for (const kind of ['authentik-token', 'oidc-client', 'test-user']) {
+        if (actionsOn(name, kind).includes('secretsmanager:PutSecretValue')) {
+          writers.set(kind, [...(writers.get(kind) ?? []), name]);
+        }
       }
     }
     expect(Object.fromEntries(writers)).toEqual({
@@ -131,15 +165,18 @@ describe('secrets', () => {
     });
   });
 
-  it('every secret grant names the prefix and one kind, never a bare wildcard', () => {
+  it('every secret grant names the prefix, the session’s tenant and one kind, never a bare wildcard', () => {
+    let grants = 0;
     for (const name of names) {
       for (const grant of secretGrants(name)) {
+        grants += 1;
         expect(
           grant.kinds.every((k) => k !== undefined),
           name,
         ).toBe(true);
       }
     }
+    expect(grants).toBeGreaterThan(0);
   });
 });
 

@@ -183,6 +183,9 @@ describe('functions', () => {
       if (keyArn && s.json.Resources[keyArn[0]]?.Type === 'AWS::KMS::Key' && keyArn[1] === 'Arn') {
         return 'arn:aws:kms:eu-west-1:123456789012:key/1234abcd-12ab-34cd-56ef-1234567890ab';
       }
+      if (keyArn && s.json.Resources[keyArn[0]]?.Type === 'AWS::IAM::Role' && keyArn[1] === 'Arn') {
+        return 'arn:aws:iam::123456789012:role/AuthentikCognitoFederation-TenantSecretsRole-1A2B3C4D5E6F';
+      }
       const ref = (value as { Ref?: string }).Ref ?? '';
       const type = s.json.Resources[ref]?.Type;
       if (type === 'AWS::DynamoDB::GlobalTable') return 'federation-registry';

@@ -177,6 +177,8 @@ function holding(kind: 'provision' | 'deprovision', name: string): ExecutionView
 }
 let registry: FakeRegistry;
 let deps: ApiDeps;
+/** The Secrets Manager client the API was handed for each tenant (a tenant-scoped session on AWS). */
+let tenantSecrets: Map<string, SecretsManagerClient>;
 
 function record(tenantId: string, patch: Partial<TenantRecord> = {}): TenantRecord {
   return {
@@ -230,9 +232,14 @@ beforeEach(() => {
   secretsMock.on(CreateSecretCommand).resolves({ ARN: STORED_ARN });
   starter = new FakeStarter();
   registry = new FakeRegistry();
+  tenantSecrets = new Map();
   deps = {
     registry,
-    secretsFor: () => new SecretsManagerClient({ region: 'eu-west-1' }),
+    secretsFor: (tenantId) => {
+      const client = tenantSecrets.get(tenantId) ?? new SecretsManagerClient({ region: 'eu-west-1' });
+      tenantSecrets.set(tenantId, client);
+      return client;
+    },
     secretPrefix: 'federation',
     deployment,
     starter,
@@ -369,6 +376,9 @@ describe('PUT /tenants/{tenantId}: accepted', () => {
       Name: 'federation/acme/authentik-token',
       SecretString: JSON.stringify({ token: TOKEN }),
     });
+    // Through the client for this tenant only (on AWS: a session tagged with it).
+    expect([...tenantSecrets.keys()]).toEqual(['acme']);
+    expect(secretsMock.commandCalls(CreateSecretCommand)[0]?.thisValue).toBe(tenantSecrets.get('acme'));
     expect(starter.started).toHaveLength(1);
     const started = starter.started[0] as { machine: string; input: unknown };
     expect(started.machine).toBe('provision');

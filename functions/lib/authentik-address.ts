@@ -69,10 +69,62 @@ export function describeAddressClass(kind: Refused): string {
 
 /** An address range that embeds an IPv4 address: classified as that IPv4 address. */
 type Embedding = 'embeds-ipv4' | 'embeds-ipv4-6to4';
-interface Range<K> {
-  readonly value: bigint;
-  readonly prefix: number;
-  readonly kind: K;
+/** A range: its first address as a number, its prefix length, what it is. */
+type Range<K> = readonly [first: bigint, prefix: number, kind: K];
+
+// The ranges are written as numbers, grouped like the address (bytes of IPv4, 16-bit groups of
+// IPv6), with the CIDR beside each: nothing is parsed when the module loads.
+
+// IANA IPv4 Special-Purpose Address Registry (RFC 6890), the ranges that are not globally reachable.
+// 192.31.196.0/24 (AS112, RFC 7535), 192.52.193.0/24 (AMT, RFC 7450) and 192.175.48.0/24 (RFC 7534)
+// are special-purpose but globally reachable, so they are public here.
+const IPV4_RANGES: readonly Range<Refused>[] = [
+  [0x00_00_00_00n, 8, 'unspecified'], // 0.0.0.0/8 RFC 1122 §3.2.1.3 "this network"; 0.0.0.0 reaches loopback on Linux
+  [0x0a_00_00_00n, 8, 'private'], // 10.0.0.0/8 RFC 1918
+  [0x64_40_00_00n, 10, 'private'], // 100.64.0.0/10 RFC 6598 shared (CGN); Alibaba Cloud's metadata 100.100.100.200
+  [0x7f_00_00_00n, 8, 'loopback'], // 127.0.0.0/8 RFC 1122 §3.2.1.3
+  [0xa9_fe_00_00n, 16, 'link-local'], // 169.254.0.0/16 RFC 3927; AWS IMDS 169.254.169.254, ECS 169.254.170.2
+  [0xac_10_00_00n, 12, 'private'], // 172.16.0.0/12 RFC 1918
+  [0xc0_00_00_00n, 24, 'reserved'], // 192.0.0.0/24 RFC 6890 IETF protocol assignments
+  [0xc0_00_02_00n, 24, 'reserved'], // 192.0.2.0/24 RFC 5737 TEST-NET-1
+  [0xc0_58_63_00n, 24, 'reserved'], // 192.88.99.0/24 RFC 7526 deprecated 6to4 relay anycast
+  [0xc0_a8_00_00n, 16, 'private'], // 192.168.0.0/16 RFC 1918
+  [0xc6_12_00_00n, 15, 'reserved'], // 198.18.0.0/15 RFC 2544 benchmarking
+  [0xc6_33_64_00n, 24, 'reserved'], // 198.51.100.0/24 RFC 5737 TEST-NET-2
+  [0xcb_00_71_00n, 24, 'reserved'], // 203.0.113.0/24 RFC 5737 TEST-NET-3
+  [0xe0_00_00_00n, 4, 'reserved'], // 224.0.0.0/4 RFC 5771 multicast
+  [0xf0_00_00_00n, 4, 'reserved'], // 240.0.0.0/4 RFC 1112 §4 reserved, with 255.255.255.255 (RFC 919 broadcast)
+];
+
+// IANA IPv6 Special-Purpose Address Registry (RFC 6890) and IPv6 Address Space registry. The first
+// matching range wins, so the more specific ones come first.
+const IPV6_RANGES: readonly Range<Refused | Embedding>[] = [
+  [0x0000_0000_0000_0000_0000_0000_0000_0000n, 128, 'unspecified'], // ::/128 RFC 4291 §2.5.2
+  [0x0000_0000_0000_0000_0000_0000_0000_0001n, 128, 'loopback'], // ::1/128 RFC 4291 §2.5.3
+  [0x0000_0000_0000_0000_0000_ffff_0000_0000n, 96, 'embeds-ipv4'], // ::ffff:0:0/96 RFC 4291 §2.5.5.2 IPv4-mapped
+  [0x0000_0000_0000_0000_0000_0000_0000_0000n, 96, 'embeds-ipv4'], // ::/96 RFC 4291 §2.5.5.1 IPv4-compatible (deprecated)
+  [0x0064_ff9b_0000_0000_0000_0000_0000_0000n, 96, 'embeds-ipv4'], // 64:ff9b::/96 RFC 6052 NAT64: reaches the IPv4 host
+  [0x0064_ff9b_0001_0000_0000_0000_0000_0000n, 48, 'reserved'], // 64:ff9b:1::/48 RFC 8215 local-use NAT64
+  [0x0100_0000_0000_0000_0000_0000_0000_0000n, 64, 'reserved'], // 100::/64 RFC 6666 discard-only
+  [0x2001_0000_0000_0000_0000_0000_0000_0000n, 23, 'reserved'], // 2001::/23 RFC 2928 IETF protocol assignments (Teredo…)
+  [0x2001_0db8_0000_0000_0000_0000_0000_0000n, 32, 'reserved'], // 2001:db8::/32 RFC 3849 documentation
+  [0x2002_0000_0000_0000_0000_0000_0000_0000n, 16, 'embeds-ipv4-6to4'], // 2002::/16 RFC 3056 6to4: IPv4 in bits 16-47
+  [0x3fff_0000_0000_0000_0000_0000_0000_0000n, 20, 'reserved'], // 3fff::/20 RFC 9637 documentation
+  [0x5f00_0000_0000_0000_0000_0000_0000_0000n, 16, 'reserved'], // 5f00::/16 RFC 9602 SRv6 SIDs
+  [0xfd00_0ec2_0000_0000_0000_0000_0000_0254n, 128, 'metadata'], // fd00:ec2::254 AWS EC2 IMDS over IPv6 (in fc00::/7)
+  [0xfc00_0000_0000_0000_0000_0000_0000_0000n, 7, 'private'], // fc00::/7 RFC 4193 unique local
+  [0xfe80_0000_0000_0000_0000_0000_0000_0000n, 10, 'link-local'], // fe80::/10 RFC 4291 §2.5.6
+  [0xfec0_0000_0000_0000_0000_0000_0000_0000n, 10, 'private'], // fec0::/10 RFC 3879 deprecated site-local
+  [0xff00_0000_0000_0000_0000_0000_0000_0000n, 8, 'reserved'], // ff00::/8 RFC 4291 §2.7 multicast
+];
+
+// IANA IPv6 Address Space registry: only 2000::/3 is allocated as global unicast; whatever else the
+// ranges above do not name is reserved.
+const GLOBAL_UNICAST: Range<'public'> = [0x2000_0000_0000_0000_0000_0000_0000_0000n, 3, 'public']; // 2000::/3
+
+function inRange<K>(value: bigint, bits: number, [first, prefix]: Range<K>): boolean {
+  const shift = BigInt(bits - prefix);
+  return value >> shift === first >> shift;
 }
 
 /** A dotted quad (exactly as `net.isIP` accepts it: no shortened, octal or hex forms) as a number. */
@@ -100,81 +152,16 @@ function ipv6Value(text: string): bigint | undefined {
   return [...left, ...zeros, ...right].reduce((value, group) => (value << 16n) | BigInt(`0x${group}`), 0n);
 }
 
-function range<K>(bits: 32 | 128, cidr: string, kind: K): Range<K> {
-  const [address, prefix] = cidr.split('/') as [string, string];
-  return {
-    value: (bits === 32 ? ipv4Value(address) : ipv6Value(address)) ?? 0n,
-    prefix: Number(prefix),
-    kind,
-  };
-}
-
-function inRange<K>(value: bigint, bits: number, r: Range<K>): boolean {
-  const shift = BigInt(bits - r.prefix);
-  return value >> shift === r.value >> shift;
-}
-
-// IANA IPv4 Special-Purpose Address Registry (RFC 6890), the ranges that are not globally reachable.
-// 192.31.196.0/24 (AS112, RFC 7535), 192.52.193.0/24 (AMT, RFC 7450) and 192.175.48.0/24 (RFC 7534)
-// are special-purpose but globally reachable, so they are public here.
-const IPV4_RANGES = (
-  [
-    ['0.0.0.0/8', 'unspecified'], // RFC 1122 §3.2.1.3 "this network"; 0.0.0.0 itself reaches loopback on Linux
-    ['10.0.0.0/8', 'private'], // RFC 1918
-    ['100.64.0.0/10', 'private'], // RFC 6598 shared (carrier-grade NAT); Alibaba Cloud's metadata 100.100.100.200
-    ['127.0.0.0/8', 'loopback'], // RFC 1122 §3.2.1.3
-    ['169.254.0.0/16', 'link-local'], // RFC 3927; AWS IMDS 169.254.169.254, ECS task metadata 169.254.170.2
-    ['172.16.0.0/12', 'private'], // RFC 1918
-    ['192.0.0.0/24', 'reserved'], // RFC 6890 IETF protocol assignments
-    ['192.0.2.0/24', 'reserved'], // RFC 5737 TEST-NET-1
-    ['192.88.99.0/24', 'reserved'], // RFC 7526 deprecated 6to4 relay anycast
-    ['192.168.0.0/16', 'private'], // RFC 1918
-    ['198.18.0.0/15', 'reserved'], // RFC 2544 benchmarking
-    ['198.51.100.0/24', 'reserved'], // RFC 5737 TEST-NET-2
-    ['203.0.113.0/24', 'reserved'], // RFC 5737 TEST-NET-3
-    ['224.0.0.0/4', 'reserved'], // RFC 5771 multicast
-    ['240.0.0.0/4', 'reserved'], // RFC 1112 §4 reserved, with 255.255.255.255 (RFC 919 limited broadcast)
-  ] as const
-).map(([cidr, kind]) => range<Refused>(32, cidr, kind));
-
-// IANA IPv6 Special-Purpose Address Registry (RFC 6890) and IPv6 Address Space registry. The first
-// matching range wins, so the more specific ones come first.
-const IPV6_RANGES = (
-  [
-    ['::/128', 'unspecified'], // RFC 4291 §2.5.2
-    ['::1/128', 'loopback'], // RFC 4291 §2.5.3
-    ['::ffff:0:0/96', 'embeds-ipv4'], // RFC 4291 §2.5.5.2 IPv4-mapped: reaches the IPv4 host
-    ['::/96', 'embeds-ipv4'], // RFC 4291 §2.5.5.1 IPv4-compatible (deprecated), still routed by some stacks
-    ['64:ff9b::/96', 'embeds-ipv4'], // RFC 6052 NAT64 well-known prefix: the gateway reaches the IPv4 host
-    ['64:ff9b:1::/48', 'reserved'], // RFC 8215 local-use NAT64
-    ['100::/64', 'reserved'], // RFC 6666 discard-only
-    ['2001::/23', 'reserved'], // RFC 2928 IETF protocol assignments (Teredo, ORCHID, benchmarking…)
-    ['2001:db8::/32', 'reserved'], // RFC 3849 documentation
-    ['2002::/16', 'embeds-ipv4-6to4'], // RFC 3056 6to4: the IPv4 address is bits 16-47
-    ['3fff::/20', 'reserved'], // RFC 9637 documentation
-    ['5f00::/16', 'reserved'], // RFC 9602 SRv6 SIDs
-    ['fd00:ec2::254/128', 'metadata'], // AWS EC2 IMDS IPv6 endpoint (inside fc00::/7, named so it is never allowed)
-    ['fc00::/7', 'private'], // RFC 4193 unique local
-    ['fe80::/10', 'link-local'], // RFC 4291 §2.5.6
-    ['fec0::/10', 'private'], // RFC 3879 deprecated site-local
-    ['ff00::/8', 'reserved'], // RFC 4291 §2.7 multicast
-  ] as const
-).map(([cidr, kind]) => range<Refused | Embedding>(128, cidr, kind));
-
-// IANA IPv6 Address Space registry: only 2000::/3 is allocated as global unicast; whatever else the
-// ranges above do not name is reserved.
-const GLOBAL_UNICAST = range<'public'>(128, '2000::/3', 'public');
-
 function classifyIpv4(value: bigint): AddressClass {
-  return IPV4_RANGES.find((r) => inRange(value, 32, r))?.kind ?? 'public';
+  return IPV4_RANGES.find((r) => inRange(value, 32, r))?.[2] ?? 'public';
 }
 
 function classifyIpv6(value: bigint): AddressClass {
-  const kind = IPV6_RANGES.find((r) => inRange(value, 128, r))?.kind;
-  if (kind === 'embeds-ipv4') return classifyIpv4(value & 0xffffffffn);
-  if (kind === 'embeds-ipv4-6to4') return classifyIpv4((value >> 80n) & 0xffffffffn);
+  const kind = IPV6_RANGES.find((r) => inRange(value, 128, r))?.[2];
+  if (kind === 'embeds-ipv4') return classifyIpv4(value & 0xffff_ffffn);
+  if (kind === 'embeds-ipv4-6to4') return classifyIpv4((value >> 80n) & 0xffff_ffffn);
   if (kind !== undefined) return kind;
-  return inRange(value, 128, GLOBAL_UNICAST) ? GLOBAL_UNICAST.kind : 'reserved';
+  return inRange(value, 128, GLOBAL_UNICAST) ? GLOBAL_UNICAST[2] : 'reserved';
 }
 
 /** The class of an IP address (IPv4 dotted quad or IPv6), or undefined when `text` is not one. */
@@ -343,14 +330,25 @@ function wildcardTooBroad(domain: string, rules: AllowListRules): boolean {
 // ---------------------------------------------------------------------------------------------
 // The base URL
 
-/** The host as the caller wrote it, so spellings the URL parser rewrites (2130706433, 0x7f.1) show. */
-function rawHostOf(input: string): string | undefined {
-  const authority = /^[a-z][a-z0-9+.-]*:[/\\]{2}([^/?#\\]*)/i.exec(input)?.[1];
-  if (authority === undefined) return undefined;
-  const hostPort = authority.slice(authority.lastIndexOf('@') + 1);
-  if (hostPort.startsWith('[')) return hostPort.slice(0, hostPort.indexOf(']') + 1).toLowerCase();
+/**
+ * The authority (`user@host:port`) as the caller wrote it after `<scheme>://`, so spellings the URL
+ * parser rewrites show (2130706433, 0x7f.1, non-ASCII names); undefined when the input does not
+ * start with `<scheme>://` (`https:host`, `https:\\host`, which the parser accepts as well).
+ */
+function authorityOf(input: string, url: URL): string | undefined {
+  const prefix = `${url.protocol}//`;
+  if (input.slice(0, prefix.length).toLowerCase() !== prefix) return undefined;
+  const rest = input.slice(prefix.length);
+  const end = rest.search(/[/?#\\]/);
+  return end === -1 ? rest : rest.slice(0, end);
+}
+
+/** The host of an authority as written, lower-cased: after any `user@`, before any `:port`. */
+function hostOf(authority: string): string {
+  const hostPort = authority.slice(authority.lastIndexOf('@') + 1).toLowerCase();
+  if (hostPort.startsWith('[')) return hostPort.slice(0, hostPort.indexOf(']') + 1);
   const colon = hostPort.indexOf(':');
-  return (colon === -1 ? hostPort : hostPort.slice(0, colon)).toLowerCase();
+  return colon === -1 ? hostPort : hostPort.slice(0, colon);
 }
 
 /**
@@ -367,7 +365,9 @@ export function checkAuthentikBaseUrl(input: string, deployment?: Deployment): s
   }
   const problems: string[] = [];
   if (url.protocol !== 'https:' && url.protocol !== 'http:') problems.push('must use https');
-  if (url.username !== '' || url.password !== '' || /^[^/?#]*:\/\/[^/?#]*@/.test(input)) {
+  const authority = authorityOf(input, url);
+  // `@` alone (an empty user) leaves username and password empty, hence the look at the authority.
+  if (url.username !== '' || url.password !== '' || authority?.includes('@') === true) {
     problems.push(`must not carry credentials (user:password@); ${SECRETS_BY_ARN}`);
   }
   if (url.pathname !== '/' || /[?#]/.test(input)) {
@@ -375,8 +375,7 @@ export function checkAuthentikBaseUrl(input: string, deployment?: Deployment): s
   }
   const hostname = url.hostname;
   if (hostname.endsWith('.')) problems.push('host must not end with a dot');
-  const raw = rawHostOf(input);
-  if (raw !== undefined && raw !== hostname) {
+  if (authority === undefined || hostOf(authority) !== hostname) {
     problems.push(
       `host must be written in its canonical form (it is read as ${hostname}); ` +
         'decimal, hex, octal or shortened IP spellings and non-ASCII names are refused',

@@ -367,6 +367,7 @@ describe('parseAllowedEntry', () => {
       '*.10.0.0.1',
       '*.[::1]',
       '[::1',
+      '[::1:8',
       '[auth.example.com]',
       '[::1]x',
       '[x]auth.example.com',
@@ -540,6 +541,42 @@ describe('checkAuthentikBaseUrl', () => {
       'host must not end with a dot',
       "host authentik.example.com. is not on this deployment's allow-list of Authentik hosts",
     ]);
+  });
+
+  it('names each problem once, and only the problems there are', () => {
+    const credentials =
+      'must not carry credentials (user:password@); secrets are referenced by ARN, never inline';
+    const canonical =
+      'host must be written in its canonical form (it is read as authentik.example.com); ' +
+      'decimal, hex, octal or shortened IP spellings and non-ASCII names are refused';
+    const origin = 'must be the bare origin (no path, query or fragment): the API lives at /api/v3/';
+    expect(checkAuthentikBaseUrl('https://user@authentik.example.com', aws)).toEqual([credentials]);
+    expect(checkAuthentikBaseUrl('https://@authentik.example.com', aws)).toEqual([credentials]);
+    expect(checkAuthentikBaseUrl('https://a:b@authentik.example.com:443', aws)).toEqual([credentials]);
+    expect(checkAuthentikBaseUrl('https://authentik.example.com?a=1', aws)).toEqual([origin]);
+    expect(checkAuthentikBaseUrl('https://authentik.example.com#top', aws)).toEqual([origin]);
+    expect(checkAuthentikBaseUrl('https://authentik.example.com/x', aws)).toEqual([origin]);
+    expect(checkAuthentikBaseUrl('https://authentik.example.com\\x', aws)).toEqual([origin]);
+    // Forms the URL parser accepts without `//`: not canonical.
+    expect(checkAuthentikBaseUrl('https:authentik.example.com', aws)).toEqual([canonical]);
+    expect(checkAuthentikBaseUrl('https:/authentik.example.com', aws)).toEqual([canonical]);
+    expect(checkAuthentikBaseUrl('https:\\\\authentik.example.com', aws)).toEqual([canonical]);
+    expect(checkAuthentikBaseUrl('https:\\\\user@authentik.example.com', aws)).toEqual([
+      credentials,
+      canonical,
+    ]);
+    expect(checkAuthentikBaseUrl('https:\\\\:pw@authentik.example.com', aws)).toEqual([
+      credentials,
+      canonical,
+    ]);
+    // Case is not a spelling problem: the scheme and the host are read case-insensitively.
+    expect(checkAuthentikBaseUrl('HTTPS://AUTHENTIK.example.com', aws)).toEqual([]);
+    expect(
+      checkAuthentikBaseUrl('https://[2606:4700::ABCD]:8443', {
+        allowedAuthentikHosts: ['[2606:4700::abcd]:8443'],
+        allowLoopbackHttp: false,
+      }),
+    ).toEqual([]);
   });
 
   it('refuses every non-public address class, naming host and class', () => {

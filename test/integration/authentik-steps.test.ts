@@ -11,7 +11,7 @@ import { createGroup } from '#lib/authentik/groups.ts';
 import { OIDC_SCOPE_MAPPINGS } from '#lib/authentik/lookups.ts';
 import { groupMemberExpression } from '#lib/authentik/policy-templates.ts';
 import { createUser } from '#lib/authentik/users.ts';
-import { PreconditionError } from '#lib/errors.ts';
+import { ConflictError, PreconditionError } from '#lib/errors.ts';
 import { type StepModule, stepHandler, type WorkflowState } from '#lib/handler.ts';
 import { resolveClients } from '#lib/lambda.ts';
 import { createLogger } from '#lib/logger.ts';
@@ -131,13 +131,17 @@ describe('ensure-group', () => {
     expect(await group.check(t.spec, resources, t.clients)).toMatchObject({ outcome: 'missing' });
   });
 
-  it('adopts a group it did not create and keeps it on destroy', async () => {
+  it('refuses a group it did not create, writing nothing, until an operator adopts it; then keeps it on destroy', async () => {
     const t = await tenant('group-d');
     const existing = await createGroup(t.clients.authentik, { name: 'group-d-users' });
     const before = mark();
-    const adopted = await group.apply(t.spec, {}, t.clients);
+    await expect(group.apply(t.spec, {}, t.clients)).rejects.toThrow(ConflictError);
+    await expect(group.apply(t.spec, {}, t.clients)).rejects.toThrow(/authentik\.group/);
+    expect(writesSince(before)).toBe(0);
+    const adopted = await group.apply(t.spec, { groupPk: existing.pk, adopted: ['groupPk'] }, t.clients);
     expect(adopted).toMatchObject({ outcome: 'unchanged', writes: 0, resources: { groupPk: existing.pk } });
     expect(adopted.resources.created).toBeUndefined();
+    expect(adopted.resources.adopted).toEqual(['groupPk']);
     expect(writesSince(before)).toBe(0);
     expect((await group.destroy(t.spec, adopted.resources, t.clients)).outcome).toBe('kept');
     expect(store().groups.has(existing.pk)).toBe(true);
@@ -257,17 +261,20 @@ describe('ensure-test-user', () => {
     expect((await testUser.check(t.spec, resources, t.clients)).outcome).toBe('missing');
   });
 
-  it('keeps a user it did not create', async () => {
+  it('refuses a user it did not create, sets no password, and keeps it on destroy', async () => {
     const t = await tenant('user-f');
     const resources = await provision(t, 1);
     const existing = await createUser(t.clients.authentik, {
       username: 'cognito-test-user-f',
       name: 'Made by hand',
     });
-    const adopted = await testUser.apply(t.spec, resources, t.clients);
-    expect(adopted.resources.testUserPk).toBe(existing.pk);
-    expect(adopted.resources.created).toEqual(['testUserPasswordSecretArn']);
-    const merged = mergeResources(resources, adopted.resources);
+    const before = mark();
+    await expect(testUser.apply(t.spec, resources, t.clients)).rejects.toThrow(
+      /authentik\.testUser\.username/,
+    );
+    expect(writesSince(before)).toBe(0);
+    expect(store().users.get(existing.pk)?.password).toBeNull();
+    const merged = mergeResources(resources, { testUserPk: existing.pk });
     expect((await testUser.destroy(t.spec, merged, t.clients)).outcome).toBe('kept');
     expect(store().users.has(existing.pk)).toBe(true);
   });

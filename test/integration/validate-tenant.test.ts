@@ -147,7 +147,12 @@ describe('validate-tenant against the local world', () => {
 
   it("resolves a brought pool's own domain, whatever prefix the spec derives", async () => {
     const cognito = fixture.clients.cognito;
-    const brought = await cognito.send(new CreateUserPoolCommand({ PoolName: 'tenant-brought' }));
+    const brought = await cognito.send(
+      new CreateUserPoolCommand({
+        PoolName: 'tenant-brought',
+        UserPoolTags: { tenant: 'preflight-brought' },
+      }),
+    );
     const poolId = brought.UserPool?.Id as string;
     await cognito.send(new CreateUserPoolDomainCommand({ Domain: 'brought-login', UserPoolId: poolId }));
 

@@ -59,6 +59,8 @@ describe('deprovision-tenant', () => {
     const pool = await cognito.send(
       new CreateUserPoolCommand({
         PoolName: 'brought-pool',
+        // What an operator does to a pool a tenant brings (README, Security model).
+        UserPoolTags: { tenant: 'wf-brought' },
         Schema: [{ Name: 'email', AttributeDataType: 'String', Required: true, Mutable: true }],
       }),
     );

@@ -52,14 +52,17 @@ describe('transient faults', () => {
     expect(fixture.world.authentik.requests.some((r) => r.status >= 500 || r.status === 429)).toBe(true);
     expect(fixture.world.cognito.requests.some((r) => r.error === 'InternalErrorException')).toBe(true);
 
-    // Nothing duplicated: one of each per tenant, one shared group.
+    // Nothing duplicated: one of each per tenant, groups included (each tenant has its own).
     const { store } = fixture.world.authentik;
     const count = <T>(items: Iterable<T>, pick: (item: T) => string) => {
       const seen = new Map<string, number>();
       for (const item of items) seen.set(pick(item), (seen.get(pick(item)) ?? 0) + 1);
       return [...seen.values()].filter((n) => n > 1).length;
     };
-    expect([...store.groups.values()].filter((g) => g.name === 'cognito-users')).toHaveLength(1);
+    expect(
+      [...store.groups.values()].filter((g) => g.name.startsWith('cognito-users-wf-fault')),
+    ).toHaveLength(TENANTS);
+    expect(count(store.groups.values(), (g) => g.name)).toBe(0);
     expect(
       [...store.users.values()].filter((u) => u.username.startsWith('cognito-test-wf-fault')),
     ).toHaveLength(TENANTS);

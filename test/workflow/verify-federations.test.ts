@@ -62,6 +62,8 @@ async function broughtPool(): Promise<{ userPoolId: string; appClientId: string 
   const pool = await cognito.send(
     new CreateUserPoolCommand({
       PoolName: 'wf-v-brought-pool',
+      // What an operator does to a pool a tenant brings (README, Security model).
+      UserPoolTags: { tenant: BROUGHT },
       Schema: [{ Name: 'email', AttributeDataType: 'String', Required: true, Mutable: true }],
     }),
   );

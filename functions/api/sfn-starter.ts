@@ -9,6 +9,7 @@ import {
   type SFNClient,
   StartExecutionCommand,
 } from '@aws-sdk/client-sfn';
+import { SERVICE_UNAVAILABLE, THROTTLING_EXCEPTION, TIMEOUT_ERROR, transientTest } from '#lib/aws-errors.ts';
 import { TransientError } from '#lib/errors.ts';
 import type { ExecutionRecord, TenantRecord } from '#lib/registry.ts';
 import { canonicalJson, executionArnOf, executionName } from './execution-name.ts';
@@ -29,21 +30,28 @@ export interface StateMachineArns {
   verify?: string | undefined;
 }
 
-const TRANSIENT = new Set([
-  'ThrottlingException',
-  'ExecutionLimitExceeded',
-  'ServiceUnavailable',
-  'InternalServerError',
-  'TimeoutError',
-]);
+// Step Functions' own: ExecutionLimitExceeded, too many running executions, which end by themselves
+// (https://docs.aws.amazon.com/step-functions/latest/apireference/API_StartExecution.html#API_StartExecution_Errors).
+// InternalServerError is in no Step Functions reference (its server error is the common
+// InternalFailure, a 500 either way); it is kept so what the starter retries stays as it was. The
+// common throttling and unavailability, the SDK's timeout and 429 count too; broken connections do not.
+const isTransient = transientTest({
+  names: [
+    THROTTLING_EXCEPTION,
+    'ExecutionLimitExceeded',
+    SERVICE_UNAVAILABLE,
+    'InternalServerError',
+    TIMEOUT_ERROR,
+  ],
+  tooManyRequests: true,
+  networkCodes: false,
+});
 // ListExecutions pages of 1000; a deployment with more running executions than this is not one API.
 const MAX_LIST_PAGES = 10;
 
 function mapError(error: unknown, what: string): unknown {
-  const name = (error as { name?: unknown })?.name;
-  const status = (error as { $metadata?: { httpStatusCode?: number } })?.$metadata?.httpStatusCode ?? 0;
-  if ((typeof name === 'string' && TRANSIENT.has(name)) || status >= 500 || status === 429) {
-    return new TransientError(`Step Functions ${what}: ${String(name)}`);
+  if (isTransient(error)) {
+    return new TransientError(`Step Functions ${what}: ${String((error as { name?: unknown })?.name)}`);
   }
   return error;
 }

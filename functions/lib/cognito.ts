@@ -6,6 +6,14 @@ import type {
   UserPoolClientType,
 } from '@aws-sdk/client-cognito-identity-provider';
 import {
+  awsErrorName,
+  NETWORKING_ERROR,
+  REQUEST_TIMEOUT,
+  REQUEST_TIMEOUT_EXCEPTION,
+  TIMEOUT_ERROR,
+  transientTest,
+} from './aws-errors.ts';
+import {
   ConflictError,
   LimitExceededError,
   PreconditionError,
@@ -20,24 +28,28 @@ export const COGNITO_PROVIDER = 'COGNITO';
 export const POOL_TAG_TENANT = 'tenant';
 export const POOL_TAG_MANAGED_BY = 'managed-by';
 
-const TRANSIENT_NAMES = new Set([
-  'TooManyRequestsException',
-  'InternalErrorException',
-  'InternalServerException',
-  'ConcurrentModificationException',
-  'TimeoutError',
-  'RequestTimeout',
-  'RequestTimeoutException',
-  'NetworkingError',
-]);
-const TRANSIENT_CODES = new Set([
-  'ECONNRESET',
-  'ECONNREFUSED',
-  'ECONNABORTED',
-  'ETIMEDOUT',
-  'EPIPE',
-  'EAI_AGAIN',
-]);
+// Cognito's own transient errors (in the Errors of every operation, e.g.
+// https://docs.aws.amazon.com/cognito-user-identity-pools/latest/APIReference/API_DescribeUserPool.html#API_DescribeUserPool_Errors):
+// TooManyRequestsException is its throttling (HTTP 400), InternalErrorException its server error.
+// InternalServerException answers the client-secret operations
+// (https://docs.aws.amazon.com/cognito-user-identity-pools/latest/APIReference/API_AddUserPoolClientSecret.html#API_AddUserPoolClientSecret_Errors)
+// and ConcurrentModificationException a write that raced another
+// (https://docs.aws.amazon.com/cognito-user-identity-pools/latest/APIReference/API_CreateUserPoolDomain.html#API_CreateUserPoolDomain_Errors).
+// Cognito has no ThrottlingException; the SDK's timeouts, 429 and broken connections count too.
+const isTransient = transientTest({
+  names: [
+    'TooManyRequestsException',
+    'InternalErrorException',
+    'InternalServerException',
+    'ConcurrentModificationException',
+    TIMEOUT_ERROR,
+    REQUEST_TIMEOUT,
+    REQUEST_TIMEOUT_EXCEPTION,
+    NETWORKING_ERROR,
+  ],
+  tooManyRequests: true,
+  networkCodes: true,
+});
 const INVALID_NAMES = new Set([
   'InvalidParameterException',
   'InvalidOAuthFlowException',
@@ -45,20 +57,8 @@ const INVALID_NAMES = new Set([
   'UnsupportedIdentityProviderException',
 ]);
 
-interface ErrorLike {
-  name?: unknown;
-  code?: unknown;
-  message?: unknown;
-  $metadata?: { httpStatusCode?: number };
-}
-
-function errorName(error: unknown): string {
-  const name = (error as ErrorLike | undefined)?.name;
-  return typeof name === 'string' ? name : '';
-}
-
 export function isCognitoError(error: unknown, name: string): boolean {
-  return errorName(error) === name;
+  return awsErrorName(error) === name;
 }
 
 /**
@@ -76,15 +76,11 @@ export function scrubMessage(message: string, redact: readonly string[] = []): s
 
 /** Our error for a Cognito SDK error; errors we have no class for pass through unchanged. */
 export function mapCognitoError(error: unknown, operation: string, redact: readonly string[] = []): unknown {
-  const name = errorName(error);
-  const like = error as ErrorLike | undefined;
-  const raw = typeof like?.message === 'string' ? like.message : String(error);
+  const name = awsErrorName(error);
+  const text = (error as { message?: unknown } | undefined)?.message;
+  const raw = typeof text === 'string' ? text : String(error);
   const message = `Cognito ${operation}: ${name || 'error'}: ${scrubMessage(raw, redact)}`;
-  const status = like?.$metadata?.httpStatusCode ?? 0;
-  const code = typeof like?.code === 'string' ? like.code : '';
-  if (TRANSIENT_NAMES.has(name) || TRANSIENT_CODES.has(code) || status >= 500 || status === 429) {
-    return new TransientError(message);
-  }
+  if (isTransient(error)) return new TransientError(message);
   if (name === 'LimitExceededException' || name === 'ServiceQuotaExceededException') {
     return new LimitExceededError(message);
   }

@@ -18,6 +18,15 @@ import {
   TagResourceCommand,
 } from '@aws-sdk/client-secrets-manager';
 import * as z from 'zod/mini';
+import {
+  awsErrorName,
+  NETWORKING_ERROR,
+  REQUEST_TIMEOUT,
+  SERVICE_UNAVAILABLE,
+  THROTTLING_EXCEPTION,
+  TIMEOUT_ERROR,
+  transientTest,
+} from './aws-errors.ts';
 import { PreconditionError, TransientError } from './errors.ts';
 
 export const SECRET_KINDS = ['authentik-token', 'oidc-client', 'test-user'] as const;
@@ -46,28 +55,24 @@ export function arnNamesSecret(arn: string, name: string): boolean {
   return named.startsWith(`${name}-`) && /^[A-Za-z0-9]{6}$/.test(named.slice(name.length + 1));
 }
 
-const TRANSIENT_NAMES = new Set([
-  'ThrottlingException',
-  'InternalServiceError',
-  'InternalServiceErrorException',
-  'ServiceUnavailable',
-  'TimeoutError',
-  'RequestTimeout',
-  'NetworkingError',
-]);
-const TRANSIENT_CODES = new Set([
-  'ECONNRESET',
-  'ECONNREFUSED',
-  'ECONNABORTED',
-  'ETIMEDOUT',
-  'EPIPE',
-  'EAI_AGAIN',
-]);
-
-function nameOf(error: unknown): string {
-  const name = (error as { name?: unknown } | undefined)?.name;
-  return typeof name === 'string' ? name : '';
-}
+// Secrets Manager's own server error, InternalServiceError
+// (https://docs.aws.amazon.com/secretsmanager/latest/apireference/API_GetSecretValue.html#API_GetSecretValue_Errors),
+// also under the name the Java SDK gives it, InternalServiceErrorException
+// (https://sdk.amazonaws.com/java/api/latest/software/amazon/awssdk/services/secretsmanager/model/InternalServiceErrorException.html);
+// the common throttling and unavailability, the SDK's timeouts, 429 and broken connections count too.
+const isTransient = transientTest({
+  names: [
+    THROTTLING_EXCEPTION,
+    'InternalServiceError',
+    'InternalServiceErrorException',
+    SERVICE_UNAVAILABLE,
+    TIMEOUT_ERROR,
+    REQUEST_TIMEOUT,
+    NETWORKING_ERROR,
+  ],
+  tooManyRequests: true,
+  networkCodes: true,
+});
 
 function messageOf(error: unknown): string {
   const message = (error as { message?: unknown } | undefined)?.message;
@@ -76,13 +81,8 @@ function messageOf(error: unknown): string {
 
 /** Transient failures become TransientError; the rest pass through (Secrets Manager never echoes values). */
 function mapSecretsError(error: unknown, what: string): unknown {
-  const name = nameOf(error);
-  const status =
-    (error as { $metadata?: { httpStatusCode?: number } } | undefined)?.$metadata?.httpStatusCode ?? 0;
-  const code = (error as { code?: unknown } | undefined)?.code;
-  if (TRANSIENT_NAMES.has(name) || TRANSIENT_CODES.has(String(code)) || status >= 500 || status === 429) {
-    return new TransientError(`Secrets Manager ${what}: ${name || 'error'}`);
-  }
+  if (isTransient(error))
+    return new TransientError(`Secrets Manager ${what}: ${awsErrorName(error) || 'error'}`);
   return error;
 }
 
@@ -101,7 +101,7 @@ async function describe(
   try {
     return await client.send(new DescribeSecretCommand({ SecretId: secretId }));
   } catch (error) {
-    if (nameOf(error) === 'ResourceNotFoundException') return undefined;
+    if (awsErrorName(error) === 'ResourceNotFoundException') return undefined;
     throw mapSecretsError(error, `DescribeSecret ${secretId}`);
   }
 }
@@ -178,8 +178,11 @@ export async function putSecret(
         return { arn: created.ARN, outcome: 'created', writes };
       } catch (error) {
         // Another run created it between our look and our create: look again.
-        if (nameOf(error) === 'ResourceExistsException') continue;
-        if (nameOf(error) === 'InvalidRequestException' && /scheduled for deletion/i.test(messageOf(error))) {
+        if (awsErrorName(error) === 'ResourceExistsException') continue;
+        if (
+          awsErrorName(error) === 'InvalidRequestException' &&
+          /scheduled for deletion/i.test(messageOf(error))
+        ) {
           throw new TransientError(`Secrets Manager: ${name} is still being deleted; retry later`);
         }
         throw mapSecretsError(error, `CreateSecret ${name}`);
@@ -216,7 +219,7 @@ async function getString(client: SecretsManagerClient, secretId: string): Promis
     return result.SecretString;
   } catch (error) {
     // A secret created without a value has no AWSCURRENT version yet.
-    if (nameOf(error) === 'ResourceNotFoundException') return undefined;
+    if (awsErrorName(error) === 'ResourceNotFoundException') return undefined;
     throw mapSecretsError(error, `GetSecretValue ${secretId}`);
   }
 }
@@ -269,7 +272,7 @@ export async function deleteSecret(
     );
     return 'deleted';
   } catch (error) {
-    if (nameOf(error) === 'ResourceNotFoundException') return 'absent';
+    if (awsErrorName(error) === 'ResourceNotFoundException') return 'absent';
     throw mapSecretsError(error, `DeleteSecret ${secretId}`);
   }
 }

@@ -2,6 +2,7 @@
 // `Federation Drift Detected`, `Federation Broken`. Delivery is behind a sink so the local world
 // (which has no EventBridge) can collect the same events in memory.
 import { type EventBridgeClient, PutEventsCommand } from '@aws-sdk/client-eventbridge';
+import { THROTTLING_EXCEPTION, transientTest } from '#lib/aws-errors.ts';
 import { TransientError } from '#lib/errors.ts';
 
 export interface FederationEvent {
@@ -49,17 +50,24 @@ export function eventBridgeSink(
   };
 }
 
-const TRANSIENT = new Set(['ThrottlingException', 'InternalException', 'ServiceUnavailableException']);
+// EventBridge's own server error, InternalException
+// (https://docs.aws.amazon.com/eventbridge/latest/APIReference/API_PutEvents.html#API_PutEvents_Errors).
+// ServiceUnavailableException is in no EventBridge reference (unavailability is a 503 anyway); it is
+// kept so what is retried stays as it was. The common throttling and 429 count too; the SDK's
+// timeouts and broken connections do not.
+const isTransient = transientTest({
+  names: [THROTTLING_EXCEPTION, 'InternalException', 'ServiceUnavailableException'],
+  tooManyRequests: true,
+  networkCodes: false,
+});
 
 /** PutEvents, its throttling and server errors as TransientError (the state machine retries those). */
 async function send(client: Pick<EventBridgeClient, 'send'>, command: PutEventsCommand) {
   try {
     return await client.send(command);
   } catch (error) {
-    const name = (error as { name?: unknown })?.name;
-    const status = (error as { $metadata?: { httpStatusCode?: number } })?.$metadata?.httpStatusCode ?? 0;
-    if ((typeof name === 'string' && TRANSIENT.has(name)) || status >= 500 || status === 429) {
-      throw new TransientError(`EventBridge PutEvents: ${String(name)}`);
+    if (isTransient(error)) {
+      throw new TransientError(`EventBridge PutEvents: ${String((error as { name?: unknown })?.name)}`);
     }
     throw error;
   }

@@ -130,7 +130,13 @@ function setAt(target: Record<string, unknown>, path: string, value: unknown): v
     node[key] = next !== null && typeof next === 'object' && !Array.isArray(next) ? { ...next } : {};
     node = node[key] as Record<string, unknown>;
   }
-  node[keys.at(-1) as string] = value;
+  // An own property even for `__proto__`, so the key reaches the body as written.
+  Object.defineProperty(node, keys.at(-1) as string, {
+    value,
+    enumerable: true,
+    writable: true,
+    configurable: true,
+  });
 }
 
 function removeAt(target: Record<string, unknown>, path: string): void {
@@ -158,7 +164,13 @@ const specMutation: fc.Arbitrary<(spec: Record<string, unknown>) => void> = fc.o
   fc
     .tuple(
       fc.constantFrom('', 'authentik.', 'cognito.', 'authentik.testUser.'),
-      fc.string({ minLength: 1, maxLength: 12 }).filter((key) => !KNOWN_KEYS.has(key) && !key.includes('.')),
+      fc.oneof(
+        // Keys that name Object.prototype's members: indexing a plain object by them misbehaves.
+        fc.constantFrom('__proto__', 'constructor', 'toString', 'hasOwnProperty', 'valueOf', 'prototype'),
+        fc
+          .string({ minLength: 1, maxLength: 12 })
+          .filter((key) => !KNOWN_KEYS.has(key) && !key.includes('.')),
+      ),
       fc.jsonValue(),
     )
     .map(

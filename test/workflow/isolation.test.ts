@@ -13,6 +13,7 @@ import { createGroup } from '#lib/authentik/groups.ts';
 import { createProvider } from '#lib/authentik/providers.ts';
 import { localDeployment } from '#lib/authentik-address.ts';
 import { OWNER_ATTRIBUTE } from '#lib/ownership.ts';
+import { type LocalApi, startLocalApi } from '../../local/api-server.ts';
 import { localHandlers } from '../../local/handlers.ts';
 import { type ExecutionResult, type HandlersByPlaceholder, runStateMachine } from '../../local/runner.ts';
 import { authentikSnapshot, cognitoSnapshot, secretNames } from '../support/snapshots.ts';
@@ -277,5 +278,124 @@ describe('a console input with prototype-named keys', () => {
       expect(await fixture.clients.registry.get('iso-proto')).toBeUndefined();
       expect(({} as { polluted?: unknown }).polluted).toBeUndefined();
     }
+  });
+});
+
+describe('the same attacks through the tenant API', () => {
+  let api: LocalApi;
+  let attacker: Server;
+  const seen: IncomingHttpHeaders[] = [];
+  beforeAll(async () => {
+    api = await startLocalApi({
+      clients: fixture.clients,
+      handlers,
+      region: fixture.world.endpoints.region,
+      retryIntervalMs: 10,
+    });
+    attacker = createServer((req, res) => {
+      seen.push(req.headers);
+      res.writeHead(404).end();
+    });
+    await new Promise<void>((resolve) => attacker.listen(0, '127.0.0.1', resolve));
+  });
+  afterAll(async () => {
+    await api?.executions.idle();
+    await api?.close();
+    await new Promise((resolve) => attacker?.close(resolve));
+  });
+
+  function specOf(
+    tenantId: string,
+    authentik: Record<string, unknown>,
+    cognito: Record<string, unknown> = {},
+  ) {
+    return {
+      tenantId,
+      authentik: { baseUrl: fixture.world.endpoints.authentik, ...authentik },
+      cognito: {
+        region: fixture.world.endpoints.region,
+        callbackUrls: [`https://${tenantId}.app.example/callback`],
+        ...cognito,
+      },
+    };
+  }
+
+  /** The attack is refused: a 4xx at the edge, or an accepted execution that fails. */
+  async function refused(tenantId: string, body: Record<string, unknown>): Promise<string> {
+    const response = await fetch(`${api.url}/tenants/${tenantId}`, {
+      method: 'PUT',
+      headers: { 'content-type': 'application/json' },
+      body: JSON.stringify(body),
+    });
+    const text = await response.text();
+    if (response.status !== 202) {
+      expect(response.status).toBeGreaterThanOrEqual(400);
+      expect(response.status).toBeLessThan(500);
+      return text;
+    }
+    await api.executions.idle();
+    const execution = api.executions.all.filter((e) => e.tenantId === tenantId).at(-1);
+    expect(execution?.status).toBe('FAILED');
+    return `${execution?.error ?? ''} ${execution?.cause ?? ''}`;
+  }
+
+  it('refuses each of them and changes nothing', async () => {
+    const token = fixture.world.endpoints.authentikToken;
+    const victimToken = (
+      (await fixture.tenant(VICTIM, { authentik: shared })).authentik as { tokenSecretArn: string }
+    ).tokenSecretArn;
+    const port = (attacker.address() as AddressInfo).port;
+    const attacks: [string, Record<string, unknown>, RegExp][] = [
+      [
+        'api-thief',
+        { spec: specOf('api-thief', { baseUrl: `http://127.0.0.1:${port}`, tokenSecretArn: victimToken }) },
+        /authentik\.tokenSecretArn/,
+      ],
+      [
+        'api-admin',
+        { spec: specOf('api-admin', { testUser: { username: 'akadmin' } }), authentikToken: token },
+        /authentik\.testUser\.username/,
+      ],
+      [
+        'api-pool',
+        {
+          spec: specOf('api-pool', {}, { userPoolId: victim.userPoolId, appClientId: victim.appClientId }),
+          authentikToken: token,
+        },
+        /cognito\.userPoolId/,
+      ],
+      [
+        'api-prov',
+        { spec: specOf('api-prov', { providerName: shared.providerName }), authentikToken: token },
+        /authentik\.providerName/,
+      ],
+      [
+        'api-app',
+        { spec: specOf('api-app', { applicationSlug: shared.applicationSlug }), authentikToken: token },
+        /authentik\.applicationSlug/,
+      ],
+      [
+        'api-group',
+        { spec: specOf('api-group', { group: shared.group }), authentikToken: token },
+        /authentik\.group/,
+      ],
+      [
+        'api-root',
+        { spec: specOf('api-root', { group: 'authentik Admins' }), authentikToken: token },
+        /authentik\.group/,
+      ],
+      [
+        'api-derived',
+        { spec: specOf('api-derived', { applicationSlug: 'cognito-iso-victim' }), authentikToken: token },
+        /authentik\.applicationSlug/,
+      ],
+    ];
+    for (const [tenantId, body, field] of attacks) {
+      const before = await everything();
+      expect(await refused(tenantId, body), tenantId).toMatch(field);
+      expect(await everything(), tenantId).toEqual(before);
+    }
+    expect(seen).toEqual([]);
+    await expectVictimIntact();
   });
 });

@@ -4,15 +4,11 @@ import type { StepOutcomeRecord } from '#lib/handler.ts';
 import type { TenantRecord } from '#lib/registry.ts';
 import type { Resources } from '#lib/step.ts';
 import type { TenantSpec } from '#lib/tenant-spec.ts';
+import { checkOutcome, reportAsDrift } from '#lib/verification/report.ts';
+import { verifyTenant } from '#lib/verification/tenant.ts';
+import type { FailingCheck, FederationCheckResult, TenantResult } from '#lib/verification/types.ts';
 import { eventFor, type RunSummary } from '../functions/report-verification/core.ts';
 import { memoryEventSink } from '../functions/report-verification/events.ts';
-import {
-  checkOutcome,
-  type FederationCheckResult,
-  reportAsDrift,
-} from '../functions/verify-federation/report.ts';
-import { type FailingCheck, verifyTenant } from '../functions/verify-federation/tenant.ts';
-import type { TenantResult } from '../functions/verify-tenant/core.ts';
 import { localHandlers } from '../local/handlers.ts';
 import { type EventLog, runStateMachine } from '../local/runner.ts';
 import type { LocalSession } from '../local/session.ts';

@@ -4,6 +4,7 @@
 
 import type { StepClients } from '#lib/clients.ts';
 import type { ExecutionRecord, TenantRecord } from '#lib/registry.ts';
+import { verifyTenant } from '#lib/verification/tenant.ts';
 import { canonicalJson, executionArnOf, executionName } from '../functions/api/execution-name.ts';
 import type {
   DescribedExecution,
@@ -13,7 +14,6 @@ import type {
   Verifier,
 } from '../functions/api/starter.ts';
 import type { ExecutionView, MachineKind } from '../functions/api/types.ts';
-import { verifyTenant } from '../functions/verify-federation/tenant.ts';
 import {
   type EventLog,
   type HandlersByPlaceholder,

@@ -5,7 +5,7 @@
 import type { ExecutionRecord, TenantRecord } from '#lib/registry.ts';
 import type { Resources } from '#lib/step.ts';
 import type { TenantSpec } from '#lib/tenant-spec.ts';
-import { hostedUiLoginUrl } from '../verify-federation/login-url.ts';
+import { hostedUiLoginUrl } from '#lib/verification/login-url.ts';
 import { nameOfExecution } from './execution-name.ts';
 import type { ExecutionView, PublicResources, PublicSpec, TenantSummary, TenantView } from './types.ts';
 

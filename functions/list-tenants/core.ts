@@ -3,7 +3,7 @@
 // EventBridge schedule sends), and lists the tenants to verify from the registry, a page at a time,
 // so the Map's results stay far below Step Functions' 256 KB payload limit whatever the tenant count.
 import type { TenantRegistry, TenantStatus } from '#lib/registry.ts';
-import { cognitoNamesOf } from '../verify-federation/context.ts';
+import { cognitoNamesOf } from '#lib/verification/target.ts';
 
 /**
  * Tenants per page: 14 rounds of the Map's 15 slots. The Map's state holds each tenant's reference

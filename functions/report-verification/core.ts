@@ -1,9 +1,10 @@
 // What a verification run tells the world: an event for each tenant whose state changed (sent by
 // its Map item), and page by page the metrics (counts by state, by reason code, durations) and the
 // running totals the machine carries to its summary.
+
+import { EVENT_DETAIL_TYPES, FEDERATION_STATES } from '#lib/verification/state.ts';
+import type { FederationState, ItemSummary, TenantResult } from '#lib/verification/types.ts';
 import type { RunSettings, Totals } from '../list-tenants/core.ts';
-import { EVENT_DETAIL_TYPES, FEDERATION_STATES, type FederationState } from '../verify-federation/state.ts';
-import type { ItemSummary, TenantResult } from '../verify-tenant/core.ts';
 import type { FederationEvent, FederationEventSink } from './events.ts';
 import { emfDocument, type Metric, type MetricsSink } from './metrics.ts';
 

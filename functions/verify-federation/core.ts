@@ -1,5 +1,5 @@
-// The guide's "Test it", automated: a list of named checks over both sides of the federation
-// (report.ts), and the hosted-UI login URL of the guide. As the workflow's last step, apply fails
+// The guide's "Test it", automated: the named checks of the verification library over both sides
+// of the federation (#lib/verification/checks.ts), and the hosted-UI login URL of the guide. As the workflow's last step, apply fails
 // loudly when a check fails, so a broken federation is never reported as provisioned; check reports
 // the failing checks as drift; verify returns the whole list for the registry and the scheduler.
 // Nothing is written anywhere.
@@ -7,19 +7,13 @@
 import { PreconditionError } from '#lib/errors.ts';
 import type { ApplyResult, CheckResult, DestroyResult, Resources } from '#lib/step.ts';
 import type { TenantSpec } from '#lib/tenant-spec.ts';
-import { federationChecks } from './checks.ts';
-import { VerificationContext, type VerifyClients } from './context.ts';
-import {
-  checkOutcome,
-  describeFailures,
-  failures,
-  reportAsDrift,
-  type VerificationReport,
-} from './report.ts';
-import { reportFor } from './run-checks.ts';
+import { federationChecks } from '#lib/verification/checks.ts';
+import { VerificationContext } from '#lib/verification/context.ts';
+import { checkOutcome, describeFailures, failures, reportAsDrift } from '#lib/verification/report.ts';
+import { reportFor } from '#lib/verification/run-checks.ts';
+import type { VerificationReport, VerifyClients } from '#lib/verification/types.ts';
 
-export type { VerifyClients } from './context.ts';
-export type { FederationCheckResult, VerificationReport } from './report.ts';
+export type { FederationCheckResult, VerificationReport, VerifyClients } from '#lib/verification/types.ts';
 
 export async function verify(
   spec: TenantSpec,

@@ -2,82 +2,22 @@
 // within Cognito's read quotas), and after a repair verify it again and say what the repair fixed
 // and what it could not. The answer is compact and always has every key: the ASL picks fields from
 // it with JSONPath, which fails on a missing one.
-import type { TenantSpec } from '#lib/tenant-spec.ts';
-import type { PreviousState, VerificationState } from '../verify-federation/state.ts';
-import {
-  type CognitoNames,
-  type FailingCheck,
-  type TenantVerification,
-  type TenantVerifyClients,
-  verifyTenant,
-} from '../verify-federation/tenant.ts';
+import { verifyTenant } from '#lib/verification/tenant.ts';
+import type {
+  RepairResult,
+  RepairRun,
+  TenantResult,
+  TenantVerifyClients,
+  VerifyTenantEvent,
+} from '#lib/verification/types.ts';
 
-/** How the provisioning a repair started ended: Step Functions' execution, or the error it was caught with. */
-export type RepairRun = { Status?: string } | { Error: string; Cause?: string };
-
-export interface VerifyTenantEvent {
-  tenantId: string;
-  /** The machine's pace (ms): see VerifyTenantOptions.paceMs. */
-  paceMs?: number;
-  /**
-   * The Map's concurrency, and this item's index in the page: the first `slots` items start
-   * `index × paceMs ÷ slots` apart, so the slots read Cognito (and load Authentik) evenly over the
-   * pace instead of all at the same instant.
-   */
-  slots?: number;
-  index?: number;
-  /** The Cognito names the listing found, read while the record loads: see VerifyTenantOptions.where. */
-  where?: CognitoNames;
-  /** Present on the verification after a repair. */
-  repair?: {
-    /** The state before this run (the first verification's previous state). */
-    previousState: PreviousState;
-    /** What failed before the repair. */
-    before: FailingCheck[];
-    run: RepairRun;
-  };
-}
-
-export interface RepairResult {
-  provisioning: 'SUCCEEDED' | 'FAILED';
-  /** Why provisioning failed (never a secret: the workflow's causes carry none). */
-  cause: string | null;
-  /** Checks that failed before and pass now. */
-  fixed: string[];
-  /** Checks that still fail: the repair could not fix these. */
-  remaining: FailingCheck[];
-}
-
-/**
- * What the Map keeps of a tenant, for the page's metrics and totals. Its size is bounded whatever
- * failed (a reason code per failing check, nothing else of variable length), so a page of them
- * stays below Step Functions' 256 KB payload limit even when every tenant breaks at once. The
- * details are in the registry, and in the event an item sends when its state changed.
- */
-export interface ItemSummary {
-  tenantId: string;
-  state: VerificationState;
-  changed: boolean;
-  durationMs: number;
-  /** The reason code of each failing check. */
-  reasons: string[];
-  /** A repair ran for this tenant before this verification. */
-  repairAttempted: boolean;
-}
-
-/** The verification's answer with every key present (null where absent), the repair, and the summary. */
-export interface TenantResult
-  extends Pick<
-    TenantVerification,
-    'tenantId' | 'state' | 'previousState' | 'changed' | 'failing' | 'repairable' | 'durationMs'
-  > {
-  error: { name: string; message: string } | null;
-  repair: RepairResult | null;
-  /** For the repair's provisioning input; dropped from the Map's results by the ASL. */
-  spec: TenantSpec | null;
-  /** What the Map keeps. */
-  summary: ItemSummary;
-}
+export type {
+  ItemSummary,
+  RepairResult,
+  RepairRun,
+  TenantResult,
+  VerifyTenantEvent,
+} from '#lib/verification/types.ts';
 
 /** The readable cause inside `startExecution.sync`'s error (its Cause is the execution's description). */
 export function provisioningCause(run: RepairRun): string | null {

@@ -3,7 +3,7 @@
 import { createStepClients } from '#lib/clients.ts';
 import { deploymentFromEnv, loadEnv, stepEnv } from '#lib/env.ts';
 import { createLogger } from '#lib/logger.ts';
-import type { TenantVerifyClients } from '../verify-federation/tenant.ts';
+import type { TenantVerifyClients } from '#lib/verification/types.ts';
 import { type VerifyTenantEvent, verifyOne } from './core.ts';
 
 /** Built for a set of clients, so the local runner can use the same handler against the local world. */

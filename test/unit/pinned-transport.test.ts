@@ -15,7 +15,7 @@ import {
 } from '#lib/authentik/pinned-transport.ts';
 import { type Deployment, localDeployment } from '#lib/authentik-address.ts';
 import { PreconditionError } from '#lib/errors.ts';
-import { requestAuthentik } from '../../functions/verify-federation/authentik-http.ts';
+import { requestAuthentik } from '#lib/verification/authentik-http.ts';
 
 const aws: Deployment = { allowedAuthentikHosts: ['auth.example.com'], allowLoopbackHttp: false };
 const v4 = (address: string) => ({ address, family: 4 });

@@ -15,16 +15,16 @@ import { beforeEach, describe, expect, it } from 'vitest';
 import { createAuthentikClient } from '#lib/authentik/client.ts';
 import type { Resources } from '#lib/step.ts';
 import { type Deployment, parseTenantSpec } from '#lib/tenant-spec.ts';
-import { VerificationContext } from '../../functions/verify-federation/context.ts';
+import { VerificationContext } from '#lib/verification/context.ts';
 import {
   accessCheck,
   attributeMappingCheck,
   clientCredentialsCheck,
   poolDomainsCheck,
   testUserCheck,
-} from '../../functions/verify-federation/pairing-checks.ts';
-import { idTokenCheck, keySetCheck } from '../../functions/verify-federation/signing-checks.ts';
-import { tokenEndpointCheck } from '../../functions/verify-federation/token-endpoint.ts';
+} from '#lib/verification/pairing-checks.ts';
+import { idTokenCheck, keySetCheck } from '#lib/verification/signing-checks.ts';
+import { tokenEndpointCheck } from '#lib/verification/token-endpoint.ts';
 
 const ORIGIN = 'https://authentik.example.com';
 const ISSUER = `${ORIGIN}/application/o/cognito-acme/`;

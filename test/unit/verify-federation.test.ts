@@ -15,13 +15,12 @@ import { HeadlessLoginError, type HeadlessLoginOptions } from '#lib/authentik/he
 import { PreconditionError, TransientError } from '#lib/errors.ts';
 import type { Resources } from '#lib/step.ts';
 import { type Deployment, parseTenantSpec } from '#lib/tenant-spec.ts';
-import type { CheckAnswer, FederationCheck } from '../../functions/verify-federation/checks.ts';
-import { VerificationContext } from '../../functions/verify-federation/context.ts';
+import { VerificationContext } from '#lib/verification/context.ts';
+import { discoveryUrl, fetchDiscovery } from '#lib/verification/discovery.ts';
+import { hostedUiLoginUrl } from '#lib/verification/login-url.ts';
+import { runChecks } from '#lib/verification/run-checks.ts';
+import type { CheckAnswer, FederationCheck, VerificationReport } from '#lib/verification/types.ts';
 import { apply, check, destroy, verify } from '../../functions/verify-federation/core.ts';
-import { discoveryUrl, fetchDiscovery } from '../../functions/verify-federation/discovery.ts';
-import { hostedUiLoginUrl } from '../../functions/verify-federation/login-url.ts';
-import type { VerificationReport } from '../../functions/verify-federation/report.ts';
-import { runChecks } from '../../functions/verify-federation/run-checks.ts';
 
 // The headless login is replaced here (its own tests drive it against the emulator); each test says
 // how Authentik answers the test user.

@@ -13,8 +13,8 @@ import { createAuthentikClient } from '#lib/authentik/client.ts';
 import type { HeadlessLoginOptions } from '#lib/authentik/headless-login.ts';
 import type { Resources } from '#lib/step.ts';
 import { parseTenantSpec } from '#lib/tenant-spec.ts';
-import { VerificationContext } from '../../functions/verify-federation/context.ts';
-import { hostedUiCheck } from '../../functions/verify-federation/hosted-ui.ts';
+import { VerificationContext } from '#lib/verification/context.ts';
+import { hostedUiCheck } from '#lib/verification/hosted-ui.ts';
 
 const login = vi.hoisted(() => ({ calls: [] as HeadlessLoginOptions[] }));
 vi.mock('#lib/authentik/headless-login.ts', async (importOriginal) => {

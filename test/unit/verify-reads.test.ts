@@ -17,9 +17,9 @@ import {
 import { mockClient } from 'aws-sdk-client-mock';
 import { beforeEach, describe, expect, it } from 'vitest';
 import { createAuthentikClient } from '#lib/authentik/client.ts';
-import { authentikReadsOnce } from '../../functions/verify-federation/authentik-reads.ts';
-import { cognitoReadsOnce, readOperationOf } from '../../functions/verify-federation/cognito-reads.ts';
-import { secretReadsOnce } from '../../functions/verify-federation/secret-reads.ts';
+import { authentikReadsOnce } from '#lib/verification/authentik-reads.ts';
+import { cognitoReadsOnce, readOperationOf } from '#lib/verification/cognito-reads.ts';
+import { secretReadsOnce } from '#lib/verification/secret-reads.ts';
 
 const cognito = mockClient(CognitoIdentityProviderClient);
 const secrets = mockClient(SecretsManagerClient);

@@ -1,13 +1,13 @@
 // What a verification means for a tenant: its state, and which failures a repair can fix.
 import { describe, expect, it } from 'vitest';
 import { parseTenantSpec } from '#lib/tenant-spec.ts';
-import type { FederationCheckResult, VerificationReport } from '../../functions/verify-federation/report.ts';
 import {
   federationStateOf,
   isRepairable,
   isTenantRepairable,
   stateOfOutcome,
-} from '../../functions/verify-federation/state.ts';
+} from '#lib/verification/state.ts';
+import type { FederationCheckResult, VerificationReport } from '#lib/verification/types.ts';
 
 const deployment = { allowedAuthentikHosts: ['authentik.example.com'], allowLoopbackHttp: false };
 const input = {

@@ -3,7 +3,7 @@
 import { beforeEach, describe, expect, it, vi } from 'vitest';
 import { AuthentikAuthError, PreconditionError, TransientError, ValidationError } from '#lib/errors.ts';
 import type { CheckResult } from '#lib/step.ts';
-import type { VerificationContext } from '../../functions/verify-federation/context.ts';
+import type { VerificationContext } from '#lib/verification/context.ts';
 
 const staged = vi.hoisted(() => ({ results: {} as Record<string, CheckResult | Error> }));
 function core(step: string) {
@@ -23,7 +23,7 @@ vi.mock('../../functions/ensure-application/core.ts', () => core('ensure-applica
 vi.mock('../../functions/ensure-access-policy/core.ts', () => core('ensure-access-policy'));
 vi.mock('../../functions/ensure-identity-provider/core.ts', () => core('ensure-identity-provider'));
 vi.mock('../../functions/enable-identity-provider/core.ts', () => core('enable-identity-provider'));
-const { stepChecks } = await import('../../functions/verify-federation/step-checks.ts');
+const { stepChecks } = await import('#lib/verification/step-checks.ts');
 
 const IDPRESPONSE = 'https://acme-login.auth.eu-west-1.amazoncognito.com/oauth2/idpresponse';
 const context = {
@@ -55,7 +55,7 @@ beforeEach(() => {
 
 describe('the steps’ checks', () => {
   it('are the provision machine’s steps, in its order, as the tenant states know them', async () => {
-    const { STEP_CHECK_IDS } = await import('../../functions/verify-federation/state.ts');
+    const { STEP_CHECK_IDS } = await import('#lib/verification/state.ts');
     expect(stepChecks.map((c) => c.id)).toEqual(STEP_CHECK_IDS);
     expect(stepChecks.map((c) => c.id)).toEqual([
       'ensure-group',

@@ -1,13 +1,13 @@
 // One item of the verification Map: the verification's compact answer, and after a repair what it
 // fixed, what it could not, and why provisioning failed.
 import { beforeEach, describe, expect, it, vi } from 'vitest';
-import type { TenantVerification, TenantVerifyClients } from '../../functions/verify-federation/tenant.ts';
+import type { TenantVerification, TenantVerifyClients } from '#lib/verification/types.ts';
 
 const verification = vi.hoisted(() => ({
   answer: undefined as TenantVerification | undefined,
   options: [] as unknown[],
 }));
-vi.mock('../../functions/verify-federation/tenant.ts', () => ({
+vi.mock('#lib/verification/tenant.ts', () => ({
   verifyTenant: async (_tenantId: string, _clients: unknown, options: unknown) => {
     verification.options.push(options);
     return verification.answer;

@@ -7,10 +7,9 @@
 // only; the app client's secret (when it has one) goes only into Cognito's token request.
 import { CookieJar, HeadlessLoginError, headlessLogin } from '#lib/authentik/headless-login.ts';
 import { TransientError } from '#lib/errors.ts';
-import type { CheckAnswer, FederationCheck } from './checks.ts';
 import { loginUrlOf } from './checks.ts';
-import type { VerificationContext } from './context.ts';
 import { storedCredentials } from './test-login.ts';
+import type { CheckAnswer, CheckContext, FederationCheck } from './types.ts';
 
 const TIMEOUT_MS = 10_000;
 
@@ -53,7 +52,7 @@ function emailOf(idToken: unknown): unknown {
   }
 }
 
-async function hostedUiLogin(context: VerificationContext): Promise<CheckAnswer> {
+async function hostedUiLogin(context: CheckContext): Promise<CheckAnswer> {
   const built = await loginUrlOf(context);
   if (!('url' in built)) return built;
   const credentials = await storedCredentials(context);

@@ -3,7 +3,6 @@
 // document and the key set. Names come from the recorded resources first (what provisioning made),
 // then from the spec.
 import {
-  type CognitoIdentityProviderClient,
   DescribeIdentityProviderCommand,
   DescribeUserPoolClientCommand,
   DescribeUserPoolCommand,
@@ -11,82 +10,16 @@ import {
   type UserPoolClientType,
   type UserPoolType,
 } from '@aws-sdk/client-cognito-identity-provider';
-import type { SecretsManagerClient } from '@aws-sdk/client-secrets-manager';
-import type { AuthentikClient } from '#lib/authentik/client.ts';
 import { authentikFetch } from '#lib/authentik/pinned-transport.ts';
 import { findProviderByName, getProvider, type OAuth2Provider } from '#lib/authentik/providers.ts';
 import { findUserByUsername, getUser, type User } from '#lib/authentik/users.ts';
-import type { Deployment } from '#lib/authentik-address.ts';
-import { cognitoFind, redirectUriFor } from '#lib/cognito.ts';
+import { cognitoFind } from '#lib/cognito.ts';
 import type { Resources } from '#lib/step.ts';
 import type { TenantSpec } from '#lib/tenant-spec.ts';
-import { type DiscoveryResult, fetchDiscovery } from './discovery.ts';
-import { fetchKeySet, type KeySetResult } from './key-set.ts';
-
-export interface VerifyClients {
-  cognito: CognitoIdentityProviderClient;
-  secrets: SecretsManagerClient;
-  authentik: AuthentikClient;
-  /** Finds the test user's password secret when its ARN was not recorded. */
-  secretPrefix?: string;
-  /**
-   * Discovery, key set, token endpoint and the logins (default: the pinned transport of
-   * `deployment`, which connects only to addresses the deployment allows).
-   */
-  fetch?: typeof fetch;
-  /** The SSRF boundary of the default transport (default: public addresses only). */
-  deployment?: Deployment;
-  /** Per HTTP request of the discovery and the headless login (default 5 s). */
-  timeoutMs?: number;
-  /** The pool's domain serves Cognito's hosted UI (a deployment; the local world has none). */
-  hostedUi?: boolean;
-}
-
-/** The names of what provisioning made, as far as they are known. */
-export interface Target {
-  userPoolId?: string;
-  appClientId?: string;
-  identityProviderName: string;
-  domain?: string;
-  /** `https://<domain>/oauth2/idpresponse`: where Authentik sends the browser back to Cognito. */
-  redirectUri?: string;
-  /** The Authentik application's issuer, `https://<host>/application/o/<slug>/`. */
-  issuer: string;
-}
-
-type CognitoNameFields = 'userPoolId' | 'appClientId' | 'identityProviderName';
-
-/**
- * The Cognito names a tenant's federation lives under: what provisioning recorded, else what the
- * spec brought. Partial inputs are enough (the listing reads only these fields).
- */
-export function cognitoNamesOf(
-  spec: { cognito?: Partial<Pick<TenantSpec['cognito'], CognitoNameFields>> } | undefined,
-  resources: Partial<Pick<Resources, CognitoNameFields>> | undefined,
-): Partial<Pick<Target, CognitoNameFields>> {
-  const userPoolId = resources?.userPoolId ?? spec?.cognito?.userPoolId;
-  const appClientId = resources?.appClientId ?? spec?.cognito?.appClientId;
-  const identityProviderName = resources?.identityProviderName ?? spec?.cognito?.identityProviderName;
-  return {
-    ...(userPoolId ? { userPoolId } : {}),
-    ...(appClientId ? { appClientId } : {}),
-    ...(identityProviderName ? { identityProviderName } : {}),
-  };
-}
-
-export function targetOf(spec: TenantSpec, resources: Resources): Target {
-  const { userPoolId, appClientId } = cognitoNamesOf(spec, resources);
-  const domain = resources.userPoolDomain ?? spec.cognito.customDomain;
-  const redirectUri = resources.redirectUri ?? (domain ? redirectUriFor(domain) : undefined);
-  return {
-    ...(userPoolId ? { userPoolId } : {}),
-    ...(appClientId ? { appClientId } : {}),
-    identityProviderName: resources.identityProviderName ?? spec.cognito.identityProviderName,
-    ...(domain ? { domain } : {}),
-    ...(redirectUri ? { redirectUri } : {}),
-    issuer: resources.issuer ?? `${spec.authentik.baseUrl}/application/o/${spec.authentik.applicationSlug}/`,
-  };
-}
+import { fetchDiscovery } from './discovery.ts';
+import { fetchKeySet } from './key-set.ts';
+import { targetOf } from './target.ts';
+import type { CheckContext, DiscoveryResult, KeySetResult, Target, VerifyClients } from './types.ts';
 
 function once<T>(load: () => Promise<T>): () => Promise<T> {
   let loaded: Promise<T> | undefined;
@@ -96,7 +29,7 @@ function once<T>(load: () => Promise<T>): () => Promise<T> {
   };
 }
 
-export class VerificationContext {
+export class VerificationContext implements CheckContext {
   readonly target: Target;
 
   constructor(

@@ -5,8 +5,9 @@ import { createHash, timingSafeEqual } from 'node:crypto';
 import { checkApplicationAccess } from '#lib/authentik/applications.ts';
 import { unlessNotFound } from '#lib/authentik/http-errors.ts';
 import { prefixDomainHost, redirectUriFor, userPoolRegion } from '#lib/cognito.ts';
-import { type CheckAnswer, type FederationCheck, listsRedirectUri } from './checks.ts';
+import { listsRedirectUri } from './checks.ts';
 import { cognitoClient } from './token-endpoint.ts';
+import type { CheckAnswer, CheckContext, FederationCheck } from './types.ts';
 
 const blocked = (message: string): CheckAnswer => ({ status: 'not-applicable', reason: 'BLOCKED', message });
 
@@ -77,9 +78,7 @@ export const attributeMappingCheck: FederationCheck = {
 };
 
 /** `https://<host>/oauth2/idpresponse` for the prefix domain and the custom domain of the pool. */
-export async function poolRedirectUris(
-  context: Parameters<FederationCheck['run']>[0],
-): Promise<string[] | undefined> {
+export async function poolRedirectUris(context: CheckContext): Promise<string[] | undefined> {
   const pool = await context.userPool();
   const poolId = context.target.userPoolId;
   if (!pool || !poolId) return undefined;

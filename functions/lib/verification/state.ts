@@ -9,13 +9,20 @@
 // `error` is not a state of the federation: the verification itself could not run (the Authentik
 // token was refused, the registry has no such tenant); it changes no recorded state.
 import type { TenantSpec } from '#lib/tenant-spec.ts';
-import { type FederationCheckResult, failures, type ReasonCode, type VerificationReport } from './report.ts';
+import { failures } from './report.ts';
+import type {
+  FederationCheckResult,
+  FederationState,
+  PreviousState,
+  ReasonCode,
+  VerificationReport,
+} from './types.ts';
 
-export const FEDERATION_STATES = ['verified', 'drifted', 'broken'] as const;
-export type FederationState = (typeof FEDERATION_STATES)[number];
-export type VerificationState = FederationState | 'error';
-/** Before a tenant's first verification its state is not known. */
-export type PreviousState = FederationState | 'unknown';
+export const FEDERATION_STATES = [
+  'verified',
+  'drifted',
+  'broken',
+] as const satisfies readonly FederationState[];
 
 /**
  * The ids of the provisioning steps' own checks (step-checks.ts; a test keeps the two lists equal).

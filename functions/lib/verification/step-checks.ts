@@ -9,17 +9,15 @@ import type { AuthentikClient } from '#lib/authentik/client.ts';
 import { AuthentikAuthError, PreconditionError, TransientError } from '#lib/errors.ts';
 import type { CheckResult, Drift, Resources } from '#lib/step.ts';
 import type { TenantSpec } from '#lib/tenant-spec.ts';
-import * as enableIdentityProvider from '../enable-identity-provider/core.ts';
-import * as ensureAccessPolicy from '../ensure-access-policy/core.ts';
-import * as ensureApplication from '../ensure-application/core.ts';
-import * as ensureGroup from '../ensure-group/core.ts';
-import * as ensureIdentityProvider from '../ensure-identity-provider/core.ts';
-import * as ensureOidcProvider from '../ensure-oidc-provider/core.ts';
-import * as ensureTestUser from '../ensure-test-user/core.ts';
-import * as ensureUserPool from '../ensure-user-pool/core.ts';
-import type { CheckAnswer, FederationCheck } from './checks.ts';
-import type { VerificationContext } from './context.ts';
-import type { ReasonCode } from './report.ts';
+import * as enableIdentityProvider from '../../enable-identity-provider/core.ts';
+import * as ensureAccessPolicy from '../../ensure-access-policy/core.ts';
+import * as ensureApplication from '../../ensure-application/core.ts';
+import * as ensureGroup from '../../ensure-group/core.ts';
+import * as ensureIdentityProvider from '../../ensure-identity-provider/core.ts';
+import * as ensureOidcProvider from '../../ensure-oidc-provider/core.ts';
+import * as ensureTestUser from '../../ensure-test-user/core.ts';
+import * as ensureUserPool from '../../ensure-user-pool/core.ts';
+import type { CheckAnswer, CheckContext, FederationCheck, ReasonCode } from './types.ts';
 
 /** What every step's check needs; the Cognito client is the verification's read-once client. */
 export interface StepCheckClients {
@@ -33,7 +31,7 @@ interface StepDefinition {
   step: string;
   check(spec: TenantSpec, resources: Resources, clients: StepCheckClients): Promise<CheckResult>;
   /** The reason code a machine acts on, from the step's outcome and drift. */
-  reason(result: CheckResult, context: VerificationContext): ReasonCode;
+  reason(result: CheckResult, context: CheckContext): ReasonCode;
   /** What the step makes, for the sentence: "the OIDC provider differs from …". */
   what: string;
 }
@@ -128,11 +126,7 @@ const steps: readonly StepDefinition[] = [
   },
 ];
 
-function answerFor(
-  definition: StepDefinition,
-  result: CheckResult,
-  context: VerificationContext,
-): CheckAnswer {
+function answerFor(definition: StepDefinition, result: CheckResult, context: CheckContext): CheckAnswer {
   if (result.outcome === 'in-sync') {
     return { status: 'pass', message: `no drift in ${definition.what} since provisioning` };
   }

@@ -7,105 +7,21 @@ import {
   DescribeUserPoolClientCommand,
   DescribeUserPoolCommand,
 } from '@aws-sdk/client-cognito-identity-provider';
-import type { SecretsManagerClient } from '@aws-sdk/client-secrets-manager';
-import type { AuthentikClient } from '#lib/authentik/client.ts';
 import { AuthentikAuthError, ConflictError, PreconditionError, TransientError } from '#lib/errors.ts';
 import type { TenantRecord, TenantRegistry, VerificationRecord } from '#lib/registry.ts';
-import { type Deployment, parseTenantSpec, type TenantSpec } from '#lib/tenant-spec.ts';
+import { parseTenantSpec } from '#lib/tenant-spec.ts';
 import { type CognitoReads, cognitoReadsOnce } from './cognito-reads.ts';
 import { inDepthChecks, inDepthContext, readCognito, reportFor } from './in-depth.ts';
-import {
-  checkOutcome,
-  type FederationCheckResult,
-  failures,
-  type ReasonCode,
-  reportAsDrift,
-  type VerificationReport,
-} from './report.ts';
-import {
-  type FederationState,
-  federationStateOf,
-  isRepairable,
-  isTenantRepairable,
-  type PreviousState,
-  stateOfOutcome,
-  type VerificationState,
-} from './state.ts';
-
-export interface TenantVerifyClients {
-  cognito: CognitoIdentityProviderClient;
-  /** Secrets Manager for one tenant (a session tagged with it: #lib/tenant-secrets.ts). */
-  secretsFor(tenantId: string): SecretsManagerClient;
-  registry: TenantRegistry;
-  secretPrefix: string;
-  deployment: Deployment;
-  /** An Authentik client for the tenant (its token read from Secrets Manager). */
-  authentik(spec: TenantSpec): Promise<AuthentikClient>;
-  /** Discovery, keys, token endpoint and login requests (default: global fetch). */
-  fetch?: typeof fetch;
-  timeoutMs?: number;
-  /** The pools' domains serve Cognito's hosted UI (a deployment), so its sign-in is checked too. */
-  hostedUi?: boolean;
-}
-
-export interface VerifyTenantOptions {
-  /** Called with each check's answer as it comes. */
-  onCheck?: (result: FederationCheckResult) => void;
-  /**
-   * Return no sooner than this long after Cognito answered the verification's reads. The
-   * verification machine runs a fixed number of verifications at once, and a slot's next reads are
-   * sent only after this one returns, so Cognito admits two reads of one slot at least this far
-   * apart (it admits a request between its sending and its answer): at most concurrency ÷ pace
-   * reads per second, however late a request travels. That is how the machine stays within
-   * Cognito's quotas.
-   */
-  paceMs?: number;
-  /** The state to compare with, when it is not the recorded one (a verification after a repair). */
-  previousState?: PreviousState;
-  /**
-   * The Cognito names the tenant's record held when it was listed: their reads are sent at once,
-   * while the record loads. Names the record no longer holds are read again.
-   */
-  where?: CognitoNames;
-}
-
-export interface CognitoNames {
-  userPoolId: string | null;
-  appClientId: string | null;
-  identityProviderName: string;
-}
-
-export interface FailingCheck {
-  check: string;
-  reason: ReasonCode;
-  repairable: boolean;
-}
-
-export interface TenantVerification {
-  tenantId: string;
-  state: VerificationState;
-  previousState: PreviousState;
-  /** The state differs from the previous one (a verification that could not run changes nothing). */
-  changed: boolean;
-  failing: FailingCheck[];
-  /** Some failing check is one that re-running provisioning can fix. */
-  repairable: boolean;
-  /** The whole report (absent when the verification could not run). */
-  report?: VerificationReport;
-  /** Why the verification could not run (state `error`); never a secret value. */
-  error?: { name: string; message: string };
-  /** The spec as the registry holds it (no secrets), for a repair. */
-  spec?: TenantSpec;
-  /** How long the verification took, without the wait for the machine's pace. */
-  durationMs: number;
-}
-
-/** What the registry keeps of a verification: the recorded fields plus the state and the checks. */
-export interface StoredVerification extends Omit<VerificationRecord, 'at'> {
-  state?: FederationState;
-  checks?: FederationCheckResult[];
-  error?: { name: string; message: string };
-}
+import { checkOutcome, failures, reportAsDrift } from './report.ts';
+import { federationStateOf, isRepairable, isTenantRepairable, stateOfOutcome } from './state.ts';
+import type {
+  CognitoNames,
+  PreviousState,
+  StoredVerification,
+  TenantVerification,
+  TenantVerifyClients,
+  VerifyTenantOptions,
+} from './types.ts';
 
 function previousOf(recorded: (VerificationRecord & StoredVerification) | undefined): PreviousState {
   if (!recorded) return 'unknown';

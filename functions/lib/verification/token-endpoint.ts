@@ -2,8 +2,7 @@
 // for the identity provider (what a sign-in really sends), in the request body
 // (client_secret_post). The secret goes into that one request body and nowhere else.
 import { type AuthentikAnswer, jsonObject, requestAuthentik } from './authentik-http.ts';
-import type { CheckAnswer, FederationCheck } from './checks.ts';
-import type { VerificationContext } from './context.ts';
+import type { CheckAnswer, CheckContext, FederationCheck } from './types.ts';
 
 export interface ClientCredentials {
   clientId: string;
@@ -11,14 +10,14 @@ export interface ClientCredentials {
 }
 
 /** The OIDC client Cognito holds (DescribeIdentityProvider's ProviderDetails), if complete. */
-export async function cognitoClient(context: VerificationContext): Promise<ClientCredentials | undefined> {
+export async function cognitoClient(context: CheckContext): Promise<ClientCredentials | undefined> {
   const details = (await context.identityProvider())?.ProviderDetails ?? {};
   const { client_id: clientId, client_secret: clientSecret } = details;
   return clientId && clientSecret ? { clientId, clientSecret } : undefined;
 }
 
 export async function tokenRequest(
-  context: VerificationContext,
+  context: CheckContext,
   credentials: ClientCredentials,
   code: string,
 ): Promise<{ url: string; answer: AuthentikAnswer } | { refused: string }> {

@@ -4,12 +4,9 @@
 // which the deployment's allow-list has already accepted — and a redirect is never followed.
 
 import { AUTHENTIK_HTTP_TIMEOUT_MS, requestAuthentik } from './authentik-http.ts';
+import type { DiscoveryResult } from './types.ts';
 
 export const DISCOVERY_TIMEOUT_MS = AUTHENTIK_HTTP_TIMEOUT_MS;
-
-export type DiscoveryResult =
-  | { ok: true; url: string; document: Record<string, unknown> }
-  | { ok: false; reason: 'ISSUER_HOST_MISMATCH' | 'DISCOVERY_UNREACHABLE'; url?: string; message: string };
 
 export interface DiscoveryOptions {
   fetch?: typeof fetch;

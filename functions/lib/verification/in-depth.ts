@@ -9,14 +9,13 @@ import { authentikReadsOnce } from './authentik-reads.ts';
 import {
   appClientCheck,
   discoveryCheck,
-  type FederationCheck,
   identityProviderCheck,
   issuerCheck,
   loginUrlCheck,
   redirectUriCheck,
 } from './checks.ts';
 import { type CognitoReads, cognitoReadsOnce } from './cognito-reads.ts';
-import { VerificationContext, type VerifyClients } from './context.ts';
+import { VerificationContext } from './context.ts';
 import { hostedUiCheck } from './hosted-ui.ts';
 import {
   accessCheck,
@@ -25,13 +24,19 @@ import {
   poolDomainsCheck,
   testUserCheck,
 } from './pairing-checks.ts';
-import type { FederationCheckResult, VerificationReport } from './report.ts';
 import { reportFor } from './run-checks.ts';
 import { secretReadsOnce } from './secret-reads.ts';
 import { idTokenCheck, keySetCheck } from './signing-checks.ts';
 import { stepChecks } from './step-checks.ts';
 import { testLoginCheck } from './test-login.ts';
 import { tokenEndpointCheck } from './token-endpoint.ts';
+import type {
+  CheckContext,
+  FederationCheck,
+  FederationCheckResult,
+  VerificationReport,
+  VerifyClients,
+} from './types.ts';
 
 /** In reading order: what provisioning made, then whether it works. */
 export const inDepthChecks: readonly FederationCheck[] = [
@@ -60,7 +65,7 @@ export const inDepthChecks: readonly FederationCheck[] = [
  * DescribeIdentityProvider), so that a verification's whole Cognito cost falls at one known moment
  * (the verification machine paces from it); the checks then answer from these.
  */
-export async function readCognito(context: VerificationContext): Promise<void> {
+export async function readCognito(context: CheckContext): Promise<void> {
   await Promise.allSettled([context.userPool(), context.identityProvider(), context.appClient()]);
 }
 

@@ -2,19 +2,9 @@
 // first; adding a check is adding an entry here (or in its own module, listed here).
 import type { RedirectUri } from '#lib/authentik/providers.ts';
 import { COGNITO_PROVIDER } from '#lib/cognito.ts';
-import type { VerificationContext } from './context.ts';
 import { hostedUiLoginUrl } from './login-url.ts';
-import type { FederationCheckResult } from './report.ts';
 import { testLoginCheck } from './test-login.ts';
-
-export type CheckAnswer = Omit<FederationCheckResult, 'id'>;
-
-export interface FederationCheck {
-  id: string;
-  /** Checks that must pass first; when one does not, this one is `not-applicable` (BLOCKED). */
-  needs?: readonly string[];
-  run(context: VerificationContext): Promise<CheckAnswer>;
-}
+import type { CheckAnswer, CheckContext, FederationCheck } from './types.ts';
 
 /** The scopes of the guide's login URL. */
 export const LOGIN_SCOPES = ['openid', 'email', 'profile'] as const;
@@ -153,7 +143,7 @@ export const appClientCheck: FederationCheck = {
 };
 
 /** The guide's login URL, or the failing answer saying why it cannot be built. */
-export async function loginUrlOf(context: VerificationContext): Promise<{ url: string } | CheckAnswer> {
+export async function loginUrlOf(context: CheckContext): Promise<{ url: string } | CheckAnswer> {
   const client = await context.appClient();
   const { domain, appClientId, identityProviderName } = context.target;
   if (!domain) return notProvisioned('user pool domain');

@@ -1,13 +1,12 @@
 // Runs the checks concurrently, each as soon as the checks it needs have answered; one that needs a
 // check that did not pass is reported `not-applicable` (BLOCKED) rather than run against what is
 // already known to be broken. The context reads every object once, whichever check asks first.
-import { type FederationCheck, loginUrlOf } from './checks.ts';
-import type { VerificationContext } from './context.ts';
-import type { FederationCheckResult, VerificationReport } from './report.ts';
+import { loginUrlOf } from './checks.ts';
+import type { CheckContext, FederationCheck, FederationCheckResult, VerificationReport } from './types.ts';
 
 export async function runChecks(
   checks: readonly FederationCheck[],
-  context: VerificationContext,
+  context: CheckContext,
   /** Called with each answer as it comes (the CLI's progress display). */
   onResult?: (result: FederationCheckResult) => void,
 ): Promise<FederationCheckResult[]> {
@@ -46,7 +45,7 @@ export async function runChecks(
 
 /** Runs `checks` in `context` and assembles the report. */
 export async function reportFor(
-  context: VerificationContext,
+  context: CheckContext,
   checks: readonly FederationCheck[],
   onCheck?: (result: FederationCheckResult) => void,
 ): Promise<VerificationReport> {

@@ -2,18 +2,9 @@
 // `jwks_uri` the discovery document names, on the tenant's Authentik origin only.
 import { createHash, createPublicKey, type JsonWebKey, type KeyObject } from 'node:crypto';
 import { jsonObject, requestAuthentik } from './authentik-http.ts';
-import type { VerificationContext } from './context.ts';
+import type { CheckContext, Jwk, KeySetResult } from './types.ts';
 
-export interface Jwk extends JsonWebKey {
-  kid?: string;
-  alg?: string;
-  use?: string;
-  x5c?: string[];
-}
-
-export type KeySetResult = { ok: true; url: string; keys: Jwk[] } | { ok: false; url?: string; why: string };
-
-export async function fetchKeySet(context: VerificationContext): Promise<KeySetResult> {
+export async function fetchKeySet(context: CheckContext): Promise<KeySetResult> {
   const discovery = await context.discovery();
   if (!discovery.ok) return { ok: false, why: 'the discovery document could not be read' };
   const url = discovery.document.jwks_uri;

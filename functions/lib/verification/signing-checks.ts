@@ -3,13 +3,12 @@
 // user's code, exchanged as Cognito exchanges it, yields an ID token that this key set verifies,
 // from this issuer, for this client, with the email Cognito maps.
 import { verify as verifySignature } from 'node:crypto';
-import type { CheckAnswer, FederationCheck } from './checks.ts';
-import type { VerificationContext } from './context.ts';
 import { certificateFingerprint, plainFingerprint, publicKeyOf, rs256Keys } from './key-set.ts';
 import { cognitoClient, oauthError, tokenRequest } from './token-endpoint.ts';
+import type { CheckAnswer, CheckContext, FederationCheck } from './types.ts';
 
 async function signingKeyFingerprint(
-  context: VerificationContext,
+  context: CheckContext,
 ): Promise<{ name: string; fingerprint?: string } | 'none' | undefined> {
   const provider = await context.provider();
   if (!provider) return undefined;

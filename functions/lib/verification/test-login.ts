@@ -12,9 +12,7 @@ import {
 } from '#lib/authentik/headless-login.ts';
 import { PreconditionError, TransientError } from '#lib/errors.ts';
 import { readSecretJson, secretName } from '#lib/secrets.ts';
-import type { CheckAnswer, FederationCheck } from './checks.ts';
-import type { VerificationContext } from './context.ts';
-import type { ReasonCode } from './report.ts';
+import type { CheckAnswer, CheckContext, FederationCheck, ReasonCode } from './types.ts';
 
 const LOGIN_TIMEOUT_MS = 5_000;
 
@@ -45,7 +43,7 @@ const adviceFor: Partial<Record<ReasonCode, string>> = {
   CLIENT_REJECTED: "Authentik does not know the provider's client id",
 };
 
-function testUserSecretId(context: VerificationContext): string | undefined {
+function testUserSecretId(context: CheckContext): string | undefined {
   const recorded = context.resources.testUserPasswordSecretArn;
   if (recorded) return recorded;
   const prefix = context.clients.secretPrefix;
@@ -53,7 +51,7 @@ function testUserSecretId(context: VerificationContext): string | undefined {
 }
 
 export async function storedCredentials(
-  context: VerificationContext,
+  context: CheckContext,
 ): Promise<{ username: string; password: string } | undefined> {
   const secretId = testUserSecretId(context);
   if (!secretId) return undefined;

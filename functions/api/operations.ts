@@ -10,6 +10,7 @@ import {
   type TenantRegistry,
 } from '#lib/registry.ts';
 import { putSecret } from '#lib/secrets.ts';
+import { TENANT_ID } from '#lib/tenant-id.ts';
 import { type Deployment, parseTenantSpec } from '#lib/tenant-spec.ts';
 import { checkJsonContentType, checkQuery, parseJsonObject } from './body.ts';
 import { readCreateRequest, withTokenSecretArn } from './create-request.ts';
@@ -41,7 +42,6 @@ export interface ApiDeps {
   now?: () => number;
 }
 
-const TENANT_ID = /^[a-z0-9][a-z0-9-]{1,30}[a-z0-9]$/;
 const LOCK_KEY = new RegExp(`^${LOCK_KEY_PREFIX}`);
 
 /**

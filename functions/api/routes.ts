@@ -2,6 +2,7 @@
 // these. Path parameters are checked here, so a handler only ever sees a well-formed tenant id.
 // Every method on one tenant names it in the path, so an IAM policy on `execute-api` resources
 // (`…/*/tenants/acme`, `…/*/tenants/acme/*`) grants one tenant; only the list is not per tenant.
+import { TENANT_ID, TENANT_ID_RULE } from '#lib/tenant-id.ts';
 import { badRequest, HttpError } from './http.ts';
 
 export const routes = [
@@ -20,10 +21,8 @@ export interface RouteMatch {
   tenantId?: string;
 }
 
-// The tenant spec's own rule for ids (tenant-spec.ts), so a path can name only a tenant that can exist.
-const TENANT_ID = /^[a-z0-9][a-z0-9-]{1,30}[a-z0-9]$/;
-const TENANT_ID_RULE =
-  'must be 3-32 characters of a-z, 0-9 and -, starting and ending with a letter or digit';
+// Paths are checked against the tenant spec's own rule for ids, so a path can name only a tenant
+// that can exist.
 // Longer paths than any route can be are refused before splitting them.
 const MAX_PATH = 512;
 

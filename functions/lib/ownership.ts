@@ -19,6 +19,7 @@ import { POOL_TAG_TENANT } from './cognito.ts';
 import { ConflictError } from './errors.ts';
 import { SERVICE_NAME } from './logger.ts';
 import type { Resources } from './step.ts';
+import { TENANT_ID_PATTERN } from './tenant-id.ts';
 
 /** The Authentik attribute (users, groups) naming the tenant an object was made for. */
 export const OWNER_ATTRIBUTE = `${SERVICE_NAME}/tenant`;
@@ -74,7 +75,7 @@ export function markerOfAttributes(attributes: unknown): string | undefined {
   return typeof value === 'string' ? value : undefined;
 }
 
-const CLIENT_ID_MARKER = /^federation\.([a-z0-9][a-z0-9-]{1,30}[a-z0-9])\.[0-9a-f]{32}$/;
+const CLIENT_ID_MARKER = new RegExp(`^federation\\.(${TENANT_ID_PATTERN})\\.[0-9a-f]{32}$`);
 
 /** A client id for a new provider of the tenant: its marker, and random enough to stay unique. */
 export function markedClientId(tenantId: string, random: string): string {

@@ -15,6 +15,7 @@ import * as z from 'zod/mini';
 import { isQuotableGroupName } from './authentik/policy-templates.ts';
 import { checkAuthentikBaseUrl, type Deployment } from './authentik-address.ts';
 import { ValidationError } from './errors.ts';
+import { TENANT_ID, TENANT_ID_RULE } from './tenant-id.ts';
 import './zod-messages.ts';
 
 // The SSRF boundary (address classes, allow-list, ports) lives in its own module; these re-exports
@@ -54,10 +55,7 @@ const noControlChars = (max: number) =>
 const tenantId = z
   .string()
   .check(
-    z.regex(
-      /^[a-z0-9][a-z0-9-]{1,30}[a-z0-9]$/,
-      'must be 3-32 characters of a-z, 0-9 and -, starting and ending with a letter or digit',
-    ),
+    z.regex(TENANT_ID, TENANT_ID_RULE),
     z.describe('Stable id of the tenant; names and defaults are derived from it.'),
   );
 
@@ -393,8 +391,6 @@ const TOKEN_SECRET_NAME = /:secret:(?:.+\/)?([^/]+)\/authentik-token(?:-[A-Za-z0
 export function tokenSecretNamesTenant(arn: string, tenantId: string): boolean {
   return TOKEN_SECRET_NAME.exec(arn)?.[1] === tenantId;
 }
-
-const TENANT_ID = /^[a-z0-9][a-z0-9-]{1,30}[a-z0-9]$/;
 
 // Each name a tenant's defaults derive from its id, as a pattern capturing the id. A spec naming an
 // object by another tenant's derived name would otherwise reach for that tenant's object.

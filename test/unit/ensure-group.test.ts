@@ -320,7 +320,7 @@ describe('ensure-group apply refuses a group that grants admin rights', () => {
     expect(rolesParent.writes()).toEqual([]);
   });
 
-  it('accepts a group whose ancestors grant nothing, even when they form a cycle', async () => {
+  it('accepts a group whose ancestors grant nothing, even when they form a cycle, reading each once', async () => {
     const fake = fakeAuthentik([
       group({ attributes: OURS, parents: [PARENT] }),
       group({ pk: PARENT, name: 'staff', parents: [GRANDPARENT], roles: [] }),
@@ -331,6 +331,56 @@ describe('ensure-group apply refuses a group that grants admin rights', () => {
       writes: 0,
       resources: { groupPk: PK, created: ['groupPk'] },
     });
+    // The grandparent's parents are read, found already checked, and not followed again.
+    expect(fake.requests.map((r) => r.path)).toEqual([
+      '/core/groups/',
+      `/core/groups/${PARENT}/`,
+      `/core/groups/${GRANDPARENT}/`,
+      `/core/groups/${PARENT}/`,
+      `/core/groups/${PK}/`,
+    ]);
+  });
+
+  it('passes over a parent that no longer exists', async () => {
+    const fake = fakeAuthentik([group({ attributes: OURS, parents: [PARENT] })]);
+    expect((await apply(spec, {}, { authentik: fake.client })).outcome).toBe('unchanged');
+    expect(fake.requests.map((r) => r.path)).toEqual(['/core/groups/', `/core/groups/${PARENT}/`]);
+  });
+
+  /** The group and a chain of `n` ancestors anc-1 … anc-n, the last one changed by `last`. */
+  function chain(n: number, last: Partial<GroupShape> = {}): GroupShape[] {
+    const pk = (i: number) => (i === 0 ? PK : `anc-${i}`);
+    return Array.from({ length: n + 1 }, (_, i) =>
+      group({
+        pk: pk(i),
+        name: i === 0 ? NAME : `anc-${i}`,
+        attributes: i === 0 ? OURS : {},
+        parents: i < n ? [pk(i + 1)] : [],
+        ...(i === n ? last : {}),
+      }),
+    );
+  }
+
+  it('follows the ancestry nine levels up', async () => {
+    const fake = fakeAuthentik(chain(9, { is_superuser: true }));
+    const error = await refusal(apply(spec, {}, { authentik: fake.client }));
+    expect(error.message).toBe(admin('its ancestor "anc-9" grants superuser rights'));
+    expect(fake.writes()).toEqual([]);
+    const harmless = fakeAuthentik(chain(9, { parents: [PK] }));
+    expect((await apply(spec, {}, { authentik: harmless.client })).outcome).toBe('unchanged');
+  });
+
+  it('refuses an ancestry deeper than it reads rather than taking it as harmless', async () => {
+    const fake = fakeAuthentik(chain(10));
+    const error = await refusal(apply(spec, {}, { authentik: fake.client }));
+    expect(error).toBeInstanceOf(ConflictError);
+    expect(error.message).toBe(
+      admin(
+        'its ancestry is more than 10 levels deep, so whether it grants superuser rights or roles was not checked',
+      ),
+    );
+    expect(fake.writes()).toEqual([]);
+    expect(fake.requests).toHaveLength(11);
   });
 });
 

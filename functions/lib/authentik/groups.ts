@@ -35,7 +35,8 @@ export async function deleteGroup(client: AuthentikClient, uuid: string): Promis
   return deleted !== undefined;
 }
 
-// Parent chains are short in practice; the bound only stops a cycle from looping.
+// Parent chains are short in practice; the bound stops a cycle from looping and an endless chain from
+// being read, and a chain that reaches it is refused rather than taken as harmless.
 const MAX_PARENT_DEPTH = 10;
 
 /**
@@ -60,6 +61,10 @@ export async function adminRights(client: AuthentikClient, group: Group): Promis
       }
     }
     level = next;
+  }
+  // Ancestors left unread could grant anything: a chain deeper than the bound is refused, not passed.
+  if (level.some((g) => !seen.has(g.pk))) {
+    return `its ancestry is more than ${MAX_PARENT_DEPTH} levels deep, so whether it grants superuser rights or roles was not checked`;
   }
   return undefined;
 }

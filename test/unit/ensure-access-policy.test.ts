@@ -200,7 +200,7 @@ describe('ensure-access-policy apply', () => {
       bindings: [ourBinding({ negate: true })],
     });
     const result = await apply(spec, resources, { authentik: fake.client });
-    expect(result.outcome).toBe('updated');
+    expect(result).toMatchObject({ outcome: 'updated', writes: 2 });
     expect(fake.writes()).toEqual([
       { method: 'PATCH', path: `/policies/expression/${POLICY_PK}/`, body: { expression: GROUP_EXPRESSION } },
       { method: 'PATCH', path: `/policies/bindings/${BINDING_PK}/`, body: { negate: false } },
@@ -279,6 +279,18 @@ describe('ensure-access-policy ownership', () => {
     ]);
   });
 
+  it('renames its own recorded policy back to the derived name', async () => {
+    const fake = fakeAuthentik({ policies: [{ ...ourPolicy(), name: 'renamed' }], bindings: [ourBinding()] });
+    const recorded: Resources = { ...resources, policyPk: POLICY_PK, created: ['policyPk'] };
+    expect(await apply(spec, recorded, { authentik: fake.client })).toMatchObject({
+      outcome: 'updated',
+      writes: 1,
+    });
+    expect(fake.writes()).toEqual([
+      { method: 'PATCH', path: `/policies/expression/${POLICY_PK}/`, body: { name: 'cognito-acme-access' } },
+    ]);
+  });
+
   it('converges a policy an operator adopted, and records it as adopted, never as created', async () => {
     const fake = fakeAuthentik({ policies: [persons()], bindings: [] });
     const adopted: Resources = { ...resources, policyPk: POLICY_PK, adopted: ['policyPk'] };
@@ -347,6 +359,29 @@ describe('ensure-access-policy destroy and check', () => {
       ['DELETE', `/policies/expression/${POLICY_PK}/`],
     ]);
     expect((await destroy(spec, recorded, { authentik: fake.client })).outcome).toBe('absent');
+  });
+
+  it('deletes a binding only when it recorded creating it', async () => {
+    const fake = fakeAuthentik({ policies: [ourPolicy()], bindings: [ourBinding()] });
+    const recorded: Resources = {
+      ...resources,
+      policyPk: POLICY_PK,
+      policyBindingPk: BINDING_PK,
+      created: ['policyPk'],
+    };
+    expect((await destroy(spec, recorded, { authentik: fake.client })).outcome).toBe('deleted');
+    expect(fake.writes().map((w) => [w.method, w.path])).toEqual([
+      ['DELETE', `/policies/expression/${POLICY_PK}/`],
+    ]);
+  });
+
+  it('answers absent when nothing was recorded and nothing is there', async () => {
+    const fake = fakeAuthentik({ policies: [], bindings: [] });
+    expect(await destroy(spec, resources, { authentik: fake.client })).toEqual({
+      outcome: 'absent',
+      resources: { ...resources, created: [] },
+    });
+    expect(fake.writes()).toEqual([]);
   });
 
   it('reports the expression and each binding field that drifted', async () => {

@@ -288,6 +288,11 @@ describe('ensure-application destroy', () => {
       app(),
       { applicationPk: APP_PK, created: ['applicationPk'] },
     ],
+    [
+      'recorded, serving no provider, with no provider recorded either',
+      { pk: APP_PK, slug: 'cognito-acme', name: 'Cognito acme' } as AppShape,
+      { applicationPk: APP_PK, created: ['applicationPk'] },
+    ],
     ['serving our provider but recorded under another pk', app(), { ...recorded, applicationPk: OTHER_PK }],
     ['adopted by an operator', app(), { ...recorded, adopted: ['applicationPk'] }],
   ] as [string, AppShape, Resources][])('keeps an application %s', async (_what, existing, record) => {

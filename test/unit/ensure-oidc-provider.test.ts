@@ -471,6 +471,24 @@ describe('ensure-oidc-provider ownership', () => {
     ]);
   });
 
+  it('goes on converging its provider once it serves the tenant’s own application', async () => {
+    const fake = authentikWith([provider({ assigned_application_slug: 'cognito-acme' })]);
+    secretsMock
+      .on(DescribeSecretCommand)
+      .resolves({ ARN: SECRET_ARN, Tags: [{ Key: 'tenant', Value: 'acme' }] });
+    secretsMock.on(GetSecretValueCommand).resolves({ SecretString: storedClient });
+    const result = await apply(
+      specWith(),
+      { ...resources, providerPk: 7, created: ['providerPk'] },
+      {
+        authentik: fake.client,
+        ...clients(),
+      },
+    );
+    expect(result).toMatchObject({ outcome: 'unchanged', writes: 0 });
+    expect(fake.writes()).toEqual([]);
+  });
+
   it('finds its own renamed provider by the recorded pk, but not an unmarked one recorded there', async () => {
     const renamed = provider({ name: 'Renamed' });
     const ours = authentikWith([renamed]);
@@ -516,6 +534,34 @@ describe('ensure-oidc-provider destroy', () => {
     });
     expect(fake.writes().map((w) => [w.method, w.path])).toEqual([['DELETE', '/providers/oauth2/7/']]);
     expect(secretsMock).toHaveReceivedCommandWith(DeleteSecretCommand, { SecretId: SECRET_ARN });
+  });
+
+  it('answers deleted when only the stored client was left, absent when nothing was', async () => {
+    const gone = authentikWith([]);
+    expect(await destroy(specWith(), recorded, { authentik: gone.client, ...clients() })).toEqual({
+      outcome: 'deleted',
+      resources: { redirectUri: REDIRECT, created: [] },
+    });
+    secretsMock
+      .on(DescribeSecretCommand)
+      .rejects(new ResourceNotFoundException({ message: 'no', $metadata: {} }));
+    expect((await destroy(specWith(), recorded, { authentik: gone.client, ...clients() })).outcome).toBe(
+      'absent',
+    );
+    expect(gone.writes()).toEqual([]);
+  });
+
+  it('deletes its own provider found by the recorded pk when it was renamed', async () => {
+    const fake = authentikWith([provider({ name: 'Renamed' })], {
+      'DELETE /providers/oauth2/7/': () => new Response(null, { status: 204 }),
+    });
+    expect((await destroy(specWith(), recorded, { authentik: fake.client, ...clients() })).outcome).toBe(
+      'deleted',
+    );
+    expect(fake.requests.map((r) => [r.method, r.path])).toEqual([
+      ['GET', '/providers/oauth2/7/'],
+      ['DELETE', '/providers/oauth2/7/'],
+    ]);
   });
 
   it.each([

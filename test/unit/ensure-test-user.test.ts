@@ -269,6 +269,36 @@ describe('ensure-test-user apply', () => {
     ]);
   });
 
+  it('puts back the email and the type a person changed', async () => {
+    storedSecret();
+    const fake = fakeAuthentik(user({ email: 'changed@example.com', type: 'service_account' }));
+    await apply(spec, resources, clientsFor(fake));
+    expect(fake.writes().map((w) => w.body)).toEqual([
+      { email: 'cognito-test-acme@example.com', type: 'internal' },
+    ]);
+  });
+
+  it('renames its own user back, found by the recorded pk', async () => {
+    storedSecret();
+    const fake = fakeAuthentik(user({ username: 'renamed' }));
+    const result = await apply(spec, { ...resources, testUserPk: 3 }, clientsFor(fake));
+    expect(result).toMatchObject({ outcome: 'updated', writes: 1 });
+    expect(fake.writes().map((w) => [w.method, w.path, w.body])).toEqual([
+      ['PATCH', '/core/users/3/', { username: 'cognito-test-acme' }],
+    ]);
+  });
+
+  it('never takes over an unmarked user under the recorded pk, and makes its own instead', async () => {
+    noSecret();
+    const fake = fakeAuthentik(user({ username: 'someone', attributes: {} }));
+    await apply(spec, { ...resources, testUserPk: 3 }, clientsFor(fake));
+    expect(fake.writes()[0]).toMatchObject({
+      method: 'POST',
+      path: '/core/users/',
+      body: { username: 'cognito-test-acme', attributes: { [OWNER_ATTRIBUTE]: 'acme' } },
+    });
+  });
+
   it('never generates a password when the secret read is throttled', async () => {
     secretsMock
       .on(GetSecretValueCommand)
@@ -477,6 +507,24 @@ describe('ensure-test-user destroy', () => {
       expect(fake.writes()).toEqual([]);
     },
   );
+
+  it('deletes its own user found by the recorded pk when it was renamed', async () => {
+    const fake = fakeAuthentik(user({ username: 'renamed' }));
+    expect((await destroy(spec, recorded, clientsFor(fake))).outcome).toBe('deleted');
+    expect(fake.requests.map((r) => [r.method, r.path])).toEqual([
+      ['GET', '/core/users/3/'],
+      ['DELETE', '/core/users/3/'],
+    ]);
+  });
+
+  it('deletes the password secret by its name when the record lost its ARN', async () => {
+    const fake = fakeAuthentik(undefined);
+    const result = await destroy(spec, resources, clientsFor(fake));
+    expect(result).toEqual({ outcome: 'deleted', resources: { groupPk: GROUP, created: [] } });
+    expect(secretsMock).toHaveReceivedCommandWith(DeleteSecretCommand, {
+      SecretId: 'federation/acme/test-user',
+    });
+  });
 
   it('answers absent when neither the user nor the secret is there', async () => {
     secretsMock.on(DescribeSecretCommand).rejects(notFound());

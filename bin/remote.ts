@@ -3,10 +3,10 @@
 // (the usual chain: environment, profile, SSO, instance role).
 import { readFile } from 'node:fs/promises';
 import { defaultProvider } from '@aws-sdk/credential-provider-node';
-import { createApiClient, type TenantApi } from '../functions/api/client.ts';
-import { sigV4Signer } from '../functions/api/sigv4.ts';
 import type { TenantView } from '../functions/api/types.ts';
+import { createApiClient, type TenantApi } from './api-client.ts';
 import { type Output, UsageError } from './commands.ts';
+import { sigV4Signer } from './sigv4.ts';
 
 const LOOPBACK = new Set(['127.0.0.1', 'localhost', '[::1]']);
 const POLL_MS = 2_000;

@@ -1,6 +1,6 @@
 import { describe, expect, it } from 'vitest';
-import { ApiError, createApiClient, type RequestSigner } from '../../functions/api/client.ts';
-import { sigV4Signer } from '../../functions/api/sigv4.ts';
+import { ApiError, createApiClient, type RequestSigner } from '../../bin/api-client.ts';
+import { sigV4Signer } from '../../bin/sigv4.ts';
 
 interface Sent {
   url: string;

@@ -2,7 +2,13 @@
 // deployed stack's API (pass `sigV4Signer(...)` from sigv4.ts). Errors carry the API's status and
 // field messages; the token sent with createTenant is never part of an error.
 import type { TenantSpecInput } from '#lib/tenant-spec.ts';
-import type { AcceptedResponse, ErrorBody, ExecutionView, TenantList, TenantView } from './types.ts';
+import type {
+  AcceptedResponse,
+  ErrorBody,
+  ExecutionView,
+  TenantList,
+  TenantView,
+} from '../functions/api/types.ts';
 
 export interface RequestToSign {
   method: string;

@@ -3,7 +3,7 @@
 // of @aws-sdk/credential-providers), so this module makes no choice about where they live.
 import { createHash, createHmac, type Hash, type Hmac } from 'node:crypto';
 import { SignatureV4 } from '@smithy/signature-v4';
-import type { RequestSigner } from './client.ts';
+import type { RequestSigner } from './api-client.ts';
 
 export interface AwsCredentials {
   accessKeyId: string;

@@ -12,6 +12,7 @@ import type { IFunction } from 'aws-cdk-lib/aws-lambda';
 import { LogGroup, type RetentionDays } from 'aws-cdk-lib/aws-logs';
 import { DefinitionBody, LogLevel, StateMachine, StateMachineType } from 'aws-cdk-lib/aws-stepfunctions';
 import { Construct } from 'constructs';
+import { type AslStates, statesOf } from '../statemachine/walk.ts';
 import { projectRoot } from './bundling.ts';
 
 export const stateMachineDir = join(projectRoot, 'statemachine');
@@ -40,29 +41,12 @@ export function placeholdersOf(text: string): string[] {
   return [...new Set([...text.matchAll(/\$\{([A-Za-z0-9_]+)\}/g)].map((m) => m[1] as string))];
 }
 
-interface AslStates {
-  States?: Record<string, AslState>;
-}
-interface AslState {
-  Type?: string;
-  Resource?: string;
-  Parameters?: Record<string, unknown>;
-  Branches?: AslStates[];
-  Iterator?: AslStates;
-  ItemProcessor?: AslStates;
-}
-
 function tasksOf(machine: AslStates): AslTask[] {
-  const found: AslTask[] = [];
-  for (const [name, state] of Object.entries(machine.States ?? {})) {
-    if (state.Type === 'Task' && typeof state.Resource === 'string') {
-      found.push({ state: name, resource: state.Resource, parameters: state.Parameters ?? {} });
-    }
-    for (const branch of state.Branches ?? []) found.push(...tasksOf(branch));
-    if (state.Iterator) found.push(...tasksOf(state.Iterator));
-    if (state.ItemProcessor) found.push(...tasksOf(state.ItemProcessor));
-  }
-  return found;
+  return statesOf(machine).flatMap(([name, state]) =>
+    state.Type === 'Task' && typeof state.Resource === 'string'
+      ? [{ state: name, resource: state.Resource, parameters: state.Parameters ?? {} }]
+      : [],
+  );
 }
 
 export function readAslDefinition(file: string): AslDefinition {

@@ -7,6 +7,7 @@ import { readFileSync } from 'node:fs';
 import { dirname, join } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { StateMachine, type StateMachineDefinition } from 'aws-local-stepfunctions';
+import { type AslState, type AslStates, statesOf } from '../statemachine/walk.ts';
 
 /** One execution event as aws-local-stepfunctions streams it (its type is not exported). */
 export type EventLog = Awaited<ReturnType<ReturnType<StateMachine['run']>['eventLogs']['next']>>['value'] & {
@@ -27,32 +28,10 @@ export function readDefinition(name: StateMachineName): StateMachineDefinition {
   ) as StateMachineDefinition;
 }
 
-type AslStates = Pick<StateMachineDefinition, 'States'>;
-type AslState = {
-  Type?: string;
-  Resource?: string;
-  Parameters?: unknown;
-  Retry?: unknown[];
-  Iterator?: AslStates;
-  ItemProcessor?: AslStates;
-  Branches?: AslStates[];
-};
-
-/** Every state with its name, nested ones (a Map's item processor, a Parallel's branches) included. */
-function statesOf(definition: AslStates): [string, AslState][] {
-  const found: [string, AslState][] = [];
-  for (const [name, state] of Object.entries(definition.States) as [string, AslState][]) {
-    found.push([name, state]);
-    const nested = [state.ItemProcessor, state.Iterator, ...(state.Branches ?? [])];
-    for (const inner of nested) if (inner) found.push(...statesOf(inner));
-  }
-  return found;
-}
-
 /** The `${Placeholder}` names a definition uses as Task resources, in order of appearance. */
 export function placeholdersOf(definition: StateMachineDefinition): string[] {
   const found = new Set<string>();
-  for (const [, state] of statesOf(definition)) {
+  for (const [, state] of statesOf(definition as AslStates)) {
     const resource = state.Resource;
     const match = typeof resource === 'string' ? placeholderPattern.exec(resource) : null;
     if (match?.[1]) found.add(match[1]);
@@ -152,7 +131,7 @@ export async function runStateMachine(
   const localHandlers: Record<string, (input: unknown) => Promise<unknown>> = {};
   const retryIntervalOverrides: Record<string, number> = {};
   const seen = new Set<string>();
-  for (const [stateName, state] of statesOf(definition)) {
+  for (const [stateName, state] of statesOf(definition as AslStates)) {
     // Overrides are keyed by state name across nested machines, so a name may appear only once.
     if (seen.has(stateName)) throw new Error(`${name}: the state name "${stateName}" is used twice`);
     seen.add(stateName);

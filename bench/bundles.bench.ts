@@ -9,13 +9,13 @@ import { join } from 'node:path';
 import { performance } from 'node:perf_hooks';
 import { pathToFileURL } from 'node:url';
 import { build } from 'esbuild';
-import { stepFunctions } from '../functions/catalog.ts';
+import { functionCatalog } from '../functions/catalog.ts';
 import { esbuildOptions, handlerEntry, projectRoot } from '../infra/bundling.ts';
 import { percentile, printFigure } from './figure.ts';
 
 const BUDGET_KB = 150;
 const IMPORT_RUNS = 10;
-const names = [...stepFunctions.map((f) => f.name), 'api'];
+const names = functionCatalog.map((f) => f.name);
 
 // Enough for every function's environment schema to pass at import time.
 const environment = {

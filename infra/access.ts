@@ -1,30 +1,17 @@
-// What each function may do, and nothing more: the Cognito actions its code sends, the secrets of
-// the kinds it reads or writes (under the deployment's prefix), and the registry table for the two
-// functions that keep it. The Cognito lists are read from each core's imports (a test compares them
-// with the SDK commands in each function's bundle, so a new call without a grant fails the tests).
+// What each function may do, as IAM sees it: the access functions/catalog.ts gives each function,
+// with the Authentik token read added for the functions that use Authentik, and the IAM actions
+// behind each kind of use. grants.ts turns them into statements on the deployment's resources.
 
-import type { StepFunctionName } from '../functions/catalog.ts';
-import type { SecretKind } from '../functions/lib/secrets.ts';
+import {
+  type CatalogEntry,
+  type CognitoAction,
+  type FunctionAccess,
+  type SecretUse,
+  type StepFunctionName,
+  stepFunctions,
+} from '../functions/catalog.ts';
 
-/** The Cognito user pool actions (without `cognito-idp:`). */
-export type CognitoAction =
-  | 'CreateIdentityProvider'
-  | 'CreateUserPool'
-  | 'CreateUserPoolClient'
-  | 'CreateUserPoolDomain'
-  | 'DeleteIdentityProvider'
-  | 'DeleteUserPool'
-  | 'DeleteUserPoolClient'
-  | 'DeleteUserPoolDomain'
-  | 'DescribeIdentityProvider'
-  | 'DescribeUserPool'
-  | 'DescribeUserPoolClient'
-  | 'DescribeUserPoolDomain'
-  | 'ListIdentityProviders'
-  | 'ListUserPoolClients'
-  | 'ListUserPools'
-  | 'UpdateIdentityProvider'
-  | 'UpdateUserPoolClient';
+export type { CognitoAction, FunctionAccess, RegistryUse, SecretUse } from '../functions/catalog.ts';
 
 /**
  * Actions IAM cannot scope to a user pool (the Service Authorization Reference lists no resource
@@ -45,12 +32,6 @@ export const COGNITO_POOL_LIFECYCLE: ReadonlySet<CognitoAction> = new Set([
   'ListUserPools',
   'DeleteUserPool',
 ]);
-
-/**
- * `read`: GetSecretValue. `store`: create or update a value (putSecret). `manage`: store and delete
- * (deprovisioning). See functions/lib/secrets.ts for the calls behind each.
- */
-export type SecretUse = 'read' | 'store' | 'manage';
 
 export const SECRET_ACTIONS: Record<SecretUse, readonly string[]> = {
   read: ['secretsmanager:GetSecretValue'],
@@ -75,99 +56,22 @@ export const SECRET_ACTIONS: Record<SecretUse, readonly string[]> = {
   ],
 };
 
-export type RegistryUse = 'none' | 'read' | 'write';
-
-export const REGISTRY_ACTIONS: Record<Exclude<RegistryUse, 'none'>, readonly string[]> = {
+export const REGISTRY_ACTIONS: Record<'read' | 'write', readonly string[]> = {
   read: ['dynamodb:GetItem', 'dynamodb:Scan'],
   // The registry writes whole items with a version condition (functions/lib/registry.ts).
   write: ['dynamodb:GetItem', 'dynamodb:PutItem'],
 };
 
-export interface FunctionAccess {
-  readonly cognito: readonly CognitoAction[];
-  readonly secrets: Partial<Record<SecretKind, SecretUse>>;
-  readonly registry: RegistryUse;
-  /** Puts events (e.g. drift reports) on the account's default event bus. */
-  readonly defaultBusEvents?: boolean;
-  /** Publishes CloudWatch metrics, in this namespace only. */
-  readonly metricNamespace?: string;
+/**
+ * What a function is granted: its access in the catalog, and for a function that uses Authentik the
+ * tenant's token, which it reads to make its Authentik client (and may not change).
+ */
+export function grantedAccess(entry: CatalogEntry): FunctionAccess {
+  if (!entry.usesAuthentik) return entry.access;
+  return { ...entry.access, secrets: { 'authentik-token': 'read', ...entry.access.secrets } };
 }
 
-const authentikToken = { 'authentik-token': 'read' } as const;
-
 /** Every step function's grants; the API's are in api-access.ts, next to its state machines. */
-export const stepAccess: Record<StepFunctionName, FunctionAccess> = {
-  'validate-tenant': {
-    cognito: [
-      'DescribeIdentityProvider',
-      'DescribeUserPool',
-      'DescribeUserPoolClient',
-      'DescribeUserPoolDomain',
-      'ListIdentityProviders',
-    ],
-    secrets: authentikToken,
-    registry: 'none',
-  },
-  'ensure-group': { cognito: [], secrets: authentikToken, registry: 'none' },
-  'ensure-test-user': {
-    cognito: [],
-    secrets: { ...authentikToken, 'test-user': 'manage' },
-    registry: 'none',
-  },
-  'ensure-user-pool': {
-    cognito: [
-      'CreateUserPool',
-      'CreateUserPoolClient',
-      'CreateUserPoolDomain',
-      'DeleteUserPool',
-      'DeleteUserPoolClient',
-      'DeleteUserPoolDomain',
-      'DescribeUserPool',
-      'DescribeUserPoolClient',
-      'DescribeUserPoolDomain',
-      'ListUserPoolClients',
-      'ListUserPools',
-      'UpdateUserPoolClient',
-    ],
-    secrets: {},
-    registry: 'none',
-  },
-  'ensure-oidc-provider': {
-    cognito: [],
-    secrets: { ...authentikToken, 'oidc-client': 'manage' },
-    registry: 'none',
-  },
-  'ensure-application': { cognito: [], secrets: authentikToken, registry: 'none' },
-  'ensure-access-policy': { cognito: [], secrets: authentikToken, registry: 'none' },
-  'ensure-identity-provider': {
-    cognito: [
-      'CreateIdentityProvider',
-      'DeleteIdentityProvider',
-      'DescribeIdentityProvider',
-      'UpdateIdentityProvider',
-    ],
-    secrets: { 'oidc-client': 'read' },
-    registry: 'none',
-  },
-  'enable-identity-provider': {
-    cognito: ['DescribeUserPoolClient', 'UpdateUserPoolClient'],
-    secrets: {},
-    registry: 'none',
-  },
-  'verify-federation': {
-    cognito: ['DescribeIdentityProvider', 'DescribeUserPool', 'DescribeUserPoolClient'],
-    secrets: { ...authentikToken, 'test-user': 'read' },
-    registry: 'none',
-  },
-  'record-outcome': { cognito: [], secrets: {}, registry: 'write' },
-  // The verification run (verify-federations): list, verify each tenant, report.
-  'list-tenants': { cognito: [], secrets: {}, registry: 'read' },
-  'verify-tenant': {
-    cognito: ['DescribeIdentityProvider', 'DescribeUserPool', 'DescribeUserPoolClient'],
-    // The provider step's check compares the stored OIDC client with Authentik's.
-    secrets: { ...authentikToken, 'test-user': 'read', 'oidc-client': 'read' },
-    // Records each tenant's last verification.
-    registry: 'write',
-  },
-  'report-verification': { cognito: [], secrets: {}, registry: 'none', defaultBusEvents: true },
-};
+export const stepAccess = Object.fromEntries(
+  stepFunctions.map((entry) => [entry.name, grantedAccess(entry)]),
+) as Record<StepFunctionName, FunctionAccess>;

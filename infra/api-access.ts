@@ -5,9 +5,10 @@ import { ArnFormat, Stack } from 'aws-cdk-lib';
 import { PolicyStatement } from 'aws-cdk-lib/aws-iam';
 import type { Construct } from 'constructs';
 import { routes } from '../functions/api/routes.ts';
+import { apiFunction } from '../functions/catalog.ts';
 import { LOCK_KEY_PREFIX } from '../functions/lib/registry.ts';
 import { tenantSpecJsonSchema } from '../functions/lib/tenant-spec.ts';
-import type { FunctionAccess } from './access.ts';
+import { type FunctionAccess, grantedAccess } from './access.ts';
 import { accessStatements, type GrantTargets } from './grants.ts';
 
 export type { MachineKind } from '../functions/api/types.ts';
@@ -16,16 +17,8 @@ import type { MachineKind } from '../functions/api/types.ts';
 
 export const apiRoutes = routes;
 
-/**
- * Registry: read only (the executions write it through record-outcome). Secrets: the Authentik token
- * a caller hands over once, stored before anything starts; never deleted here (deprovisioning
- * removes nothing the tenant brought).
- */
-export const apiAccess: FunctionAccess = {
-  cognito: [],
-  secrets: { 'authentik-token': 'store' },
-  registry: 'read',
-};
+/** The API's access in the catalog (functions/catalog.ts); its executions are granted below. */
+export const apiAccess: FunctionAccess = grantedAccess(apiFunction);
 
 type JsonObject = Record<string, unknown>;
 

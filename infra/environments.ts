@@ -1,12 +1,11 @@
-// Each function's environment, typed from the zod schema the function itself validates at cold start.
-// A function is matched to its schema through functions/lib/env.ts (`functionEnvSchemas`); the few
-// functions that validate a schema of their own are listed here with it. A function with neither
-// fails the synth, naming what to add.
+// Each function's environment, typed from the zod schema the function itself validates at cold start
+// (functions/catalog.ts names it). Each schema has one way to fill it here; a function whose schema
+// has none fails the synth, naming what to add.
 
 import type { z } from 'zod';
-import type { StepFunctionName } from '../functions/catalog.ts';
-import { type FunctionEnvInput, functionEnvSchemas, registryStepEnv, stepEnv } from '../functions/lib/env.ts';
-import type { reportEnv } from '../functions/report-verification/handler.ts';
+import { catalogEntry, type FunctionEnvInput, type StepFunctionName } from '../functions/catalog.ts';
+import { registryStepEnv, stepEnv } from '../functions/lib/env.ts';
+import { reportEnv } from '../functions/report-verification/env.ts';
 import type { FederationConfig } from './config.ts';
 
 export interface DeploymentValues {
@@ -43,35 +42,26 @@ function registryEnvironment(values: DeploymentValues): FunctionEnvInput<'record
   return { REGISTRY_TABLE_NAME: values.registryTableName };
 }
 
-/**
- * Functions whose handler loads a schema directly instead of through functionEnvSchemas, by the
- * schema it loads. Once env.ts lists a function, env.ts wins.
- */
-const OWN_SCHEMA_ENVIRONMENTS: Partial<Record<StepFunctionName, (values: DeploymentValues) => object>> = {
-  'list-tenants': registryEnvironment, // registryStepEnv
-  'verify-tenant': stepEnvironment, // stepEnv
-  // reportEnv: the default bus, the product's event source and metric namespace are its defaults.
-  'report-verification': (): z.input<typeof reportEnv> => ({}),
-};
+/** How each schema of the catalog is filled on AWS. */
+const ENVIRONMENTS = new Map<unknown, (values: DeploymentValues) => object>([
+  [stepEnv, stepEnvironment],
+  [registryStepEnv, registryEnvironment],
+  // The default bus, the product's event source and metric namespace are reportEnv's defaults.
+  [reportEnv, (): z.input<typeof reportEnv> => ({})],
+]);
 
 /** The variables a step function is deployed with (strings only; unset optional ones left out). */
 export function environmentOf(name: StepFunctionName, values: DeploymentValues): Record<string, string> {
-  const schema = (functionEnvSchemas as Partial<Record<string, unknown>>)[name];
-  let environment: object;
-  if (schema === stepEnv) environment = stepEnvironment(values);
-  else if (schema === registryStepEnv) environment = registryEnvironment(values);
-  else {
-    const own = OWN_SCHEMA_ENVIRONMENTS[name];
-    if (!own) {
-      throw new Error(
-        `infra/environments.ts knows no environment for ${name}: add its schema to functionEnvSchemas ` +
-          '(functions/lib/env.ts) or list it in OWN_SCHEMA_ENVIRONMENTS',
-      );
-    }
-    environment = own(values);
+  const environment = ENVIRONMENTS.get(catalogEntry(name).env);
+  if (!environment) {
+    throw new Error(
+      `infra/environments.ts knows no environment for ${name}'s schema (functions/catalog.ts): add it to ENVIRONMENTS`,
+    );
   }
   return Object.fromEntries(
-    Object.entries(environment).filter((entry): entry is [string, string] => typeof entry[1] === 'string'),
+    Object.entries(environment(values)).filter(
+      (entry): entry is [string, string] => typeof entry[1] === 'string',
+    ),
   );
 }
 

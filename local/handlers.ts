@@ -4,7 +4,12 @@ import type { StepClients } from '#lib/clients.ts';
 import { type StepModule, stepHandler } from '#lib/handler.ts';
 import { type ResolvedClients, resolveClients } from '#lib/lambda.ts';
 import { SERVICE_NAME } from '#lib/logger.ts';
-import { stepFunctions } from '../functions/catalog.ts';
+import {
+  isWorkflowStep,
+  type StepFunctionName,
+  stepFunctions,
+  type WorkflowStepName,
+} from '../functions/catalog.ts';
 import { listTenantsHandler } from '../functions/list-tenants/handler.ts';
 import { recordOutcomeHandler } from '../functions/record-outcome/handler.ts';
 import { type FederationEventSink, memoryEventSink } from '../functions/report-verification/events.ts';
@@ -25,8 +30,8 @@ export async function localHandlers(
   options: LocalHandlerOptions = {},
 ): Promise<HandlersByPlaceholder> {
   const handlers: HandlersByPlaceholder = {};
-  // The functions that are not steps, each built by its factory with the world's clients.
-  const others: Partial<Record<(typeof stepFunctions)[number]['name'], LambdaHandler>> = {
+  // The functions that are not workflow steps, each built by its factory with the world's clients.
+  const others: { [N in Exclude<StepFunctionName, WorkflowStepName>]: LambdaHandler } = {
     'record-outcome': recordOutcomeHandler(clients) as LambdaHandler,
     'list-tenants': listTenantsHandler(clients) as LambdaHandler,
     'verify-tenant': verifyTenantHandler(clients) as LambdaHandler,
@@ -38,9 +43,8 @@ export async function localHandlers(
     }) as LambdaHandler,
   };
   for (const fn of stepFunctions) {
-    const other = others[fn.name];
-    if (other) {
-      handlers[fn.placeholder] = other;
+    if (!isWorkflowStep(fn)) {
+      handlers[fn.placeholder] = others[fn.name];
       continue;
     }
     const module = (await import(`../functions/${fn.name}/core.ts`)) as StepModule<ResolvedClients>;

@@ -3,8 +3,4 @@
 import { lambdaStepHandler } from '#lib/lambda.ts';
 import * as core from './core.ts';
 
-export const handler = lambdaStepHandler({
-  name: 'enable-identity-provider',
-  module: core,
-  usesAuthentik: false,
-});
+export const handler = lambdaStepHandler('enable-identity-provider', core);

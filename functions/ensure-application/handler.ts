@@ -3,4 +3,4 @@
 import { lambdaStepHandler } from '#lib/lambda.ts';
 import * as core from './core.ts';
 
-export const handler = lambdaStepHandler({ name: 'ensure-application', module: core, usesAuthentik: true });
+export const handler = lambdaStepHandler('ensure-application', core);

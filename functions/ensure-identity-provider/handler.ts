@@ -3,8 +3,4 @@
 import { lambdaStepHandler } from '#lib/lambda.ts';
 import * as core from './core.ts';
 
-export const handler = lambdaStepHandler({
-  name: 'ensure-identity-provider',
-  module: core,
-  usesAuthentik: false,
-});
+export const handler = lambdaStepHandler('ensure-identity-provider', core);

@@ -3,4 +3,4 @@
 import { lambdaStepHandler } from '#lib/lambda.ts';
 import * as core from './core.ts';
 
-export const handler = lambdaStepHandler({ name: 'ensure-user-pool', module: core, usesAuthentik: false });
+export const handler = lambdaStepHandler('ensure-user-pool', core);

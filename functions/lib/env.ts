@@ -1,6 +1,7 @@
-// Each function's environment, validated once at cold start: a misconfigured function fails on its
-// first invocation with every bad variable named, not half-way through a step. The CDK side types
-// each function's `environment` from the same schemas (`FunctionEnvInput<'ensure-user-pool'>`).
+// The functions' environments, validated once at cold start: a misconfigured function fails on its
+// first invocation with every bad variable named, not half-way through a step. functions/catalog.ts
+// says which schema each function validates; the CDK side types each function's `environment` from
+// the same schema (`FunctionEnvInput<'ensure-user-pool'>`).
 //
 // Variables Lambda sets itself (AWS_REGION, credentials) are not here: CDK may not set them. The
 // *_ENDPOINT variables exist for the local world only (moto behind the strict Cognito layer).
@@ -68,12 +69,11 @@ const deploymentEnv = {
 };
 
 /**
- * Every step Lambda (the shared wrapper in lambda.ts builds the same clients for each): Cognito,
- * Secrets Manager, the registry, and the deployment's SSRF boundary, since each step parses the spec
- * again.
+ * Every step Lambda and verify-tenant: Cognito, Secrets Manager, the registry, and the deployment's
+ * SSRF boundary, since each step parses the spec again.
  */
 export const stepEnv = z.object({ ...cognitoEnv, ...secretsEnv, ...registryEnv, ...deploymentEnv });
-/** record-outcome: only the registry. */
+/** record-outcome and list-tenants: only the registry. */
 export const registryStepEnv = z.object({ ...registryEnv });
 const stateMachineArn = z
   .string()
@@ -90,28 +90,6 @@ export const apiEnv = z.object({
   VERIFY_STATE_MACHINE_ARN: z.optional(stateMachineArn),
   STEP_FUNCTIONS_ENDPOINT: endpoint,
 });
-
-/** Every function's schema by function name (the folder under functions/). */
-export const functionEnvSchemas = {
-  'validate-tenant': stepEnv,
-  'ensure-group': stepEnv,
-  'ensure-test-user': stepEnv,
-  'ensure-oidc-provider': stepEnv,
-  'ensure-application': stepEnv,
-  'ensure-access-policy': stepEnv,
-  'ensure-user-pool': stepEnv,
-  'ensure-identity-provider': stepEnv,
-  'enable-identity-provider': stepEnv,
-  'verify-federation': stepEnv,
-  'record-outcome': registryStepEnv,
-  api: apiEnv,
-} as const;
-
-export type FunctionName = keyof typeof functionEnvSchemas;
-/** What CDK sets (strings, defaults optional). */
-export type FunctionEnvInput<F extends FunctionName> = z.input<(typeof functionEnvSchemas)[F]>;
-/** What the function reads after validation. */
-export type FunctionEnv<F extends FunctionName> = z.output<(typeof functionEnvSchemas)[F]>;
 
 /** Validates the environment; the error names each bad variable and never echoes a value. */
 export function loadEnv<S extends z.core.$ZodType>(

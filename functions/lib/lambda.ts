@@ -1,15 +1,10 @@
 // Builds a step's Lambda handler: the environment validated and the clients built once per cold
 // start, then the shared step wrapper. The local runner uses `stepHandler` with the local world's
 // clients instead, so both run the same code from the spec check to the outcome.
+import { catalogEntry, type FunctionEnv, type WorkflowStepName } from '../catalog.ts';
 import type { AuthentikClient } from './authentik/client.ts';
 import { createStepClients, type StepClients } from './clients.ts';
-import {
-  deploymentFromEnv,
-  type FunctionEnv,
-  type FunctionName,
-  functionEnvSchemas,
-  loadEnv,
-} from './env.ts';
+import { deploymentFromEnv, loadEnv } from './env.ts';
 import { type StepModule, stepHandler } from './handler.ts';
 import type { TenantSpec } from './tenant-spec.ts';
 
@@ -19,13 +14,6 @@ import type { TenantSpec } from './tenant-spec.ts';
  * tenant-secrets.ts), so a core can reach no other tenant's secrets even by mistake.
  */
 export type ResolvedClients = Omit<StepClients, 'authentik'> & { authentik: AuthentikClient };
-
-export interface StepDefinition {
-  name: Exclude<FunctionName, 'record-outcome' | 'api'>;
-  module: StepModule<ResolvedClients>;
-  /** Steps that talk to Authentik read the tenant's token; the others never touch it. */
-  usesAuthentik: boolean;
-}
 
 export function resolveClients(clients: StepClients, usesAuthentik: boolean) {
   return async (spec: TenantSpec): Promise<ResolvedClients> => {
@@ -38,9 +26,10 @@ export function resolveClients(clients: StepClients, usesAuthentik: boolean) {
 
 type AnyStepEnv = FunctionEnv<'verify-federation'> & FunctionEnv<'record-outcome'>;
 
-export function lambdaStepHandler(definition: StepDefinition) {
+export function lambdaStepHandler(name: WorkflowStepName, module: StepModule<ResolvedClients>) {
+  const { env: schema, usesAuthentik } = catalogEntry(name);
   // Each function validates only the variables it needs; the rest stay unset on purpose.
-  const env: Partial<AnyStepEnv> = loadEnv(functionEnvSchemas[definition.name]);
+  const env: Partial<AnyStepEnv> = loadEnv(schema);
   const deployment = deploymentFromEnv({
     ALLOWED_AUTHENTIK_HOSTS: env.ALLOWED_AUTHENTIK_HOSTS ?? [],
     ALLOW_LOOPBACK_HTTP: env.ALLOW_LOOPBACK_HTTP ?? false,
@@ -56,12 +45,7 @@ export function lambdaStepHandler(definition: StepDefinition) {
     deployment,
     tenantSecretsRoleArn: env.TENANT_SECRETS_ROLE_ARN,
     stsEndpoint: env.STS_ENDPOINT,
-    functionName: definition.name,
+    functionName: name,
   });
-  return stepHandler(
-    definition.name,
-    definition.module,
-    resolveClients(clients, definition.usesAuthentik),
-    () => deployment,
-  );
+  return stepHandler(name, module, resolveClients(clients, usesAuthentik), () => deployment);
 }

@@ -3,4 +3,4 @@
 import { lambdaStepHandler } from '#lib/lambda.ts';
 import * as core from './core.ts';
 
-export const handler = lambdaStepHandler({ name: 'validate-tenant', module: core, usesAuthentik: true });
+export const handler = lambdaStepHandler('validate-tenant', core);

@@ -9,6 +9,7 @@
 // `error` is not a state of the federation: the verification itself could not run (the Authentik
 // token was refused, the registry has no such tenant); it changes no recorded state.
 import type { TenantSpec } from '#lib/tenant-spec.ts';
+import { PROVISIONING_STEPS } from '../../catalog.ts';
 import { failures } from './report.ts';
 import type {
   FederationCheckResult,
@@ -25,20 +26,11 @@ export const FEDERATION_STATES = [
 ] as const satisfies readonly FederationState[];
 
 /**
- * The ids of the provisioning steps' own checks (step-checks.ts; a test keeps the two lists equal).
- * Named here rather than imported, so what reads states (the report function) does not carry the
- * step cores in its bundle.
+ * The ids of the provisioning steps' own checks (step-checks.ts): the catalog's steps. Read from the
+ * catalog (plain data), not from step-checks.ts, so what reads states (the report function) does not
+ * carry the step cores in its bundle.
  */
-export const STEP_CHECK_IDS: readonly string[] = [
-  'ensure-group',
-  'ensure-test-user',
-  'ensure-user-pool',
-  'ensure-oidc-provider',
-  'ensure-application',
-  'ensure-access-policy',
-  'ensure-identity-provider',
-  'enable-identity-provider',
-];
+export const STEP_CHECK_IDS: readonly string[] = PROVISIONING_STEPS;
 const stepCheckIds: ReadonlySet<string> = new Set(STEP_CHECK_IDS);
 
 export function federationStateOf(report: VerificationReport): FederationState {

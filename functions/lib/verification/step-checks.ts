@@ -3,33 +3,15 @@
 // provisioning made?", which the end-to-end checks cannot tell apart (a login fails the same way
 // whether the policy or the user changed). Their drift never holds a secret value (the steps'
 // contract), so it goes into the report as it is.
-import type { CognitoIdentityProviderClient } from '@aws-sdk/client-cognito-identity-provider';
-import type { SecretsManagerClient } from '@aws-sdk/client-secrets-manager';
-import type { AuthentikClient } from '#lib/authentik/client.ts';
+
 import { AuthentikAuthError, PreconditionError, TransientError } from '#lib/errors.ts';
-import type { CheckResult, Drift, Resources } from '#lib/step.ts';
-import type { TenantSpec } from '#lib/tenant-spec.ts';
-import * as enableIdentityProvider from '../../enable-identity-provider/core.ts';
-import * as ensureAccessPolicy from '../../ensure-access-policy/core.ts';
-import * as ensureApplication from '../../ensure-application/core.ts';
-import * as ensureGroup from '../../ensure-group/core.ts';
-import * as ensureIdentityProvider from '../../ensure-identity-provider/core.ts';
-import * as ensureOidcProvider from '../../ensure-oidc-provider/core.ts';
-import * as ensureTestUser from '../../ensure-test-user/core.ts';
-import * as ensureUserPool from '../../ensure-user-pool/core.ts';
+import type { CheckResult, Drift } from '#lib/step.ts';
+import { PROVISIONING_STEPS, type ProvisioningStepName } from '../../catalog.ts';
+import { type StepCoreClients, stepCoreChecks } from '../../step-cores.ts';
 import type { CheckAnswer, CheckContext, FederationCheck, ReasonCode } from './types.ts';
 
-/** What every step's check needs; the Cognito client is the verification's read-once client. */
-export interface StepCheckClients {
-  cognito: CognitoIdentityProviderClient;
-  secrets: SecretsManagerClient;
-  authentik: AuthentikClient;
-  secretPrefix: string;
-}
-
-interface StepDefinition {
-  step: string;
-  check(spec: TenantSpec, resources: Resources, clients: StepCheckClients): Promise<CheckResult>;
+/** How a step's check reads in the report. */
+interface StepReading {
   /** The reason code a machine acts on, from the step's outcome and drift. */
   reason(result: CheckResult, context: CheckContext): ReasonCode;
   /** What the step makes, for the sentence: "the OIDC provider differs from …". */
@@ -39,17 +21,13 @@ interface StepDefinition {
 const has = (drift: readonly Drift[], field: string | RegExp) =>
   drift.some((d) => (typeof field === 'string' ? d.field === field : field.test(d.field)));
 
-const steps: readonly StepDefinition[] = [
-  {
-    step: 'ensure-group',
+const readings: { readonly [N in ProvisioningStepName]: StepReading } = {
+  'ensure-group': {
     what: "the Authentik group (the guide's cognito-users)",
-    check: ensureGroup.check,
     reason: ({ outcome }) => (outcome === 'missing' ? 'GROUP_MISSING' : 'GROUP_CHANGED'),
   },
-  {
-    step: 'ensure-test-user',
+  'ensure-test-user': {
     what: 'the test user',
-    check: ensureTestUser.check,
     reason: ({ outcome, drift }) =>
       outcome === 'missing'
         ? 'TEST_USER_MISSING'
@@ -57,10 +35,8 @@ const steps: readonly StepDefinition[] = [
           ? 'USER_DISABLED'
           : 'TEST_USER_CHANGED',
   },
-  {
-    step: 'ensure-user-pool',
+  'ensure-user-pool': {
     what: 'the user pool, its domain and app client',
-    check: ensureUserPool.check,
     reason: ({ outcome, drift }) =>
       outcome === 'missing'
         ? has(drift, 'userPoolId')
@@ -70,10 +46,8 @@ const steps: readonly StepDefinition[] = [
           ? 'DOMAIN_CHANGED'
           : 'APP_CLIENT_CHANGED',
   },
-  {
-    step: 'ensure-oidc-provider',
+  'ensure-oidc-provider': {
     what: "Authentik's OAuth2/OIDC provider and its stored client",
-    check: ensureOidcProvider.check,
     reason: ({ outcome, drift }, context) => {
       if (outcome === 'missing') return 'PROVIDER_MISSING';
       const redirect = drift.find((d) => d.field === 'redirect_uris');
@@ -85,10 +59,8 @@ const steps: readonly StepDefinition[] = [
       return redirect ? 'REDIRECT_URI_CHANGED' : 'PROVIDER_CHANGED';
     },
   },
-  {
-    step: 'ensure-application',
+  'ensure-application': {
     what: 'the Authentik application',
-    check: ensureApplication.check,
     reason: ({ outcome, drift }) =>
       outcome === 'missing'
         ? 'APPLICATION_MISSING'
@@ -96,16 +68,12 @@ const steps: readonly StepDefinition[] = [
           ? 'ISSUER_MISMATCH'
           : 'APPLICATION_CHANGED',
   },
-  {
-    step: 'ensure-access-policy',
+  'ensure-access-policy': {
     what: "the application's access policy and its binding",
-    check: ensureAccessPolicy.check,
     reason: ({ outcome }) => (outcome === 'missing' ? 'POLICY_MISSING' : 'POLICY_CHANGED'),
   },
-  {
-    step: 'ensure-identity-provider',
+  'ensure-identity-provider': {
     what: "Cognito's OIDC identity provider",
-    check: ensureIdentityProvider.check,
     reason: ({ outcome, drift }) => {
       if (outcome === 'missing') return 'IDENTITY_PROVIDER_MISSING';
       if (has(drift, 'oidc_issuer')) return 'ISSUER_MISMATCH';
@@ -114,40 +82,40 @@ const steps: readonly StepDefinition[] = [
       return 'IDENTITY_PROVIDER_CHANGED';
     },
   },
-  {
-    step: 'enable-identity-provider',
+  'enable-identity-provider': {
     what: "the app client's identity providers",
-    check: enableIdentityProvider.check,
     reason: ({ outcome, drift }) => {
       if (outcome === 'missing') return 'APP_CLIENT_MISSING';
       const onlyCognito = drift.every((d) => d.expected === 'includes COGNITO');
       return onlyCognito ? 'COGNITO_NOT_ENABLED' : 'IDP_NOT_ENABLED';
     },
   },
-];
+};
 
-function answerFor(definition: StepDefinition, result: CheckResult, context: CheckContext): CheckAnswer {
+function answerFor(reading: StepReading, result: CheckResult, context: CheckContext): CheckAnswer {
   if (result.outcome === 'in-sync') {
-    return { status: 'pass', message: `no drift in ${definition.what} since provisioning` };
+    return { status: 'pass', message: `no drift in ${reading.what} since provisioning` };
   }
   const fields = [...new Set(result.drift.map((d) => d.field))].join(', ');
   return {
     status: 'fail',
-    reason: definition.reason(result, context),
+    reason: reading.reason(result, context),
     message:
       result.outcome === 'missing'
-        ? `${definition.what}: missing (${fields}); run provisioning again to recreate it`
-        : `${definition.what}: changed since provisioning (${fields}); run provisioning again to converge it`,
+        ? `${reading.what}: missing (${fields}); run provisioning again to recreate it`
+        : `${reading.what}: changed since provisioning (${fields}); run provisioning again to converge it`,
     expected: Object.fromEntries(result.drift.map((d) => [d.field, d.expected])),
     actual: Object.fromEntries(result.drift.map((d) => [d.field, d.actual])),
   };
 }
 
-function asCheck(definition: StepDefinition): FederationCheck {
+function asCheck(step: ProvisioningStepName): FederationCheck {
+  const reading = readings[step];
   return {
-    id: definition.step,
+    id: step,
     async run(context) {
-      const clients: StepCheckClients = {
+      // What the steps' cores take; the Cognito client is the verification's read-once client.
+      const clients: StepCoreClients = {
         cognito: context.clients.cognito,
         secrets: context.clients.secrets,
         authentik: context.clients.authentik,
@@ -155,8 +123,8 @@ function asCheck(definition: StepDefinition): FederationCheck {
       };
       try {
         return answerFor(
-          definition,
-          await definition.check(context.spec, context.resources, clients),
+          reading,
+          await stepCoreChecks[step](context.spec, context.resources, clients),
           context,
         );
       } catch (error) {
@@ -173,5 +141,5 @@ function asCheck(definition: StepDefinition): FederationCheck {
   };
 }
 
-/** One check per provisioning step, in the provision machine's order. */
-export const stepChecks: readonly FederationCheck[] = steps.map(asCheck);
+/** One check per provisioning step, in the provision machine's order (the catalog's). */
+export const stepChecks: readonly FederationCheck[] = PROVISIONING_STEPS.map(asCheck);

@@ -6,174 +6,46 @@
 // The spec never carries a secret: the Authentik token is referenced by its Secrets Manager ARN, and
 // any field whose name looks like a credential is refused. Objects are strict everywhere, so an
 // unknown key (a typo, an `expression`, an inline `token`) is an error rather than silently dropped.
+// The field rules are in tenant-spec-fields.ts, the names derived from the tenant id in
+// tenant-names.ts; this module assembles the spec, fills in its defaults and reports its errors.
 
-import { createHash } from 'node:crypto';
 // zod/mini, the functional API of the same package, as a namespace import (here and wherever Lambda
 // code uses zod): esbuild keeps only the functions used, about 33 KB of zod in a bundle (English
 // messages included) where the classic API's methods pull in some 83 KB.
 import * as z from 'zod/mini';
-import { isQuotableGroupName } from './authentik/policy-templates.ts';
 import { checkAuthentikBaseUrl, type Deployment } from './authentik-address.ts';
 import { ValidationError } from './errors.ts';
-import { TENANT_ID, TENANT_ID_RULE } from './tenant-id.ts';
+import {
+  defaultIdentityProviderName,
+  derivedApplicationSlug,
+  derivedGroupName,
+  derivedProviderName,
+  namesOfOtherTenants,
+  tokenSecretNamesTenant,
+} from './tenant-names.ts';
+import {
+  access,
+  callbackUrl,
+  claimName,
+  customDomain,
+  domainPrefix,
+  groupName,
+  identityProviderName,
+  noControlChars,
+  RESERVED_IN_DOMAIN_PREFIX,
+  scope,
+  secretArn,
+  slug,
+  tenantId,
+  testUser,
+  unknownKeyMessage,
+  userPoolAttribute,
+} from './tenant-spec-fields.ts';
 import './zod-messages.ts';
 
 // The SSRF boundary (address classes, allow-list, ports) lives in its own module; these re-exports
 // keep the spec's importers working.
 export { checkAuthentikBaseUrl, type Deployment, localDeployment } from './authentik-address.ts';
-
-// ---------------------------------------------------------------------------------------------
-// Messages shared by the schema and the error formatting
-
-const SECRETS_BY_ARN = 'secrets are referenced by ARN, never inline';
-const NO_EXPRESSIONS =
-  "expressions are not accepted: access is one of the templates 'everyone' or 'group' " +
-  '(an expression policy is Python run inside Authentik)';
-const ACCESS_TEMPLATES = `must be 'everyone' or 'group'; ${NO_EXPRESSIONS}`;
-
-// A key with one of these words in its name is a credential someone tried to pass inline.
-const SECRET_LIKE_KEY = /token|password|passwd|secret|credential|private[-_]?key|api[-_]?key/i;
-const EXPRESSION_LIKE_KEY = /expression|python|script|code/i;
-
-function unknownKeyMessage(key: string): string {
-  if (EXPRESSION_LIKE_KEY.test(key)) return NO_EXPRESSIONS;
-  if (SECRET_LIKE_KEY.test(key)) return SECRETS_BY_ARN;
-  return 'unknown field';
-}
-
-// ---------------------------------------------------------------------------------------------
-// Field rules
-
-const noControlChars = (max: number) =>
-  z.string().check(
-    z.minLength(1),
-    z.maxLength(max),
-    // biome-ignore lint/suspicious/noControlCharactersInRegex: refusing control characters is the point
-    z.regex(/^[^\u0000-\u001f\u007f]+$/, 'must not contain control characters'),
-  );
-
-const tenantId = z
-  .string()
-  .check(
-    z.regex(TENANT_ID, TENANT_ID_RULE),
-    z.describe('Stable id of the tenant; names and defaults are derived from it.'),
-  );
-
-const slug = z
-  .string()
-  .check(z.maxLength(50), z.regex(/^[-a-zA-Z0-9_]+$/, 'must be a slug (letters, digits, - and _)'));
-
-const secretArn = z
-  .string()
-  .check(
-    z.regex(
-      /^arn:aws(-[a-z]+)*:secretsmanager:[a-z]{2}(-[a-z]+)+-\d:\d{12}:secret:[A-Za-z0-9/_+=.@-]{1,512}$/,
-      `must be a Secrets Manager ARN (arn:aws:secretsmanager:<region>:<account>:secret:<name>); ${SECRETS_BY_ARN}`,
-    ),
-  );
-
-// Cognito accepts https, and plain http only for localhost (for testing); never a fragment.
-const callbackUrl = z.string().check(
-  z.maxLength(1024),
-  z.superRefine((value: string, ctx) => {
-    let url: URL;
-    try {
-      url = new URL(value);
-    } catch {
-      ctx.addIssue({ code: 'custom', message: 'must be an absolute URL' });
-      return;
-    }
-    const localhostHttp = url.protocol === 'http:' && url.hostname === 'localhost';
-    if (url.protocol !== 'https:' && !localhostHttp) {
-      ctx.addIssue({ code: 'custom', message: 'must use https (plain http only for localhost)' });
-    }
-    if (value.includes('#')) ctx.addIssue({ code: 'custom', message: 'must not contain a fragment' });
-    if (url.username !== '' || url.password !== '') {
-      ctx.addIssue({ code: 'custom', message: 'must not carry credentials' });
-    }
-  }),
-);
-
-// Cognito's own rule for identity provider names (CreateIdentityProvider), 1-32 characters.
-const IDENTITY_PROVIDER_NAME = /^[^_\p{Z}][\p{L}\p{M}\p{S}\p{N}\p{P}][^_\p{Z}]+$/u;
-const identityProviderName = z.string().check(
-  z.maxLength(32, 'must be at most 32 characters (Cognito)'),
-  z.regex(
-    IDENTITY_PROVIDER_NAME,
-    'must follow Cognito provider name rules: at least 3 characters, no leading "_", no spaces or "_" after the second character',
-  ),
-  z.refine((name: string) => name.toUpperCase() !== 'COGNITO', 'COGNITO is the user pool itself'),
-);
-
-// Cognito forbids these words in a prefix domain.
-const RESERVED_IN_DOMAIN_PREFIX = /aws|amazon|cognito/;
-const domainPrefix = z.string().check(
-  z.regex(/^[a-z0-9](?:[a-z0-9-]{0,61}[a-z0-9])?$/, 'must be 1-63 characters of a-z, 0-9 and -'),
-  z.refine(
-    (p: string) => !RESERVED_IN_DOMAIN_PREFIX.test(p),
-    'must not contain "aws", "amazon" or "cognito"',
-  ),
-);
-
-const customDomain = z
-  .string()
-  .check(
-    z.maxLength(253),
-    z.regex(/^([a-z0-9](?:[a-z0-9-]{0,61}[a-z0-9])?\.)+[a-z]{2,63}$/, 'must be a lower-case host name'),
-  );
-
-const userPoolAttribute = z
-  .string()
-  .check(
-    z.regex(
-      /^(address|birthdate|email|email_verified|family_name|gender|given_name|locale|middle_name|name|nickname|phone_number|phone_number_verified|picture|preferred_username|profile|updated_at|website|zoneinfo|username|custom:[\w-]{1,20})$/,
-      'must be a standard user pool attribute or custom:<name>',
-    ),
-  );
-const claimName = z.string().check(z.regex(/^[\w:.-]{1,128}$/, 'must be a claim name'));
-
-// RFC 6749 scope-token characters.
-const scope = z.string().check(z.regex(/^[\x21\x23-\x5b\x5d-\x7e]{1,128}$/, 'must be a scope token'));
-
-// A group name ends up inside the group-membership policy's text; only names that template can quote
-// without escaping are accepted, so a bad one fails here and not after half the guide is done.
-const groupName = noControlChars(80).check(
-  z.refine(
-    isQuotableGroupName,
-    'must not contain quotes or backslashes (it is written into the access policy)',
-  ),
-);
-
-const testUser = z
-  .strictObject({
-    username: z.optional(
-      z
-        .string()
-        .check(z.regex(/^[\w.@+-]{1,150}$/, 'must be 1-150 characters of letters, digits and . @ + - _')),
-    ),
-    name: z.optional(noControlChars(255)),
-    email: z.optional(z.email().check(z.maxLength(254))),
-  })
-  .check(
-    z.describe(
-      'The Authentik user the verification signs in as. Its password is generated and kept in Secrets Manager.',
-    ),
-  );
-
-const access = z
-  .discriminatedUnion(
-    'template',
-    [
-      z
-        .strictObject({ template: z.literal('everyone') })
-        .check(z.describe('Every Authentik user may sign in.')),
-      z
-        .strictObject({ template: z.literal('group'), group: z.optional(groupName) })
-        .check(z.describe('Only members of the group (default: authentik.group) may sign in.')),
-    ],
-    { error: (issue) => (issue.code === 'invalid_union' ? ACCESS_TEMPLATES : undefined) },
-  )
-  .check(z.describe(`Who may sign in through the application; ${NO_EXPRESSIONS}.`));
 
 function buildSchema(deployment: Deployment | undefined) {
   const baseUrl = z
@@ -378,78 +250,6 @@ function buildSchema(deployment: Deployment | undefined) {
 // (blueprints/system/bootstrap.yaml). Refused by name here; ensure-group refuses any group that
 // grants superuser rights or roles once it reads it.
 const ADMIN_GROUPS: ReadonlySet<string> = new Set(['authentik Admins']);
-
-/** The group derived for a tenant when the spec names none (the guide's `cognito-users`, per tenant). */
-export function derivedGroupName(tenantId: string): string {
-  return `cognito-users-${tenantId}`;
-}
-
-// Secrets Manager ARNs end in the secret's name and a hyphen with six random characters.
-const TOKEN_SECRET_NAME = /:secret:(?:.+\/)?([^/]+)\/authentik-token(?:-[A-Za-z0-9]{6})?$/;
-
-/** Whether the ARN names `<prefix>/<tenantId>/authentik-token` (any prefix: the deployment checks its own). */
-export function tokenSecretNamesTenant(arn: string, tenantId: string): boolean {
-  return TOKEN_SECRET_NAME.exec(arn)?.[1] === tenantId;
-}
-
-// Each name a tenant's defaults derive from its id, as a pattern capturing the id. A spec naming an
-// object by another tenant's derived name would otherwise reach for that tenant's object.
-const DERIVED_NAMES: readonly { path: readonly string[]; pattern: RegExp }[] = [
-  { path: ['authentik', 'group'], pattern: /^cognito-users-(.+)$/ },
-  { path: ['authentik', 'testUser', 'username'], pattern: /^cognito-test-(.+)$/ },
-  { path: ['authentik', 'applicationSlug'], pattern: /^cognito-(.+)$/ },
-  { path: ['authentik', 'providerName'], pattern: /^Cognito (.+) \(OIDC\)$/ },
-  { path: ['cognito', 'userPoolName'], pattern: /^federation-(.+)$/ },
-  { path: ['cognito', 'appClientName'], pattern: /^federation-(.+)$/ },
-];
-
-function valueAt(spec: unknown, path: readonly string[]): unknown {
-  let at: unknown = spec;
-  for (const key of path) {
-    if (at === null || typeof at !== 'object' || !Object.hasOwn(at, key)) return undefined;
-    at = (at as Record<string, unknown>)[key];
-  }
-  return at;
-}
-
-/** The names in a spec that another tenant's defaults derive, with that tenant's id. */
-function namesOfOtherTenants(
-  spec: unknown,
-  tenantId: string,
-): { path: string[]; value: string; owner: string }[] {
-  const found: { path: string[]; value: string; owner: string }[] = [];
-  for (const { path, pattern } of DERIVED_NAMES) {
-    const value = valueAt(spec, path);
-    if (typeof value !== 'string') continue;
-    const owner = pattern.exec(value)?.[1];
-    // Only what could be a tenant id is another tenant's name (`Cognito My App (OIDC)` is nobody's).
-    if (owner !== undefined && owner !== tenantId && TENANT_ID.test(owner)) {
-      found.push({ path: [...path], value, owner });
-    }
-  }
-  return found;
-}
-
-/** The application slug derived for a tenant when the spec names none. */
-export function derivedApplicationSlug(tenantId: string): string {
-  return `cognito-${tenantId}`;
-}
-
-/** The provider name derived for a tenant when the spec names none. */
-export function derivedProviderName(tenantId: string): string {
-  return `Cognito ${tenantId} (OIDC)`;
-}
-
-/**
- * `authentik-<tenantId>` when it fits Cognito's 32 characters; otherwise `ak-`, the first 20
- * characters and a hash of the whole id, so two long ids sharing a prefix still get distinct names.
- */
-export function defaultIdentityProviderName(tenant: string): string {
-  const plain = `authentik-${tenant}`;
-  if (plain.length <= 32) return plain;
-  const hash = createHash('sha256').update(tenant).digest('hex').slice(0, 8);
-  return `ak-${tenant.slice(0, 20).replace(/-+$/, '')}-${hash}`;
-}
 
 const staticSchema = buildSchema(undefined);
 const schemaByDeployment = new WeakMap<Deployment, ReturnType<typeof buildSchema>>();

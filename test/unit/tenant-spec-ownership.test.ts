@@ -3,12 +3,8 @@
 // and keys named like Object.prototype members refused by name, never a crash or a polluted object.
 import { describe, expect, it } from 'vitest';
 import { ValidationError } from '#lib/errors.ts';
-import {
-  type Deployment,
-  derivedGroupName,
-  parseTenantSpec,
-  tokenSecretNamesTenant,
-} from '#lib/tenant-spec.ts';
+import { derivedGroupName, tokenSecretNamesTenant } from '#lib/tenant-names.ts';
+import { type Deployment, parseTenantSpec } from '#lib/tenant-spec.ts';
 
 const deployment: Deployment = { allowedAuthentikHosts: ['authentik.example.com'], allowLoopbackHttp: false };
 const ARN_PREFIX = 'arn:aws:secretsmanager:eu-west-1:123456789012:secret:';

@@ -3,13 +3,8 @@ import { Ajv } from 'ajv';
 import addFormats from 'ajv-formats';
 import { describe, expect, it } from 'vitest';
 import { ValidationError } from '#lib/errors.ts';
-import {
-  type Deployment,
-  defaultIdentityProviderName,
-  localDeployment,
-  parseTenantSpec,
-  tenantSpecJsonSchema,
-} from '#lib/tenant-spec.ts';
+import { defaultIdentityProviderName } from '#lib/tenant-names.ts';
+import { type Deployment, localDeployment, parseTenantSpec, tenantSpecJsonSchema } from '#lib/tenant-spec.ts';
 
 const production: Deployment = {
   allowedAuthentikHosts: [

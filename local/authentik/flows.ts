@@ -1,13 +1,14 @@
 // The Authentik flow executor, as a headless client meets it: `/if/flow/<slug>/` (the shell a browser
 // loads), `/api/v3/flows/executor/<slug>/?query=<the shell's query string>` (challenges as JSON), and
 // `/flows/-/default/authentication/` (where Authentik sends a visitor without a session).
-// Authentik keeps the flow plan in the session, so the plan lives in the `authentik_session` entry;
-// the OIDC authorize endpoint plans the authorization flow there too, ending in a fulfilment stage.
-import { randomBytes, randomUUID } from 'node:crypto';
+// Authentik keeps the flow plan in the session, so the plan lives in the `authentik_session` entry
+// (sessions.ts); the OIDC authorize endpoint plans the authorization flow there too, ending in a
+// fulfilment stage.
+import { randomUUID } from 'node:crypto';
 import type { IncomingMessage, ServerResponse } from 'node:http';
-import type { AuthentikBackend, FlowSummary, OidcUser } from './backend.ts';
+import type { AuthentikBackend, FlowSummary } from './backend.ts';
+import type { AuthentikSession, AuthentikSessions, FlowPlan, StageKind } from './sessions.ts';
 
-export const SESSION_COOKIE = 'authentik_session';
 /** Where Authentik sends a visitor who must log in first (its LOGIN_URL). */
 export const DEFAULT_AUTHENTICATION_PATH = '/flows/-/default/authentication/';
 /** The brand's authentication flow in a fresh Authentik. */
@@ -18,106 +19,7 @@ const SHELL_PATH = /^\/if\/flow\/([^/]+)\/$/;
 const DEFAULT_AVATAR = '/static/dist/assets/images/user_default.png';
 // Authentik's password stage default (`failed_attempts_before_cancel`).
 const FAILED_ATTEMPTS_BEFORE_CANCEL = 5;
-const MAX_SESSIONS = 10_000;
 const MAX_BODY_BYTES = 64 * 1024;
-
-export type StageKind =
-  | 'identification'
-  | 'password'
-  | 'user_login'
-  | 'user_logout'
-  | 'consent'
-  | 'fulfillment';
-
-/** The user a flow is about; `user` is null when the identifier matched nobody (Authentik pretends it exists). */
-export interface PendingUser {
-  identifier: string;
-  user: OidcUser | null;
-}
-
-export interface ConsentRequest {
-  headerText: string;
-  permissions: { id: string; name: string }[];
-}
-
-/** What is left of one flow execution. */
-export interface FlowPlan {
-  flowSlug: string;
-  stages: StageKind[];
-  applicationName?: string;
-  pendingUser?: PendingUser;
-  consent?: ConsentRequest;
-  consentToken?: string;
-  /** Set by whoever planned the flow on behalf of a provider: resolves the URL the flow ends at. */
-  fulfil?: () => Promise<string>;
-}
-
-export interface AuthentikSession {
-  readonly id: string;
-  userPk: number | null;
-  /** Epoch seconds of the login, for auth_time. */
-  authTime: number | null;
-  plan: FlowPlan | null;
-  /** The query string the current flow was started with (holds `next`). */
-  flowQuery: URLSearchParams;
-  invalidPasswordTries: number;
-}
-
-/** Reads one cookie from a request without any signing layer. */
-export function readCookie(req: IncomingMessage, name: string): string | undefined {
-  for (const part of (req.headers.cookie ?? '').split(';')) {
-    const eq = part.indexOf('=');
-    if (eq > 0 && part.slice(0, eq).trim() === name) {
-      try {
-        return decodeURIComponent(part.slice(eq + 1).trim());
-      } catch {
-        return undefined;
-      }
-    }
-  }
-  return undefined;
-}
-
-export function appendSetCookie(res: ServerResponse, cookie: string): void {
-  const existing = res.getHeader('set-cookie');
-  const list = existing === undefined ? [] : Array.isArray(existing) ? existing : [String(existing)];
-  res.setHeader('set-cookie', [...list, cookie]);
-}
-
-/** Authentik sessions, keyed by the `authentik_session` cookie. */
-export class AuthentikSessions {
-  readonly #byId = new Map<string, AuthentikSession>();
-
-  find(req: IncomingMessage): AuthentikSession | undefined {
-    const id = readCookie(req, SESSION_COOKIE);
-    return id === undefined ? undefined : this.#byId.get(id);
-  }
-
-  /** The request's session, or a new one whose cookie is set on the response. */
-  ensure(req: IncomingMessage, res: ServerResponse): AuthentikSession {
-    const found = this.find(req);
-    if (found) return found;
-    const session: AuthentikSession = {
-      id: randomBytes(24).toString('base64url'),
-      userPk: null,
-      authTime: null,
-      plan: null,
-      flowQuery: new URLSearchParams(),
-      invalidPasswordTries: 0,
-    };
-    if (this.#byId.size >= MAX_SESSIONS) {
-      const oldest = this.#byId.keys().next().value;
-      if (oldest !== undefined) this.#byId.delete(oldest);
-    }
-    this.#byId.set(session.id, session);
-    appendSetCookie(res, `${SESSION_COOKIE}=${session.id}; Path=/; HttpOnly; SameSite=Lax`);
-    return session;
-  }
-
-  clear(): void {
-    this.#byId.clear();
-  }
-}
 
 export interface FlowExecutor {
   /** Serves the request when it is for a flow path; false otherwise. */

@@ -11,21 +11,24 @@
 import '#local/polyfills.ts';
 import { createHash, randomBytes } from 'node:crypto';
 import type { IncomingMessage, ServerResponse } from 'node:http';
-import { Readable } from 'node:stream';
 import type { Interaction, KoaContext, Provider } from 'oidc-provider';
 import type { AuthentikBackend, OidcApplication, OidcProvider, OidcUser } from './backend.ts';
-import {
-  type AuthentikSession,
-  AuthentikSessions,
-  createFlowExecutor,
-  DEFAULT_AUTHENTICATION_PATH,
-  type FlowExecutor,
-} from './flows.ts';
+import { createFlowExecutor, DEFAULT_AUTHENTICATION_PATH, type FlowExecutor } from './flows.ts';
 import { accountFor, claimNamesFor, consentPermissions, grantedScopes, subjectFor } from './oidc-claims.ts';
+import {
+  basicClientId,
+  bearerToken,
+  formParams,
+  page,
+  readRawBody,
+  replay,
+  sendJson,
+  withoutProviderSession,
+} from './oidc-http.ts';
 import { AUTHENTIK_ACR, createOidcInstance, GLOBAL_PATHS } from './oidc-instance.ts';
-import { htmlPage } from './oidc-page.ts';
 import { redirectUriAllowed } from './oidc-redirect-uri.ts';
 import { OidcStore } from './oidc-store.ts';
+import { type AuthentikSession, AuthentikSessions } from './sessions.ts';
 
 export interface OidcHandler {
   /** Serves the request when it is for an OIDC path; false otherwise. */
@@ -54,107 +57,6 @@ const CLIENT_AUTHENTICATED_PATHS = new Set<string>([
   GLOBAL_PATHS.revocation,
   GLOBAL_PATHS.introspection,
 ]);
-const MAX_BODY_BYTES = 56 * 1024;
-// oidc-provider's own session cookie: every authorization must consult the Authentik session
-// instead, so requests reach oidc-provider without it.
-const PROVIDER_SESSION_COOKIES = new Set([
-  '_session',
-  '_session.sig',
-  '_session.legacy',
-  '_session.legacy.sig',
-]);
-
-function page(res: ServerResponse, status: number, title: string, text: string): void {
-  const html = htmlPage(title, text);
-  res.writeHead(status, {
-    'content-type': 'text/html; charset=utf-8',
-    'content-length': Buffer.byteLength(html),
-  });
-  res.end(html);
-}
-
-function sendJson(
-  res: ServerResponse,
-  status: number,
-  body: unknown,
-  headers: Record<string, string> = {},
-): void {
-  const text = JSON.stringify(body);
-  res.writeHead(status, {
-    'content-type': 'application/json',
-    'content-length': Buffer.byteLength(text),
-    ...headers,
-  });
-  res.end(text);
-}
-
-async function readRawBody(req: IncomingMessage): Promise<Buffer | undefined> {
-  const chunks: Buffer[] = [];
-  let size = 0;
-  for await (const chunk of req) {
-    size += (chunk as Buffer).length;
-    if (size > MAX_BODY_BYTES) return undefined;
-    chunks.push(chunk as Buffer);
-  }
-  return Buffer.concat(chunks);
-}
-
-/** The request again, with its body readable once more, for oidc-provider to parse. */
-function replay(req: IncomingMessage, body: Buffer): IncomingMessage {
-  const copy = Readable.from(body.length > 0 ? [body] : []) as unknown as Record<string, unknown>;
-  const source = req as unknown as Record<string, unknown>;
-  for (const key of [
-    'headers',
-    'rawHeaders',
-    'method',
-    'url',
-    'httpVersion',
-    'httpVersionMajor',
-    'httpVersionMinor',
-  ]) {
-    copy[key] = source[key];
-  }
-  copy.socket = req.socket;
-  copy.connection = req.socket;
-  copy.complete = true;
-  return copy as unknown as IncomingMessage;
-}
-
-function withoutProviderSession(req: IncomingMessage): void {
-  const header = req.headers.cookie;
-  if (!header) return;
-  const kept = header
-    .split(';')
-    .map((part) => part.trim())
-    .filter((part) => part !== '' && !PROVIDER_SESSION_COOKIES.has(part.slice(0, part.indexOf('=')).trim()));
-  if (kept.length > 0) req.headers.cookie = kept.join('; ');
-  else delete req.headers.cookie;
-}
-
-function basicClientId(req: IncomingMessage): string | undefined {
-  const [scheme, value] = (req.headers.authorization ?? '').split(' ');
-  if (scheme?.toLowerCase() !== 'basic' || !value) return undefined;
-  const decoded = Buffer.from(value, 'base64').toString('utf8');
-  const colon = decoded.indexOf(':');
-  if (colon < 0) return undefined;
-  try {
-    return decodeURIComponent(decoded.slice(0, colon).replace(/\+/g, '%20'));
-  } catch {
-    return undefined;
-  }
-}
-
-function bearerToken(req: IncomingMessage): string | undefined {
-  const [scheme, value] = (req.headers.authorization ?? '').split(' ');
-  return scheme?.toLowerCase() === 'bearer' && value ? value : undefined;
-}
-
-function formParams(req: IncomingMessage, body: Buffer): URLSearchParams {
-  return (req.headers['content-type'] ?? '').includes('application/x-www-form-urlencoded')
-    ? new URLSearchParams(body.toString('utf8'))
-    : new URLSearchParams();
-}
-
 export function createOidcHandler(backend: AuthentikBackend, sessions: AuthentikSessions): OidcHandler {
   const store = new OidcStore();
   const cookieKeys = [randomBytes(32).toString('base64url')];

@@ -6,6 +6,10 @@ const kinds = ['unit', 'integration', 'contract', 'workflow', 'infra'] as const;
 
 export default defineConfig({
   test: {
+    // vitest's default is one worker fewer than the cores: a single worker on a 2-core machine, so
+    // every file waited for the one before it. Most of a world test's time is spent waiting (on
+    // moto, on the emulator, on Cognito's pacing), so three files at once keep both cores busy.
+    maxWorkers: 3,
     projects: kinds.map((kind) => ({
       extends: true,
       test: {

@@ -5,16 +5,18 @@ import { describe, expect, it } from 'vitest';
 import {
   type AddressClass,
   addressRefusal,
-  allowListProblems,
-  checkAuthentikBaseUrl,
   classifyAddress,
   classifyHost,
-  type Deployment,
   describeAddressClass,
-  localDeployment,
-  parseAllowedEntry,
   refusedClass,
   unbracket,
+} from '#lib/address-class.ts';
+import {
+  allowListProblems,
+  checkAuthentikBaseUrl,
+  type Deployment,
+  localDeployment,
+  parseAllowedEntry,
   WILDCARD_DNS_SERVICES,
 } from '#lib/authentik-address.ts';
 

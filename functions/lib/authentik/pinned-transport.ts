@@ -1,7 +1,7 @@
 // The transport of every request to a tenant's Authentik (the REST client, the verification's
 // discovery, key set and token requests, the headless login): fetch with an undici Agent whose
 // `connect.lookup` resolves the host once, classifies EVERY address it resolved to as a literal host
-// would be (authentik-address.ts), and hands the socket only those checked addresses. The check and
+// would be (address-class.ts), and hands the socket only those checked addresses. The check and
 // the connection use the same answer, so DNS cannot change in between (rebinding), and a name on the
 // allow-list that resolves to the metadata service or a private address is refused like the address.
 //
@@ -18,7 +18,8 @@
 import { promises as dns } from 'node:dns';
 import { isIP, type LookupFunction } from 'node:net';
 import type { Agent } from 'undici';
-import { addressRefusal, type Deployment, unbracket } from '#lib/authentik-address.ts';
+import { addressRefusal, unbracket } from '#lib/address-class.ts';
+import type { Deployment } from '#lib/authentik-address.ts';
 import { PreconditionError } from '#lib/errors.ts';
 
 /**

@@ -16,7 +16,15 @@ export default {
   // Only the unit tests named there; `related` would pull in every test importing the module.
   vitest: { configFile: 'bench/mutation.vitest.config.ts', related: false },
   mutate:
-    modules.length > 0 ? modules : ['functions/lib/authentik-address.ts', 'functions/lib/tenant-spec.ts'],
+    modules.length > 0
+      ? modules
+      : [
+          'functions/lib/authentik-address.ts',
+          'functions/lib/address-class.ts',
+          'functions/lib/tenant-spec.ts',
+          'functions/lib/tenant-spec-fields.ts',
+          'functions/lib/tenant-names.ts',
+        ],
   // Each mutant runs only the tests that reached it.
   coverageAnalysis: 'perTest',
   concurrency: 2,

@@ -17,7 +17,24 @@ const targets = [
     module: 'functions/lib/authentik-address.ts',
     tests: ['test/unit/authentik-address.test.ts'],
   },
+  // The address ranges, split from authentik-address.ts; the same tests cover both.
+  {
+    name: 'address-class',
+    module: 'functions/lib/address-class.ts',
+    tests: ['test/unit/authentik-address.test.ts'],
+  },
   { name: 'tenant-spec', module: 'functions/lib/tenant-spec.ts', tests: ['test/unit/tenant-spec*.test.ts'] },
+  // The spec's field rules and derived names, split from tenant-spec.ts; the spec's tests cover them.
+  {
+    name: 'tenant-spec-fields',
+    module: 'functions/lib/tenant-spec-fields.ts',
+    tests: ['test/unit/tenant-spec*.test.ts'],
+  },
+  {
+    name: 'tenant-names',
+    module: 'functions/lib/tenant-names.ts',
+    tests: ['test/unit/tenant-spec*.test.ts'],
+  },
   // Another module of the tenant-isolation work; mutated when it exists.
   { name: 'ownership', module: 'functions/lib/ownership.ts', tests: ['test/unit/ownership*.test.ts'] },
 ].filter((target) => existsSync(join(projectRoot, target.module)));

@@ -8,8 +8,8 @@
 //
 // It sends requests to Authentik's origin only, whatever fetch it is given: a redirect is followed by
 // hand to that origin, and to `redirectUri` (Cognito's idpresponse URL) it is not followed at all —
-// the login stops there and returns the URL, so neither the code's cookies nor anything else is sent
-// to it. Any other destination ends the login with `off_origin_redirect`. Cookies are kept per host.
+// the login stops there and returns the URL, so no request and no cookie goes to it. Any other
+// destination ends the login with `off_origin_redirect`. Cookies are kept per host.
 import type { Deployment } from '#lib/authentik-address.ts';
 import { PreconditionError, TransientError } from '#lib/errors.ts';
 import { authentikFetch } from './pinned-transport.ts';

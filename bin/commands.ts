@@ -1,12 +1,12 @@
 // The CLI's commands over a local session; `npm start` runs provision and verify with them too.
 import { readFile } from 'node:fs/promises';
-import type { StepOutcomeRecord } from '#lib/handler.ts';
 import type { TenantRecord } from '#lib/registry.ts';
 import type { Resources } from '#lib/step.ts';
 import type { TenantSpec } from '#lib/tenant-spec.ts';
 import { checkOutcome, reportAsDrift } from '#lib/verification/report.ts';
 import { verifyTenant } from '#lib/verification/tenant.ts';
 import type { FailingCheck, FederationCheckResult, TenantResult } from '#lib/verification/types.ts';
+import type { StepOutcomeRecord } from '#lib/workflow-step.ts';
 import { eventFor, type RunSummary } from '../functions/report-verification/core.ts';
 import { memoryEventSink } from '../functions/report-verification/events.ts';
 import { localHandlers } from '../local/handlers.ts';

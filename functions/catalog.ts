@@ -280,7 +280,7 @@ export type EntryOf<N extends FunctionName> = Extract<Entry, { name: N }>;
 /** The guide's steps, which provisioning applies in order (see FunctionRole). */
 export type ProvisioningStepName = Extract<Entry, { role: 'step' }>['name'];
 
-/** The functions that run a core through the shared step wrapper (lib/handler.ts). */
+/** The functions that run a core through the shared step wrapper (lib/workflow-step.ts). */
 export type WorkflowStepName = Extract<Entry, { role: 'preflight' | 'step' | 'verification' }>['name'];
 
 function isProvisioningStep(entry: Entry): entry is EntryOf<ProvisioningStepName> {

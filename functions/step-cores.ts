@@ -11,8 +11,8 @@ import * as ensureIdentityProvider from './ensure-identity-provider/core.ts';
 import * as ensureOidcProvider from './ensure-oidc-provider/core.ts';
 import * as ensureTestUser from './ensure-test-user/core.ts';
 import * as ensureUserPool from './ensure-user-pool/core.ts';
-import type { StepModule } from './lib/handler.ts';
 import type { ResolvedClients } from './lib/lambda.ts';
+import type { StepModule } from './lib/workflow-step.ts';
 
 /** What the steps' cores take between them (each takes a part of it). */
 export type StepCoreClients = Pick<

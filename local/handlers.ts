@@ -1,21 +1,22 @@
 // The product's Lambda handlers, built in-process against a local world's clients: the same step
-// cores and the same wrapper as on Lambda, only the clients point elsewhere.
+// cores, the same wrapper and the same tasks as on Lambda, each given exactly the clients its Lambda
+// would build (lib/lambda.ts `pickClients`), only pointed elsewhere.
 import type { StepClients } from '#lib/clients.ts';
-import { type StepModule, stepHandler } from '#lib/handler.ts';
-import { type ResolvedClients, resolveClients } from '#lib/lambda.ts';
+import { type CoreClients, pickClients, tenantClients } from '#lib/lambda.ts';
 import { SERVICE_NAME } from '#lib/logger.ts';
+import { type StepModule, workflowStep } from '#lib/workflow-step.ts';
 import {
   isWorkflowStep,
   type StepFunctionName,
   stepFunctions,
   type WorkflowStepName,
 } from '../functions/catalog.ts';
-import { listTenantsHandler } from '../functions/list-tenants/handler.ts';
-import { recordOutcomeHandler } from '../functions/record-outcome/handler.ts';
+import { listTenantsTask } from '../functions/list-tenants/handler.ts';
+import { recordOutcomeTask } from '../functions/record-outcome/handler.ts';
 import { type FederationEventSink, memoryEventSink } from '../functions/report-verification/events.ts';
-import { reportVerificationHandler } from '../functions/report-verification/handler.ts';
+import { reportVerificationTask } from '../functions/report-verification/handler.ts';
 import type { MetricsSink } from '../functions/report-verification/metrics.ts';
-import { verifyTenantHandler } from '../functions/verify-tenant/handler.ts';
+import { verifyTenantTask } from '../functions/verify-tenant/handler.ts';
 import type { HandlersByPlaceholder, LambdaHandler } from './runner.ts';
 
 export interface LocalHandlerOptions {
@@ -25,17 +26,24 @@ export interface LocalHandlerOptions {
   metrics?: MetricsSink;
 }
 
+/** A workflow step's handler: its core (the folder its catalog name names) in the step wrapper. */
+async function workflowStepHandler<N extends WorkflowStepName>(name: N, clients: StepClients) {
+  const core = (await import(`../functions/${name}/core.ts`)) as StepModule<CoreClients<N>>;
+  return workflowStep(name, core, tenantClients(pickClients(name, clients)), () => clients.deployment);
+}
+
 export async function localHandlers(
   clients: StepClients,
   options: LocalHandlerOptions = {},
 ): Promise<HandlersByPlaceholder> {
   const handlers: HandlersByPlaceholder = {};
-  // The functions that are not workflow steps, each built by its factory with the world's clients.
+  // The functions that are not workflow steps, each its task with the world's clients.
   const others: { [N in Exclude<StepFunctionName, WorkflowStepName>]: LambdaHandler } = {
-    'record-outcome': recordOutcomeHandler(clients) as LambdaHandler,
-    'list-tenants': listTenantsHandler(clients) as LambdaHandler,
-    'verify-tenant': verifyTenantHandler(clients) as LambdaHandler,
-    'report-verification': reportVerificationHandler({
+    'record-outcome': recordOutcomeTask(pickClients('record-outcome', clients)) as LambdaHandler,
+    'list-tenants': listTenantsTask(pickClients('list-tenants', clients)) as LambdaHandler,
+    'verify-tenant': verifyTenantTask(pickClients('verify-tenant', clients)) as LambdaHandler,
+    // The local world has no EventBridge: the events and metrics go to the sinks given.
+    'report-verification': reportVerificationTask({
       events: options.events ?? memoryEventSink(),
       metrics: options.metrics ?? (() => {}),
       namespace: 'AuthentikCognitoFederation',
@@ -43,17 +51,9 @@ export async function localHandlers(
     }) as LambdaHandler,
   };
   for (const fn of stepFunctions) {
-    if (!isWorkflowStep(fn)) {
-      handlers[fn.placeholder] = others[fn.name];
-      continue;
-    }
-    const module = (await import(`../functions/${fn.name}/core.ts`)) as StepModule<ResolvedClients>;
-    handlers[fn.placeholder] = stepHandler(
-      fn.name,
-      module,
-      resolveClients(clients, fn.usesAuthentik),
-      () => clients.deployment,
-    ) as LambdaHandler;
+    handlers[fn.placeholder] = isWorkflowStep(fn)
+      ? ((await workflowStepHandler(fn.name, clients)) as LambdaHandler)
+      : others[fn.name];
   }
   return handlers;
 }

@@ -1,6 +1,8 @@
-// Lambda entry for ensure-application: the shared wrapper validates the environment and builds the clients once per
-// cold start, parses the spec again, and calls the core (core.ts) with the clients it uses.
-import { lambdaStepHandler } from '#lib/lambda.ts';
+// Lambda entry for ensure-application: the clients its catalog entry calls for (named here, so the bundle carries
+// only their SDK clients), built once per cold start, then the shared step wrapper, which parses the
+// spec again and calls the core (core.ts) with them.
+import { authentik } from '#lib/wiring/authentik.ts';
+import { stepLambda } from '#lib/workflow-step.ts';
 import * as core from './core.ts';
 
-export const handler = lambdaStepHandler('ensure-application', core);
+export const handler = stepLambda('ensure-application', core, { authentik });

@@ -1,6 +1,9 @@
-// Lambda entry for ensure-identity-provider: the shared wrapper validates the environment and builds the clients
-// once per cold start, parses the spec again, and calls the core (core.ts) with the clients it uses.
-import { lambdaStepHandler } from '#lib/lambda.ts';
+// Lambda entry for ensure-identity-provider: the clients its catalog entry calls for (named here, so the bundle carries
+// only their SDK clients), built once per cold start, then the shared step wrapper, which parses the
+// spec again and calls the core (core.ts) with them.
+import { cognito } from '#lib/wiring/cognito.ts';
+import { secrets } from '#lib/wiring/secrets.ts';
+import { stepLambda } from '#lib/workflow-step.ts';
 import * as core from './core.ts';
 
-export const handler = lambdaStepHandler('ensure-identity-provider', core);
+export const handler = stepLambda('ensure-identity-provider', core, { cognito, secrets });

@@ -1,51 +1,163 @@
-// Builds a step's Lambda handler: the environment validated and the clients built once per cold
-// start, then the shared step wrapper. The local runner uses `stepHandler` with the local world's
-// clients instead, so both run the same code from the spec check to the outcome.
-import { catalogEntry, type FunctionEnv, type WorkflowStepName } from '../catalog.ts';
+// One way to wire a Lambda: `lambdaClients` validates the function's environment against the schema
+// functions/catalog.ts gives it and builds exactly the clients its catalog entry says it uses
+// (wiring/kinds.ts), once per cold start. Every handler.ts builds its clients with it; a step's
+// handler hands them to the shared step wrapper (workflow-step.ts `stepLambda`). The local world
+// gives each function the same set out of its own clients (`pickClients`), so both run the same code.
+import type { SecretsManagerClient } from '@aws-sdk/client-secrets-manager';
+import { catalogEntry, type FunctionEnv, type FunctionName } from '../catalog.ts';
 import type { AuthentikClient } from './authentik/client.ts';
-import { createStepClients, type StepClients } from './clients.ts';
+import type { StepClients } from './clients.ts';
 import { deploymentFromEnv, loadEnv } from './env.ts';
-import { type StepModule, stepHandler } from './handler.ts';
+import type { SecretsForTenant } from './tenant-secrets.ts';
 import type { TenantSpec } from './tenant-spec.ts';
+import type { ClientsConfig } from './wiring/config.ts';
+import {
+  type AllClients,
+  type Builder,
+  type BuildersOf,
+  CLIENT_FIELDS,
+  type ClientKind,
+  type FunctionClients,
+  type KindsOf,
+  kindsOf,
+} from './wiring/kinds.ts';
+
+export type { BuildersOf, FunctionClients } from './wiring/kinds.ts';
+
+/** Function N's environment, validated against its catalog schema; the error names each bad variable. */
+export function functionEnv<N extends FunctionName>(
+  name: N,
+  source: Record<string, string | undefined> = process.env,
+): FunctionEnv<N> {
+  // The entry's schema, typed by N: loadEnv's output is that schema's, which is FunctionEnv<N>.
+  return loadEnv(catalogEntry(name).env, source) as FunctionEnv<N>;
+}
+
+// The variables of every schema, each possibly absent: a function's schema validated some of them.
+type AnyEnv = Partial<FunctionEnv<'verify-tenant'> & FunctionEnv<'api'>>;
 
 /**
- * The clients a core receives: the Authentik client already made for the tenant, and `secrets`
- * scoped to the spec's tenant (a session of the tenant-secrets role tagged with it, see
- * tenant-secrets.ts), so a core can reach no other tenant's secrets even by mistake.
+ * Function N's clients, from its environment: one builder per kind it uses (BuildersOf names them,
+ * and the compiler holds the handler to exactly those), the deployment's SSRF boundary when its
+ * environment has one. Each function validates only the variables it needs; the rest stay unset.
+ */
+export function lambdaClients<N extends FunctionName>(
+  name: N,
+  builders: BuildersOf<N>,
+  env: FunctionEnv<N> = functionEnv(name),
+): FunctionClients<N> {
+  const vars = env as AnyEnv;
+  const config: ClientsConfig = {
+    functionName: name,
+    cognitoEndpoint: vars.COGNITO_ENDPOINT,
+    secretsManagerEndpoint: vars.SECRETS_MANAGER_ENDPOINT,
+    stsEndpoint: vars.STS_ENDPOINT,
+    dynamodbEndpoint: vars.DYNAMODB_ENDPOINT,
+    stepFunctionsEndpoint: vars.STEP_FUNCTIONS_ENDPOINT,
+    secretPrefix: vars.SECRET_PREFIX,
+    secretsKmsKeyId: vars.SECRETS_KMS_KEY_ID,
+    // Each tenant's secrets through a session of the tenant-secrets role tagged with it.
+    tenantSecretsRoleArn: vars.TENANT_SECRETS_ROLE_ARN,
+    registryTableName: vars.REGISTRY_TABLE_NAME,
+  };
+  const kinds = kindsOf(catalogEntry(name));
+  const clients: Partial<AllClients> = {};
+  if (kinds.includes('deployment')) {
+    config.deployment = deploymentFromEnv({
+      ALLOWED_AUTHENTIK_HOSTS: vars.ALLOWED_AUTHENTIK_HOSTS ?? [],
+      ALLOW_LOOPBACK_HTTP: vars.ALLOW_LOOPBACK_HTTP ?? false,
+      ALLOW_PRIVATE_ADDRESSES: vars.ALLOW_PRIVATE_ADDRESSES ?? false,
+    });
+    clients.deployment = config.deployment;
+  }
+  // The builders by kind, as the loop reads them (BuildersOf<N> is the same object, typed by N).
+  const byKind: Partial<Record<ClientKind, Builder<ClientKind>>> = builders;
+  for (const kind of kinds) {
+    if (kind === 'deployment') continue;
+    const build = byKind[kind];
+    if (!build) {
+      throw new Error(`the ${name} Lambda builds no ${kind} client, which functions/catalog.ts says it uses`);
+    }
+    Object.assign(clients, build(config));
+  }
+  return clients as FunctionClients<N>;
+}
+
+/** The world's clients of the kinds function N uses and no other: what its Lambda would build. */
+export function pickClients<N extends Exclude<FunctionName, WithKind<'events' | 'executions'>>>(
+  name: N,
+  all: StepClients,
+): FunctionClients<N> {
+  const source: Partial<AllClients> = all;
+  const picked: Partial<Record<keyof AllClients, unknown>> = {};
+  for (const kind of kindsOf(catalogEntry(name))) {
+    for (const field of CLIENT_FIELDS[kind]) picked[field] = source[field];
+  }
+  return picked as FunctionClients<N>;
+}
+
+/** The functions that hold a client of kind K. */
+type WithKind<K extends ClientKind> = {
+  [N in FunctionName]: K & KindsOf<N> extends never ? never : N;
+}[FunctionName];
+
+/**
+ * What a core receives for one tenant: `secrets` scoped to the spec's tenant (a session of the
+ * tenant-secrets role tagged with it, see tenant-secrets.ts), so a core can reach no other tenant's
+ * secrets even by mistake, and the Authentik client already made for the tenant. A function that
+ * does not use Authentik has no `authentik` at all.
+ */
+export type TenantClients<C> = Omit<C, 'secretsFor' | 'authentik'> &
+  (C extends { secretsFor: SecretsForTenant } ? { secrets: SecretsManagerClient } : unknown) &
+  (C extends { authentik(spec: TenantSpec): Promise<AuthentikClient> }
+    ? { authentik: AuthentikClient }
+    : unknown);
+
+/** What function N's core receives for one tenant. */
+export type CoreClients<N extends FunctionName> = TenantClients<FunctionClients<N>>;
+
+/** One tenant's clients out of a function's (see TenantClients). */
+export function tenantClients<C extends object>(clients: C): (spec: TenantSpec) => Promise<TenantClients<C>> {
+  const { secretsFor, authentik, ...rest }: Partial<Pick<AllClients, 'secretsFor' | 'authentik'>> = clients;
+  return async (spec) =>
+    ({
+      ...rest,
+      ...(secretsFor ? { secrets: secretsFor(spec.tenantId) } : {}),
+      ...(authentik ? { authentik: await authentik(spec) } : {}),
+    }) as TenantClients<C>;
+}
+
+/**
+ * Every client of the world resolved for one tenant, for code that runs every step's core with one
+ * set (tests, the local world's fast provisioning): `secrets` scoped to the tenant, and the Authentik
+ * client when asked for.
  */
 export type ResolvedClients = Omit<StepClients, 'authentik'> & { authentik: AuthentikClient };
 
+export function resolveClients(
+  clients: StepClients,
+  usesAuthentik: true,
+): (spec: TenantSpec) => Promise<ResolvedClients>;
+export function resolveClients(
+  clients: StepClients,
+  usesAuthentik: false,
+): (spec: TenantSpec) => Promise<Omit<ResolvedClients, 'authentik'>>;
 export function resolveClients(clients: StepClients, usesAuthentik: boolean) {
-  return async (spec: TenantSpec): Promise<ResolvedClients> => {
-    const authentik = usesAuthentik
-      ? await clients.authentik(spec)
-      : (undefined as unknown as AuthentikClient); // never read by a step that does not use Authentik
-    return { ...clients, secrets: clients.secretsFor(spec.tenantId), authentik };
+  const { authentik, ...rest } = clients;
+  return async (spec: TenantSpec) => {
+    const scoped = { ...rest, secrets: clients.secretsFor(spec.tenantId) };
+    return usesAuthentik ? { ...scoped, authentik: await authentik(spec) } : scoped;
   };
 }
 
-type AnyStepEnv = FunctionEnv<'verify-federation'> & FunctionEnv<'record-outcome'>;
-
-export function lambdaStepHandler(name: WorkflowStepName, module: StepModule<ResolvedClients>) {
-  const { env: schema, usesAuthentik } = catalogEntry(name);
-  // Each function validates only the variables it needs; the rest stay unset on purpose.
-  const env: Partial<AnyStepEnv> = loadEnv(schema);
-  const deployment = deploymentFromEnv({
-    ALLOWED_AUTHENTIK_HOSTS: env.ALLOWED_AUTHENTIK_HOSTS ?? [],
-    ALLOW_LOOPBACK_HTTP: env.ALLOW_LOOPBACK_HTTP ?? false,
-    ALLOW_PRIVATE_ADDRESSES: env.ALLOW_PRIVATE_ADDRESSES ?? false,
-  });
-  const clients = createStepClients({
-    cognitoEndpoint: env.COGNITO_ENDPOINT,
-    secretsManagerEndpoint: env.SECRETS_MANAGER_ENDPOINT,
-    dynamodbEndpoint: env.DYNAMODB_ENDPOINT,
-    secretPrefix: env.SECRET_PREFIX ?? '',
-    secretsKmsKeyId: env.SECRETS_KMS_KEY_ID,
-    registryTableName: env.REGISTRY_TABLE_NAME ?? '',
-    deployment,
-    tenantSecretsRoleArn: env.TENANT_SECRETS_ROLE_ARN,
-    stsEndpoint: env.STS_ENDPOINT,
-    functionName: name,
-  });
-  return stepHandler(name, module, resolveClients(clients, usesAuthentik), () => deployment);
+/**
+ * A Lambda entry whose task is built on its first invocation, so that importing the module (as the
+ * local world and the tests do, for the task alone) reads no environment.
+ */
+export function lambdaEntry<E, R>(build: () => (event: E) => Promise<R>): (event: E) => Promise<R> {
+  let task: ((event: E) => Promise<R>) | undefined;
+  return (event) => {
+    task ??= build();
+    return task(event);
+  };
 }

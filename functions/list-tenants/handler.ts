@@ -1,16 +1,16 @@
 // Lambda entry for list-tenants: `start` reads the run's input and lists the first page of tenants,
 // `next` lists the page after the cursor.
-import type { StepClients } from '#lib/clients.ts';
 import { ValidationError } from '#lib/errors.ts';
-import { registryClientsFromEnv } from '#lib/registry-clients.ts';
+import { lambdaClients, lambdaEntry } from '#lib/lambda.ts';
+import { registry } from '#lib/wiring/registry.ts';
 import { type ListClients, listPage, type RunSettings, start } from './core.ts';
 
 export type ListTenantsEvent =
   | { action: 'start'; input?: unknown; startedAt?: string }
   | { action: 'next'; run: RunSettings; cursor?: string };
 
-/** Built for a set of clients, so the local runner can use the same handler against the local world. */
-export function listTenantsHandler(clients: ListClients) {
+/** The function's task for a set of clients, so the local world runs the same code with its own. */
+export function listTenantsTask(clients: ListClients) {
   return async (event: ListTenantsEvent) => {
     if (event.action === 'start') {
       return start(event.input, event.startedAt ?? new Date().toISOString(), clients);
@@ -20,8 +20,4 @@ export function listTenantsHandler(clients: ListClients) {
   };
 }
 
-let clients: StepClients | undefined;
-export const handler = (event: ListTenantsEvent) => {
-  clients ??= registryClientsFromEnv();
-  return listTenantsHandler(clients)(event);
-};
+export const handler = lambdaEntry(() => listTenantsTask(lambdaClients('list-tenants', { registry })));

@@ -4,7 +4,6 @@
 // status, `failure` stores the failed step, the error's name and message, and answers the readable
 // cause the execution fails with; both then release the lock.
 import { ConflictError, PreconditionError, ValidationError } from '#lib/errors.ts';
-import type { StepOutcomeRecord, WorkflowState } from '#lib/handler.ts';
 import {
   type ExecutionLock,
   executionNameOf,
@@ -14,6 +13,7 @@ import {
 } from '#lib/registry.ts';
 import type { Resources } from '#lib/step.ts';
 import type { TenantSpec } from '#lib/tenant-spec.ts';
+import type { StepOutcomeRecord, WorkflowState } from '#lib/workflow-step.ts';
 
 export type Operation = 'provision' | 'deprovision';
 

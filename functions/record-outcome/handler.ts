@@ -1,11 +1,11 @@
 // Lambda entry for record-outcome: the registry writes at the start and end of each execution.
-import type { StepClients } from '#lib/clients.ts';
 import { ValidationError } from '#lib/errors.ts';
-import type { StepOutcomeRecord } from '#lib/handler.ts';
-import { registryClientsFromEnv } from '#lib/registry-clients.ts';
+import { lambdaClients, lambdaEntry } from '#lib/lambda.ts';
 import type { Resources } from '#lib/step.ts';
 import type { TenantSpec } from '#lib/tenant-spec.ts';
-import { type CaughtError, failure, type Operation, start, success } from './core.ts';
+import { registry } from '#lib/wiring/registry.ts';
+import type { StepOutcomeRecord } from '#lib/workflow-step.ts';
+import { type CaughtError, failure, type Operation, type RecordClients, start, success } from './core.ts';
 
 export interface RecordEvent {
   action: 'start' | 'success' | 'failure';
@@ -19,8 +19,8 @@ export interface RecordEvent {
   error?: CaughtError;
 }
 
-/** Built for a set of clients, so the local runner can use the same handler against the local world. */
-export function recordOutcomeHandler(clients: Pick<StepClients, 'registry'>) {
+/** The function's task for a set of clients, so the local world runs the same code with its own. */
+export function recordOutcomeTask(clients: RecordClients) {
   return async (event: RecordEvent) => {
     const state = {
       spec: event.spec as TenantSpec,
@@ -60,8 +60,4 @@ export function recordOutcomeHandler(clients: Pick<StepClients, 'registry'>) {
   };
 }
 
-let clients: StepClients | undefined;
-export const handler = (event: RecordEvent) => {
-  clients ??= registryClientsFromEnv();
-  return recordOutcomeHandler(clients)(event);
-};
+export const handler = lambdaEntry(() => recordOutcomeTask(lambdaClients('record-outcome', { registry })));

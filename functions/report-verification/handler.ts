@@ -1,10 +1,10 @@
 // Lambda entry for report-verification: `change` puts the event of one tenant whose state changed
 // (from its Map item), `page` puts the page's metrics and answers the running totals, `summary`
 // closes the run.
-import { EventBridgeClient } from '@aws-sdk/client-eventbridge';
-import { loadEnv } from '#lib/env.ts';
 import { ValidationError } from '#lib/errors.ts';
+import { functionEnv, lambdaClients, lambdaEntry } from '#lib/lambda.ts';
 import { SERVICE_NAME } from '#lib/logger.ts';
+import { events } from '#lib/wiring/events.ts';
 import type { RunSettings, Totals } from '../list-tenants/core.ts';
 import {
   type ItemResult,
@@ -26,8 +26,8 @@ export type ReportEvent =
   | { action: 'page'; run: RunSettings; totals: Totals; results: ItemResult[] }
   | { action: 'summary'; run: RunSettings; totals: Totals };
 
-/** Built for its sinks, so the local world can collect the events and metrics in memory. */
-export function reportVerificationHandler(deps: ReportDeps) {
+/** The function's task for its sinks, so the local world can collect the events and metrics in memory. */
+export function reportVerificationTask(deps: ReportDeps) {
   return async (event: ReportEvent) => {
     if (event.action === 'change') return reportChange(event, deps);
     if (event.action === 'page') return reportPage(event, deps);
@@ -38,19 +38,13 @@ export function reportVerificationHandler(deps: ReportDeps) {
   };
 }
 
-let deps: ReportDeps | undefined;
-export const handler = (event: ReportEvent) => {
-  if (!deps) {
-    const env = loadEnv(reportEnv);
-    deps = {
-      events: eventBridgeSink(new EventBridgeClient({}), {
-        busName: env.EVENT_BUS_NAME,
-        source: env.EVENT_SOURCE,
-      }),
-      metrics: stdoutMetrics,
-      namespace: env.METRICS_NAMESPACE,
-      service: SERVICE_NAME,
-    };
-  }
-  return reportVerificationHandler(deps)(event);
-};
+export const handler = lambdaEntry(() => {
+  const env = functionEnv('report-verification');
+  const clients = lambdaClients('report-verification', { events }, env);
+  return reportVerificationTask({
+    events: eventBridgeSink(clients.events, { busName: env.EVENT_BUS_NAME, source: env.EVENT_SOURCE }),
+    metrics: stdoutMetrics,
+    namespace: env.METRICS_NAMESPACE,
+    service: SERVICE_NAME,
+  });
+});

@@ -1,13 +1,17 @@
-// Lambda entry for verify-tenant: the clients built once per cold start from the same environment as
-// the steps (Cognito, Secrets Manager, the registry, the deployment's SSRF boundary), then the core.
-import { createStepClients } from '#lib/clients.ts';
-import { deploymentFromEnv, loadEnv, stepEnv } from '#lib/env.ts';
+// Lambda entry for verify-tenant: the clients its catalog entry calls for (Cognito, the tenants'
+// secrets, the registry, Authentik, the deployment's SSRF boundary), built on the first invocation,
+// then the core.
+import { functionEnv, lambdaClients, lambdaEntry } from '#lib/lambda.ts';
 import { createLogger } from '#lib/logger.ts';
 import type { TenantVerifyClients } from '#lib/verification/types.ts';
+import { authentik } from '#lib/wiring/authentik.ts';
+import { cognito } from '#lib/wiring/cognito.ts';
+import { registry } from '#lib/wiring/registry.ts';
+import { secrets } from '#lib/wiring/secrets.ts';
 import { type VerifyTenantEvent, verifyOne } from './core.ts';
 
-/** Built for a set of clients, so the local runner can use the same handler against the local world. */
-export function verifyTenantHandler(clients: TenantVerifyClients, logger = createLogger('verify-tenant')) {
+/** The function's task for a set of clients, so the local world runs the same code with its own. */
+export function verifyTenantTask(clients: TenantVerifyClients, logger = createLogger('verify-tenant')) {
   return async (event: VerifyTenantEvent) => {
     const result = await verifyOne(event, clients);
     // Ids, states and reason codes only: the spec and the report's sentences stay out of the log.
@@ -23,26 +27,11 @@ export function verifyTenantHandler(clients: TenantVerifyClients, logger = creat
   };
 }
 
-let clients: TenantVerifyClients | undefined;
-export const handler = (event: VerifyTenantEvent) => {
-  if (!clients) {
-    const env = loadEnv(stepEnv);
-    clients = {
-      ...createStepClients({
-        cognitoEndpoint: env.COGNITO_ENDPOINT,
-        secretsManagerEndpoint: env.SECRETS_MANAGER_ENDPOINT,
-        dynamodbEndpoint: env.DYNAMODB_ENDPOINT,
-        secretPrefix: env.SECRET_PREFIX,
-        registryTableName: env.REGISTRY_TABLE_NAME,
-        deployment: deploymentFromEnv(env),
-        // Each tenant's secrets through a session of the tenant-secrets role tagged with it.
-        tenantSecretsRoleArn: env.TENANT_SECRETS_ROLE_ARN,
-        stsEndpoint: env.STS_ENDPOINT,
-        functionName: 'verify-tenant',
-      }),
-      // Real Cognito serves the pools' hosted UI; an endpoint override is a local stand-in without one.
-      hostedUi: env.COGNITO_ENDPOINT === undefined,
-    };
-  }
-  return verifyTenantHandler(clients)(event);
-};
+export const handler = lambdaEntry(() => {
+  const env = functionEnv('verify-tenant');
+  return verifyTenantTask({
+    ...lambdaClients('verify-tenant', { cognito, secrets, registry, authentik }, env),
+    // Real Cognito serves the pools' hosted UI; an endpoint override is a local stand-in without one.
+    hostedUi: env.COGNITO_ENDPOINT === undefined,
+  });
+});

@@ -9,7 +9,7 @@ import { beforeEach, describe, expect, it } from 'vitest';
 import { ConflictError, ValidationError } from '#lib/errors.ts';
 import { type TenantRecord, TenantRegistry } from '#lib/registry.ts';
 import { localDeployment, parseTenantSpec } from '#lib/tenant-spec.ts';
-import { recordOutcomeHandler } from '../../functions/record-outcome/handler.ts';
+import { recordOutcomeTask as recordOutcomeHandler } from '../../functions/record-outcome/handler.ts';
 
 const documents = mockClient(DynamoDBDocumentClient);
 const doc = DynamoDBDocumentClient.from(new DynamoDBClient({ region: 'eu-west-1' }));

@@ -21,11 +21,11 @@ import {
   TransientError,
   ValidationError,
 } from '#lib/errors.ts';
-import { stepHandler } from '#lib/handler.ts';
 import { SERVICE_NAME } from '#lib/logger.ts';
 import { OWNER_ATTRIBUTE } from '#lib/ownership.ts';
 import type { Resources } from '#lib/step.ts';
 import { type Deployment, parseTenantSpec, type TenantSpec } from '#lib/tenant-spec.ts';
+import { workflowStep as stepHandler } from '#lib/workflow-step.ts';
 import { apply, check, destroy } from '../../functions/validate-tenant/core.ts';
 
 // ---------------------------------------------------------------------------------------------

@@ -1,10 +1,13 @@
-// The one wrapper every step Lambda shares. The state machine hands each Task the same payload,
-// `{ step, action, spec, resources, outcomes }`, and gets back `{ spec, resources, outcomes }` with
-// this step's outcome and resources merged in, so the ASL stays a plain chain of Tasks.
+// The one wrapper every step Lambda shares (the catalog's preflight, steps and verification). The
+// state machine hands each Task the same payload, `{ step, action, spec, resources, outcomes }`, and
+// gets back `{ spec, resources, outcomes }` with this step's outcome and resources merged in, so the
+// ASL stays a plain chain of Tasks.
 //
 // The spec is parsed again here, not trusted: an operator can start an execution with any JSON.
 import type { Logger } from '@aws-lambda-powertools/logger';
+import type { WorkflowStepName } from '../catalog.ts';
 import { ValidationError } from './errors.ts';
+import { type BuildersOf, type CoreClients, lambdaClients, tenantClients } from './lambda.ts';
 import { createLogger, forTenant } from './logger.ts';
 import { mergeResources } from './registry.ts';
 import type { ApplyResult, CheckResult, DestroyResult, Drift, Resources } from './step.ts';
@@ -44,7 +47,8 @@ export interface StepModule<C> {
 
 const actions = new Set<StepAction>(['parse', 'apply', 'destroy', 'check']);
 
-export function stepHandler<C>(
+/** A step's Task: the workflow's payload in, the workflow's state with the step's outcome out. */
+export function workflowStep<C>(
   step: string,
   module: StepModule<C>,
   clientsFor: (spec: TenantSpec) => C | Promise<C>,
@@ -82,4 +86,25 @@ export function stepHandler<C>(
     logger.info(`${step} ${action}: ${record.outcome}`, { ...record });
     return { spec, resources: next, outcomes: { ...event.outcomes, [step]: record } };
   };
+}
+
+/**
+ * A step's Lambda entry: its clients built from its environment once per cold start (the builders
+ * its catalog entry calls for), then the step wrapper around its core.
+ */
+export function stepLambda<N extends WorkflowStepName>(
+  name: N,
+  core: StepModule<CoreClients<N>>,
+  builders: BuildersOf<N>,
+) {
+  const clients = lambdaClients(name, builders);
+  const deployment = deploymentOf(clients);
+  return workflowStep(name, core, tenantClients(clients), () => deployment);
+}
+
+/** Every step parses the spec, so its environment has the deployment's SSRF boundary. */
+function deploymentOf(clients: object): Deployment {
+  if (!('deployment' in clients))
+    throw new Error('a step Lambda needs the deployment (ALLOWED_AUTHENTIK_HOSTS)');
+  return clients.deployment as Deployment;
 }

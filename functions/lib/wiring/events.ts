@@ -1,0 +1,8 @@
+// The EventBridge client of a function that puts events on the default bus.
+import { EventBridgeClient } from '@aws-sdk/client-eventbridge';
+import { awsOptions } from './config.ts';
+import type { Builder } from './kinds.ts';
+
+export const events: Builder<'events'> = (config) => ({
+  events: new EventBridgeClient(awsOptions(config, undefined)),
+});

@@ -510,6 +510,14 @@ describe('groups and access', () => {
     });
   });
 
+  it('access that is not an object gets the default message, not the templates one', () => {
+    expect(
+      fields((s) => {
+        s.access = 'return True';
+      }),
+    ).toEqual({ access: ['Invalid input: expected object, received string'] });
+  });
+
   it('the group template defaults to the Authentik group, or the derived one', () => {
     expect(
       accepted((s) => {
@@ -847,6 +855,22 @@ describe('tenant-names', () => {
     expect(namesOfOtherTenants({ authentik: null }, 'acme')).toEqual([]);
     expect(namesOfOtherTenants({ authentik: 'cognito-users-beta' }, 'acme')).toEqual([]);
     expect(namesOfOtherTenants(null, 'acme')).toEqual([]);
+    expect(namesOfOtherTenants(undefined, 'acme')).toEqual([]);
+    expect(namesOfOtherTenants({ authentik: { group: ['cognito-users-beta'] } }, 'acme')).toEqual([]);
+    const shifted = {
+      authentik: { group: 'xcognito-users-beta', applicationSlug: 'my-cognito-beta' },
+      cognito: { userPoolName: 'my-federation-beta' },
+    };
+    expect(namesOfOtherTenants(shifted, 'acme')).toEqual([]);
+    const trailing = {
+      authentik: {
+        group: 'cognito-users-beta\nx',
+        testUser: { username: 'cognito-test-beta\nx' },
+        applicationSlug: 'cognito-beta\nx',
+      },
+      cognito: { userPoolName: 'federation-beta\nx', appClientName: 'federation-beta\nx' },
+    };
+    expect(namesOfOtherTenants(trailing, 'acme')).toEqual([]);
     expect(namesOfOtherTenants('x', 'acme')).toEqual([]);
     const inherited = { authentik: Object.create({ group: 'cognito-users-beta' }) as object };
     expect(namesOfOtherTenants(inherited, 'acme')).toEqual([]);

@@ -50,9 +50,13 @@ async function runAdopt(tenantId: string, kind: string, id: string, out: Output,
   }
   let session: LocalSession | undefined;
   try {
-    const result = table
-      ? await adoptOnDeployment(table, tenantId, kind, id)
-      : await adopt((session = await openLocalSession()).clients.registry, tenantId, kind, id);
+    let result: unknown;
+    if (table) {
+      result = await adoptOnDeployment(table, tenantId, kind, id);
+    } else {
+      session = await openLocalSession();
+      result = await adopt(session.clients.registry, tenantId, kind, id);
+    }
     out.line(`Tenant ${tenantId} adopts ${kind} ${id}: provision it again to converge it.`);
     print(out, result);
     return 0;

@@ -153,7 +153,13 @@ export function projectionOf(paths: readonly string[]) {
 /** Union of two resource sets; `created` lists merge without duplicates. */
 export function mergeResources(current: Resources, update: Resources): Resources {
   const created = [...new Set([...(current.created ?? []), ...(update.created ?? [])])];
-  return { ...current, ...update, ...(created.length > 0 ? { created } : {}) };
+  const adopted = [...new Set([...(current.adopted ?? []), ...(update.adopted ?? [])])];
+  return {
+    ...current,
+    ...update,
+    ...(created.length > 0 ? { created } : {}),
+    ...(adopted.length > 0 ? { adopted } : {}),
+  };
 }
 
 /** The resources left after a destroy: `gone` removed, with their ownership entries. */
@@ -161,6 +167,7 @@ export function withoutResources(resources: Resources, gone: readonly (keyof Res
   const rest: Resources = { ...resources };
   for (const key of gone) delete rest[key];
   rest.created = (resources.created ?? []).filter((key) => !gone.includes(key));
+  if (resources.adopted) rest.adopted = resources.adopted.filter((key) => !gone.includes(key));
   return rest;
 }
 

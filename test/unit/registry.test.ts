@@ -4,7 +4,13 @@ import { DynamoDBDocumentClient, GetCommand, PutCommand, ScanCommand } from '@aw
 import { mockClient } from 'aws-sdk-client-mock';
 import { beforeEach, describe, expect, it } from 'vitest';
 import { ConflictError, TransientError, ValidationError } from '#lib/errors.ts';
-import { createRegistryTable, mergeResources, type TenantRecord, TenantRegistry } from '#lib/registry.ts';
+import {
+  createRegistryTable,
+  mergeResources,
+  type TenantRecord,
+  TenantRegistry,
+  withoutResources,
+} from '#lib/registry.ts';
 import { localDeployment, parseTenantSpec } from '#lib/tenant-spec.ts';
 
 const dynamo = mockClient(DynamoDBClient);
@@ -56,6 +62,29 @@ describe('mergeResources', () => {
         { appClientId: 'c', created: ['userPoolId', 'appClientId'] },
       ),
     ).toEqual({ userPoolId: 'p', appClientId: 'c', created: ['userPoolId', 'appClientId'] });
+  });
+
+  it('keeps what an operator adopted when a step reports only what it created', () => {
+    expect(
+      mergeResources({ groupPk: 'g', adopted: ['groupPk'] }, { providerPk: 7, created: ['providerPk'] }),
+    ).toEqual({ groupPk: 'g', providerPk: 7, created: ['providerPk'], adopted: ['groupPk'] });
+    expect(
+      mergeResources(
+        { groupPk: 'g', adopted: ['groupPk'] },
+        { applicationPk: 'a', adopted: ['applicationPk'] },
+      ),
+    ).toEqual({ groupPk: 'g', applicationPk: 'a', adopted: ['groupPk', 'applicationPk'] });
+  });
+});
+
+describe('withoutResources', () => {
+  it('drops the gone keys from the created and the adopted lists alike', () => {
+    expect(
+      withoutResources({ groupPk: 'g', providerPk: 7, created: ['providerPk'], adopted: ['groupPk'] }, [
+        'groupPk',
+        'providerPk',
+      ]),
+    ).toEqual({ created: [], adopted: [] });
   });
 });
 

@@ -3,9 +3,9 @@
 // Secrets Manager, as an operator stores a real token before provisioning.
 import { DynamoDBClient } from '@aws-sdk/client-dynamodb';
 import { createStepClients, type StepClients } from '#lib/clients.ts';
-import { createRegistryTable } from '#lib/registry.ts';
 import { putSecret } from '#lib/secrets.ts';
 import { localDeployment } from '#lib/tenant-spec.ts';
+import { createRegistryTable } from './registry-table.ts';
 import { localCredentials, type WorldEndpoints } from './world.ts';
 
 export const LOCAL_SECRET_PREFIX = 'federation';

@@ -5,7 +5,6 @@
 // Every write of an existing item is conditional on the version it read (optimistic locking), so two
 // writers (a provisioning execution and the nightly verification) never silently undo each other.
 
-import { CreateTableCommand, DescribeTableCommand, type DynamoDBClient } from '@aws-sdk/client-dynamodb';
 import {
   DeleteCommand,
   type DynamoDBDocumentClient,
@@ -13,219 +12,83 @@ import {
   PutCommand,
   ScanCommand,
 } from '@aws-sdk/lib-dynamodb';
+import { awsErrorName, THROTTLING_EXCEPTION, transientTest } from './aws-errors.ts';
 import { ConflictError, TransientError, ValidationError } from './errors.ts';
-import type { CheckOutcome, Drift, Resources } from './step.ts';
+import {
+  decodeCursor,
+  type ErrorRecord,
+  type ExecutionLock,
+  type ExecutionRecord,
+  encodeCursor,
+  executionNameOf,
+  type ListOptions,
+  type ListPage,
+  LOCK_KEY_PREFIX,
+  type LockClaim,
+  type LockItem,
+  type LockRequest,
+  mergeResources,
+  projectionOf,
+  type TenantRecord,
+  type TenantStatus,
+  type VerificationRecord,
+  withoutLocks,
+} from './registry-records.ts';
+import type { Resources } from './step.ts';
 import type { TenantSpec } from './tenant-spec.ts';
 
-export const TENANT_STATUSES = [
-  'provisioning',
-  'active',
-  'failed',
-  'deprovisioning',
-  'deprovisioned',
-] as const;
-export type TenantStatus = (typeof TENANT_STATUSES)[number];
-
-export interface StepRecord {
-  outcome: string;
-  at: string;
-}
-
-export interface ExecutionRecord {
-  kind: 'provision' | 'deprovision' | 'verify';
-  name: string;
-  arn?: string;
-  startedAt: string;
-}
-
-export interface ErrorRecord {
-  step: string;
-  errorName: string;
-  message: string;
-  at: string;
-}
-
-export interface VerificationRecord {
-  at: string;
-  outcome: CheckOutcome | 'failed';
-  drift?: Drift[];
-}
-
-export interface TenantRecord {
-  tenantId: string;
-  spec: TenantSpec;
-  status: TenantStatus;
-  resources: Resources;
-  steps: Record<string, StepRecord>;
-  lastExecution?: ExecutionRecord;
-  lastError?: ErrorRecord;
-  lastVerification?: VerificationRecord;
-  createdAt: string;
-  updatedAt: string;
-  /** Incremented by every write; writes are conditional on it. */
-  version: number;
-}
-
-/**
- * One execution per tenant. The lock is its own item in the registry table, keyed
- * `lock#<tenantId>` (`#` is never part of a tenant id), not an attribute of the tenant's record:
- * - a record is written whole, conditional on its version; a lock inside it would be dropped by
- *   those writes, or would have to bump the version and make every step's bookkeeping retry
- *   against lock traffic;
- * - a tenant's first execution is locked before its record exists (Record start writes that);
- * - IAM can let the API write lock items only (`dynamodb:LeadingKeys` `lock#*`), the records stay
- *   read-only to it.
- * It is taken and released with GetItem and conditional PutItem only, the calls record-outcome is
- * granted anyway. A released lock stays behind as an item without a holder.
- */
-export const LOCK_KEY_PREFIX = 'lock#';
-
-export interface ExecutionLock {
-  tenantId: string;
-  /** The name of the execution holding the tenant. */
-  execution: string;
-  kind: 'provision' | 'deprovision';
-  /** Set when the holder knows it: Record start has `$$.Execution.Id`, the API derives it. */
-  executionArn?: string;
-  claimedAt: string;
-}
-
-/** Who asks for the lock: an execution by name or ARN, and what it runs. */
-export type LockRequest = Omit<ExecutionLock, 'tenantId' | 'claimedAt'>;
-
-/** `already`: the execution held the lock before this claim (the API took it, Record start accepts it). */
-export type LockClaim =
-  | { held: true; already: boolean; lock: ExecutionLock }
-  | { held: false; holder: ExecutionLock };
-
-interface LockItem {
-  tenantId: string;
-  lockOf: string;
-  holder?: string;
-  kind?: ExecutionLock['kind'];
-  executionArn?: string;
-  claimedAt?: string;
-}
-
-/** The name of an execution given by name or by ARN (`arn:aws:states:…:execution:<machine>:<name>`). */
-export function executionNameOf(nameOrArn: string): string {
-  return nameOrArn.startsWith('arn:') ? (nameOrArn.split(':').at(-1) ?? nameOrArn) : nameOrArn;
-}
+// What the table holds is described in registry-records.ts; its readers import it from here, the
+// registry being the one module they know.
+export {
+  type ErrorRecord,
+  type ExecutionLock,
+  type ExecutionRecord,
+  executionNameOf,
+  type ListOptions,
+  type ListPage,
+  LOCK_KEY_PREFIX,
+  type LockClaim,
+  type LockRequest,
+  mergeResources,
+  projectionOf,
+  type StepRecord,
+  TENANT_STATUSES,
+  type TenantRecord,
+  type TenantStatus,
+  type VerificationRecord,
+  withoutResources,
+} from './registry-records.ts';
 
 // A claim that keeps losing races (each lost race is another writer's success) gives up after this.
 const LOCK_ROUNDS = 5;
 
-export interface ListPage<Record = TenantRecord> {
-  items: Record[];
-  /** Opaque; pass it back to get the next page. Absent on the last page. */
-  cursor?: string;
-}
-
-export interface ListOptions {
-  limit?: number;
-  cursor?: string;
-  /**
-   * Read only these document paths of each record (`status`, `resources.userPoolId`). A record
-   * carries its spec, last verification report and step history, several KB that a listing of
-   * names does not need; the items then hold only what was asked for.
-   */
-  paths?: readonly string[];
-}
-
-/**
- * A ProjectionExpression for document paths, every name by a placeholder: some field names
- * (`status`) are DynamoDB reserved words.
- */
-export function projectionOf(paths: readonly string[]) {
-  if (paths.length === 0) return {};
-  const names = new Map<string, string>();
-  const placeholder = (name: string) => {
-    if (!names.has(name)) names.set(name, `#n${names.size}`);
-    return names.get(name) as string;
-  };
-  const expression = paths.map((path) => path.split('.').map(placeholder).join('.')).join(', ');
-  return {
-    ProjectionExpression: expression,
-    ExpressionAttributeNames: Object.fromEntries([...names].map(([name, key]) => [key, name])),
-  };
-}
-
-/** Union of two resource sets; `created` lists merge without duplicates. */
-export function mergeResources(current: Resources, update: Resources): Resources {
-  const created = [...new Set([...(current.created ?? []), ...(update.created ?? [])])];
-  const adopted = [...new Set([...(current.adopted ?? []), ...(update.adopted ?? [])])];
-  return {
-    ...current,
-    ...update,
-    ...(created.length > 0 ? { created } : {}),
-    ...(adopted.length > 0 ? { adopted } : {}),
-  };
-}
-
-/** The resources left after a destroy: `gone` removed, with their ownership entries. */
-export function withoutResources(resources: Resources, gone: readonly (keyof Resources)[]): Resources {
-  const rest: Resources = { ...resources };
-  for (const key of gone) delete rest[key];
-  rest.created = (resources.created ?? []).filter((key) => !gone.includes(key));
-  if (resources.adopted) rest.adopted = resources.adopted.filter((key) => !gone.includes(key));
-  return rest;
-}
-
 const MAX_ERROR_MESSAGE = 1000;
 
-function nameOf(error: unknown): string {
-  const name = (error as { name?: unknown } | undefined)?.name;
-  return typeof name === 'string' ? name : '';
-}
+// DynamoDB's own throttling, ProvisionedThroughputExceededException and RequestLimitExceeded, and its
+// server error, InternalServerError
+// (https://docs.aws.amazon.com/amazondynamodb/latest/APIReference/API_GetItem.html#API_GetItem_Errors),
+// and the common throttling. DynamoDB answers throttling with HTTP 400 and a name, so 429 does not
+// count; neither do the SDK's timeouts or broken connections.
+const isTransient = transientTest({
+  names: [
+    'ProvisionedThroughputExceededException',
+    THROTTLING_EXCEPTION,
+    'RequestLimitExceeded',
+    'InternalServerError',
+  ],
+  tooManyRequests: false,
+  networkCodes: false,
+});
 
-function mapDynamoError(error: unknown, what: string): unknown {
-  const name = nameOf(error);
-  const status =
-    (error as { $metadata?: { httpStatusCode?: number } } | undefined)?.$metadata?.httpStatusCode ?? 0;
-  if (
-    [
-      'ProvisionedThroughputExceededException',
-      'ThrottlingException',
-      'RequestLimitExceeded',
-      'InternalServerError',
-    ].includes(name) ||
-    status >= 500
-  ) {
-    return new TransientError(`DynamoDB ${what}: ${name || 'error'}`);
-  }
+/** Our error for a DynamoDB SDK error: TransientError when it is one, the error unchanged otherwise. */
+export function mapDynamoError(error: unknown, what: string): unknown {
+  if (isTransient(error)) return new TransientError(`DynamoDB ${what}: ${awsErrorName(error) || 'error'}`);
   return error;
 }
 
 /** Plain JSON: the document client refuses `undefined` values, and records are JSON data anyway. */
 function plain<T>(value: T): T {
   return JSON.parse(JSON.stringify(value)) as T;
-}
-
-function encodeCursor(key: Record<string, unknown> | undefined): string | undefined {
-  return key === undefined ? undefined : Buffer.from(JSON.stringify(key)).toString('base64url');
-}
-
-function decodeCursor(cursor: string | undefined): Record<string, unknown> | undefined {
-  if (cursor === undefined) return undefined;
-  try {
-    const key = JSON.parse(Buffer.from(cursor, 'base64url').toString('utf8')) as unknown;
-    if (key && typeof key === 'object' && typeof (key as { tenantId?: unknown }).tenantId === 'string') {
-      return { tenantId: (key as { tenantId: string }).tenantId };
-    }
-  } catch {
-    // fall through
-  }
-  throw new ValidationError('invalid cursor', { cursor: ['not a cursor this registry issued'] });
-}
-
-/** A scan's projection, plus a filter that leaves the lock items out: a listing holds tenants only. */
-function withoutLocks(projection: ReturnType<typeof projectionOf>) {
-  return {
-    ...projection,
-    FilterExpression: 'NOT begins_with(#lockKey, :lockPrefix)',
-    ExpressionAttributeNames: { ...projection.ExpressionAttributeNames, '#lockKey': 'tenantId' },
-    ExpressionAttributeValues: { ':lockPrefix': LOCK_KEY_PREFIX },
-  };
 }
 
 export class TenantRegistry {
@@ -275,7 +138,7 @@ export class TenantRegistry {
       );
       return next;
     } catch (error) {
-      if (nameOf(error) === 'ConditionalCheckFailedException') {
+      if (awsErrorName(error) === 'ConditionalCheckFailedException') {
         throw new ConflictError(
           expectedVersion === undefined
             ? `tenant ${record.tenantId} is already registered`
@@ -412,7 +275,7 @@ export class TenantRegistry {
         }),
       );
     } catch (error) {
-      if (nameOf(error) === 'ConditionalCheckFailedException') {
+      if (awsErrorName(error) === 'ConditionalCheckFailedException') {
         throw new ConflictError(`tenant ${tenantId} changed since version ${expectedVersion} or is gone`);
       }
       throw mapDynamoError(error, `DeleteItem ${tenantId}`);
@@ -521,7 +384,7 @@ export class TenantRegistry {
       );
       return true;
     } catch (error) {
-      if (nameOf(error) === 'ConditionalCheckFailedException') return false;
+      if (awsErrorName(error) === 'ConditionalCheckFailedException') return false;
       throw mapDynamoError(error, `PutItem lock of ${tenantId}`);
     }
   }
@@ -530,26 +393,4 @@ export class TenantRegistry {
     if (!current) throw new ConflictError(`tenant ${tenantId} is not registered`);
     return current;
   }
-}
-
-/** Creates the registry table (on-demand, key tenantId) unless it exists, and waits until it is active. */
-export async function createRegistryTable(client: DynamoDBClient, name: string): Promise<void> {
-  try {
-    await client.send(
-      new CreateTableCommand({
-        TableName: name,
-        BillingMode: 'PAY_PER_REQUEST',
-        AttributeDefinitions: [{ AttributeName: 'tenantId', AttributeType: 'S' }],
-        KeySchema: [{ AttributeName: 'tenantId', KeyType: 'HASH' }],
-      }),
-    );
-  } catch (error) {
-    if (nameOf(error) !== 'ResourceInUseException') throw mapDynamoError(error, `CreateTable ${name}`);
-  }
-  for (let attempt = 0; attempt < 60; attempt += 1) {
-    const described = await client.send(new DescribeTableCommand({ TableName: name }));
-    if (described.Table?.TableStatus === 'ACTIVE') return;
-    await new Promise((resolve) => setTimeout(resolve, 500));
-  }
-  throw new TransientError(`DynamoDB table ${name} did not become active`);
 }

@@ -4,14 +4,9 @@ import { DynamoDBDocumentClient, GetCommand, PutCommand, ScanCommand } from '@aw
 import { mockClient } from 'aws-sdk-client-mock';
 import { beforeEach, describe, expect, it } from 'vitest';
 import { ConflictError, TransientError, ValidationError } from '#lib/errors.ts';
-import {
-  createRegistryTable,
-  mergeResources,
-  type TenantRecord,
-  TenantRegistry,
-  withoutResources,
-} from '#lib/registry.ts';
+import { mergeResources, type TenantRecord, TenantRegistry, withoutResources } from '#lib/registry.ts';
 import { localDeployment, parseTenantSpec } from '#lib/tenant-spec.ts';
+import { createRegistryTable } from '#local/registry-table.ts';
 
 const dynamo = mockClient(DynamoDBClient);
 const documents = mockClient(DynamoDBDocumentClient);

@@ -50,7 +50,7 @@ try {
   const state = async () =>
     JSON.stringify({
       authentik: authentikSnapshot(world),
-      cognito: await cognitoSnapshot(clients),
+      cognito: await cognitoSnapshot(world),
       secrets: (await secretNames(clients)).filter((n) => !n.endsWith('/authentik-token')),
     });
 

@@ -116,7 +116,7 @@ async function userPoolsNamed(name: string): Promise<number> {
   let count = 0;
   let nextToken: string | undefined;
   do {
-    const page = await fixture.clients.cognito.send(
+    const page = await fixture.observer.send(
       new ListUserPoolsCommand({ MaxResults: 60, ...(nextToken ? { NextToken: nextToken } : {}) }),
     );
     count += (page.UserPools ?? []).filter((pool) => pool.Name === name).length;

@@ -231,7 +231,7 @@ describe('drift injected behind the product’s back', () => {
     const { resources } = await record('dr-secret-cg');
     const cognito = fixture.clients.cognito;
     const name = resources.identityProviderName as string;
-    const current = await cognito.send(
+    const current = await fixture.observer.send(
       new DescribeIdentityProviderCommand({ UserPoolId: resources.userPoolId, ProviderName: name }),
     );
     const { authorize_url, token_url, attributes_url, jwks_uri, ...details } =
@@ -256,7 +256,7 @@ describe('drift injected behind the product’s back', () => {
   it('identity provider removed from the app client: IDP_NOT_ENABLED', async () => {
     const { resources } = await record('dr-idp');
     const cognito = fixture.clients.cognito;
-    const described = await cognito.send(
+    const described = await fixture.observer.send(
       new DescribeUserPoolClientCommand({
         UserPoolId: resources.userPoolId,
         ClientId: resources.appClientId,

@@ -1,5 +1,6 @@
 // One local world per test file (each file runs in its own worker), started before its tests and
 // always stopped after them.
+import { CognitoIdentityProviderClient } from '@aws-sdk/client-cognito-identity-provider';
 import { afterAll, beforeAll } from 'vitest';
 import type { StepClients } from '#lib/clients.ts';
 import { startWorld, type World, type WorldOptions } from '../../local/world.ts';
@@ -11,6 +12,11 @@ import { localTenantSpec, prepareWorld, worldStepClients } from '../../local/wor
 export interface WorldFixture {
   world: World;
   clients: StepClients;
+  /**
+   * Reads moto directly, for a test's own observations: they must not spend the per-pool quota the
+   * strict layer holds the product to, nor meet its injected faults.
+   */
+  observer: CognitoIdentityProviderClient;
   /** A tenant spec input pointed at this world's Authentik, its token stored in Secrets Manager. */
   tenant(tenantId: string, overrides?: Record<string, unknown>): Promise<Record<string, unknown>>;
 }
@@ -23,6 +29,11 @@ export function useWorld(options: WorldOptions = {}): WorldFixture {
     const clients = worldStepClients(world.endpoints);
     fixture.world = world;
     fixture.clients = clients;
+    fixture.observer = new CognitoIdentityProviderClient({
+      endpoint: world.moto.endpoint,
+      region: world.endpoints.region,
+      credentials: { accessKeyId: 'test', secretAccessKey: 'test' },
+    });
     fixture.tenant = (tenantId, overrides = {}) =>
       localTenantSpec(world.endpoints, clients, {
         tenantId,
@@ -31,6 +42,7 @@ export function useWorld(options: WorldOptions = {}): WorldFixture {
       });
   }, 60_000);
   afterAll(async () => {
+    fixture.observer?.destroy();
     await fixture.world?.stop();
   });
   return fixture;

@@ -19,7 +19,7 @@ beforeAll(async () => {
 async function snapshot() {
   return {
     authentik: authentikSnapshot(fixture.world),
-    cognito: await cognitoSnapshot(fixture.clients),
+    cognito: await cognitoSnapshot(fixture.world),
     secrets: await secretNames(fixture.clients),
   };
 }
@@ -85,7 +85,7 @@ describe('deprovision-tenant', () => {
 
     const provisioned = await runStateMachine('provision-tenant', input, { handlers, retryIntervalMs: 10 });
     expect(provisioned.cause).toBeUndefined();
-    const wired = await cognito.send(
+    const wired = await fixture.observer.send(
       new DescribeUserPoolClientCommand({ UserPoolId: poolId, ClientId: clientId }),
     );
     expect(wired.UserPoolClient?.SupportedIdentityProviders).toContain('authentik-wf-brought');
@@ -96,7 +96,7 @@ describe('deprovision-tenant', () => {
       { handlers, retryIntervalMs: 10 },
     );
     expect(undone.cause).toBeUndefined();
-    const after = await cognito.send(
+    const after = await fixture.observer.send(
       new DescribeUserPoolClientCommand({ UserPoolId: poolId, ClientId: clientId }),
     );
     expect(after.UserPoolClient?.SupportedIdentityProviders).toEqual(['COGNITO']);

@@ -71,10 +71,9 @@ describe('transient faults', () => {
     expect(count(store.expressionPolicies.values(), (p) => p.name)).toBe(0);
     expect(count(store.bindings.values(), (b) => `${b.target}`)).toBe(0);
 
-    const pools =
-      (await fixture.clients.cognito.send(new ListUserPoolsCommand({ MaxResults: 60 }))).UserPools ?? [];
+    const pools = (await fixture.observer.send(new ListUserPoolsCommand({ MaxResults: 60 }))).UserPools ?? [];
     expect(pools.filter((p) => p.Name?.includes('wf-fault'))).toHaveLength(TENANTS);
-    for (const pool of (await cognitoSnapshot(fixture.clients)).filter((p) => p.name?.includes('wf-fault'))) {
+    for (const pool of (await cognitoSnapshot(fixture.world)).filter((p) => p.name?.includes('wf-fault'))) {
       expect(pool.appClients, pool.name).toHaveLength(1);
       expect(pool.identityProviders, pool.name).toHaveLength(1);
       expect(pool.appClients[0]?.identityProviders).toEqual(['COGNITO', pool.identityProviders[0]].sort());

@@ -40,7 +40,7 @@ const deprovision = (tenantId: string) =>
 async function everything() {
   return {
     authentik: authentikSnapshot(fixture.world),
-    cognito: await cognitoSnapshot(fixture.clients),
+    cognito: await cognitoSnapshot(fixture.world),
     // Tokens are stored by the fixture for each spec it makes, as an operator would beforehand.
     secrets: (await secretNames(fixture.clients)).filter((name) => !name.endsWith('/authentik-token')),
   };
@@ -141,7 +141,7 @@ describe('a spec reaching for what is not its own', () => {
     expect(failure(result)).toMatch(/ConflictError/);
     expect(failure(result)).toMatch(/cognito\.userPoolId/);
     expect(await everything()).toEqual(before);
-    const { UserPoolClient } = await fixture.clients.cognito.send(
+    const { UserPoolClient } = await fixture.observer.send(
       new DescribeUserPoolClientCommand({ UserPoolId: victim.userPoolId, ClientId: victim.appClientId }),
     );
     expect(UserPoolClient?.SupportedIdentityProviders).not.toContain('authentik-iso-pool');

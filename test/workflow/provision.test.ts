@@ -47,7 +47,7 @@ describe('provision-tenant', () => {
     expect(record?.status).toBe('active');
     expect(record?.lastError).toBeUndefined();
 
-    const { UserPoolClient } = await fixture.clients.cognito.send(
+    const { UserPoolClient } = await fixture.observer.send(
       new DescribeUserPoolClientCommand({
         UserPoolId: output.resources.userPoolId,
         ClientId: output.resources.appClientId,

@@ -322,7 +322,7 @@ async function injectDrift(): Promise<void> {
   if (stored) stored.client_secret = 'rotated-in-authentik-0123456789abcdefghijklmnopqrstuvwxyz';
 
   const i = await provider('wf-v-idp');
-  const client = await cognito.send(
+  const client = await fixture.observer.send(
     new DescribeUserPoolClientCommand({ UserPoolId: i.userPoolId, ClientId: i.appClientId }),
   );
   await cognito.send(

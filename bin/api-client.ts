@@ -1,6 +1,7 @@
 // A client of the tenant API for the CLI: against the local API (`npm run local`, no signing) or a
 // deployed stack's API (pass `sigV4Signer(...)` from sigv4.ts). Errors carry the API's status and
 // field messages; the token sent with createTenant is never part of an error.
+import type { TenantPlan } from '#lib/plan/types.ts';
 import type { TenantSpecInput } from '#lib/tenant-spec.ts';
 import type {
   AcceptedResponse,
@@ -55,6 +56,8 @@ export interface TenantApi {
   /** Every tenant, page after page. */
   listAllTenants(pageSize?: number): AsyncGenerator<TenantList['items'][number]>;
   verifyTenant(tenantId: string): Promise<AcceptedResponse>;
+  /** What provisioning the spec would do (`POST /tenants/{tenantId}/plan`); writes nothing. */
+  planTenant(tenantId: string, spec: TenantSpecInput | Record<string, unknown>): Promise<TenantPlan>;
   deleteTenant(tenantId: string): Promise<AcceptedResponse>;
 }
 
@@ -126,6 +129,7 @@ export function createApiClient(options: ApiClientOptions): TenantApi {
       } while (cursor !== undefined);
     },
     verifyTenant: (tenantId) => call('POST', `${tenantPath(tenantId)}/verify`),
+    planTenant: (tenantId, spec) => call('POST', `${tenantPath(tenantId)}/plan`, { spec }),
     deleteTenant: (tenantId) => call('DELETE', tenantPath(tenantId)),
   };
 }

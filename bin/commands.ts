@@ -1,5 +1,4 @@
 // The CLI's commands over a local session; `npm start` runs provision and verify with them too.
-import { readFile } from 'node:fs/promises';
 import type { TenantRecord } from '#lib/registry.ts';
 import type { Resources } from '#lib/step.ts';
 import type { TenantSpec } from '#lib/tenant-spec.ts';
@@ -13,17 +12,15 @@ import { localHandlers } from '../local/handlers.ts';
 import { type EventLog, runStateMachine } from '../local/runner.ts';
 import type { LocalSession } from '../local/session.ts';
 import { localTenantSpec } from '../local/world-clients.ts';
+import type { Output } from './output.ts';
 import { createProgressTracker, formatStep } from './progress.ts';
+import { readSpecFile, type SpecInput } from './spec-file.ts';
+import { validateAsWritten } from './spec-rules.ts';
 
-/** A mistake in how the command was called; printed without a stack. */
-export class UsageError extends Error {}
+export { type Output, UsageError } from './output.ts';
+export { print } from './print.ts';
 
-export interface Output {
-  json: boolean;
-  line(text: string): void;
-}
-
-function summary(spec: TenantSpec, resources: Resources) {
+export function summary(spec: TenantSpec, resources: Resources) {
   return {
     tenantId: spec.tenantId,
     issuer: resources.issuer,
@@ -63,17 +60,31 @@ async function runExecution(
   };
 }
 
-export async function provision(session: LocalSession, specPath: string, out: Output) {
-  let input: Record<string, unknown> & { tenantId: string };
-  try {
-    input = JSON.parse(await readFile(specPath, 'utf8'));
-  } catch (error) {
-    throw new UsageError(`Cannot read the tenant spec ${specPath}: ${(error as Error).message}`);
+/**
+ * The spec as the local world runs it: validated as written under a deployment's rules (see
+ * spec-rules.ts), then pointed at the world's Authentik emulator, saying so when the spec named
+ * another Authentik.
+ */
+export async function localSpec(session: LocalSession, input: SpecInput, out: Output) {
+  const written = validateAsWritten(input, process.env);
+  if (written.allowList === 'the spec host') {
+    out.line(
+      `  (no ALLOWED_AUTHENTIK_HOSTS set: ${new URL(written.spec.authentik.baseUrl).host} is taken as the allow-list)`,
+    );
   }
-  if (typeof input?.tenantId !== 'string') throw new UsageError(`${specPath}: tenantId is missing.`);
-  const spec = await localTenantSpec(session.endpoints, session.clients, input);
+  if (!written.local) {
+    out.line(
+      `  authentik.baseUrl ${written.spec.authentik.baseUrl} → the local emulator at ${session.endpoints.authentik}`,
+    );
+  }
+  return localTenantSpec(session.endpoints, session.clients, input);
+}
+
+export async function provision(session: LocalSession, spec: string | SpecInput, out: Output) {
+  const input = typeof spec === 'string' ? await readSpecFile(spec) : spec;
   out.line(`Provisioning tenant ${input.tenantId} in the local world`);
-  const output = await runExecution(session, 'provision-tenant', spec, out);
+  const local = await localSpec(session, input, out);
+  const output = await runExecution(session, 'provision-tenant', local, out);
   return { outcomes: output.outcomes, ...summary(output.spec, output.resources) };
 }
 
@@ -85,7 +96,10 @@ export async function deprovision(session: LocalSession, tenantId: string, out: 
 
 export async function status(session: LocalSession, tenantId: string): Promise<TenantRecord> {
   const record = await session.clients.registry.get(tenantId);
-  if (!record) throw new UsageError(`Tenant ${tenantId} is not registered in this world.`);
+  if (!record)
+    throw new Error(
+      `Tenant ${tenantId} is not registered in this world (federation list shows every tenant).`,
+    );
   return record;
 }
 
@@ -196,72 +210,4 @@ export async function verifyAll(session: LocalSession, out: Output, options: { r
     out.line(`  event: ${event.detailType} (${String(event.detail.tenantId)})`);
   out.line(`  done in ${((Date.now() - started) / 1000).toFixed(1)} s`);
   return { summary: result.output as RunSummary, tenants, events: events.events };
-}
-
-export function print(out: Output, result: unknown): void {
-  if (out.json) {
-    process.stdout.write(`${JSON.stringify(result, null, 2)}\n`);
-    return;
-  }
-  const r = result as Record<string, unknown>;
-  if ('checks' in r && 'state' in r) {
-    process.stdout.write(verificationText(r as Awaited<ReturnType<typeof verify>>));
-    return;
-  }
-  if ('summary' in r && 'tenants' in r) {
-    process.stdout.write(runText(r as Awaited<ReturnType<typeof verifyAll>>));
-    return;
-  }
-  if ('issuer' in r) {
-    const s = r as ReturnType<typeof summary>;
-    process.stdout.write(
-      [
-        '',
-        `Issuer                  ${s.issuer}`,
-        `Cognito provider name   ${s.identityProviderName}`,
-        `User pool / app client  ${s.userPoolId} / ${s.appClientId}`,
-        `Redirect URI            ${s.redirectUri}`,
-        ...(s.loginUrl ? [`Hosted-UI test URL      ${s.loginUrl}`] : []),
-        'Secrets (ARNs; values stay in Secrets Manager):',
-        `  Authentik token       ${s.secrets.authentikToken}`,
-        `  OIDC client           ${s.secrets.oidcClient}`,
-        `  Test user password    ${s.secrets.testUserPassword}`,
-        '',
-      ].join('\n'),
-    );
-    return;
-  }
-  process.stdout.write(`${JSON.stringify(result, null, 2)}\n`);
-}
-
-/** What a person reads after `verify <tenant>`: the state, and each failing check's sentence. */
-function verificationText(result: Awaited<ReturnType<typeof verify>>): string {
-  const was = result.previousState !== result.state ? ` (was ${result.previousState})` : '';
-  const lines = [`Tenant ${result.tenantId}: ${result.state}${was}`];
-  if (result.error)
-    lines.push(`  the verification could not run: ${result.error.name}: ${result.error.message}`);
-  for (const check of result.checks.filter((c) => c.status === 'fail')) {
-    lines.push(`  ${check.id}: ${check.reason}: ${check.message}`);
-  }
-  if (result.repairable) lines.push('  Provisioning again can repair this: federation verify --all --repair');
-  if (result.loginUrl) lines.push(`Hosted-UI test URL  ${result.loginUrl}`);
-  return `\n${lines.join('\n')}\n\n`;
-}
-
-/** What a person reads after `verify --all`: the totals, and who needs attention. */
-function runText(result: Awaited<ReturnType<typeof verifyAll>>): string {
-  const s = result.summary;
-  const attention = result.tenants.filter((t) => t.state !== 'verified');
-  return [
-    '',
-    `${s.tenants} tenants: ${s.verified} verified, ${s.drifted} drifted, ${s.broken} broken, ${s.errors} not verifiable` +
-      (s.repair ? `; ${s.repaired} of ${s.repairsAttempted} repaired` : ''),
-    ...attention.map((t) => {
-      const cannot = t.repair ? t.repair.remaining : t.failing.filter((f) => !f.repairable);
-      const why = t.repair?.cause ? ` (provisioning failed: ${t.repair.cause})` : '';
-      return `  ${t.tenantId}: ${t.state}: ${[...new Set(t.failing.map((f) => f.reason))].join(', ') || t.error?.message || ''}${cannot.length > 0 ? `; not repairable by provisioning: ${[...new Set(cannot.map((f) => f.check))].join(', ')}` : ''}${why}`;
-    }),
-    `${result.events.length} state-change events`,
-    '',
-  ].join('\n');
 }

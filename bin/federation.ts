@@ -1,35 +1,70 @@
-// `federation`: provision, inspect, verify and deprovision tenants. Local by default: it works in a
-// local world (its own, or the running one named by FEDERATION_WORLD).
-import '../local/polyfills.ts';
+// `federation`: provision, plan, inspect, verify and deprovision tenants. Local by default: it works
+// in a local world (its own, or the running one named by FEDERATION_WORLD); with FEDERATION_API set,
+// against that tenant API. The commands are the table in cli-commands.ts; this file parses the
+// call, prints the help, and turns every ending into one exit code and, on failure, one paragraph.
 import { parseArgs } from 'node:util';
-import { type LocalSession, openLocalSession } from '../local/session.ts';
-import { adopt, adoptOnDeployment } from './adopt.ts';
-import { deprovision, type Output, print, provision, status, verify, verifyAll } from './commands.ts';
-import { remoteApi, runRemote } from './remote.ts';
+import { type Command, type CommandContext, commands } from './cli-commands.ts';
+import { errorDocument, errorFacts, errorParagraph } from './errors.ts';
+import { EXIT, type ExitCode, outputFor } from './output.ts';
 
-const usage = `Usage: federation <command> [options]
+// The AWS SDK warns once per process that its next releases need Node.js 22. This tool supports
+// Node.js 20 (package.json `engines`), so the warning would only confuse its users.
+process.env.AWS_SDK_JS_NODE_VERSION_SUPPORT_WARNING_DISABLED ??= 'true';
+
+const options = {
+  json: { type: 'boolean' },
+  all: { type: 'boolean' },
+  repair: { type: 'boolean' },
+  help: { type: 'boolean', short: 'h' },
+} as const;
+
+function wrap(text: string, indent: number, width = 100): string[] {
+  const lines: string[] = [];
+  let line = '';
+  for (const word of text.split(' ')) {
+    if (line !== '' && indent + line.length + 1 + word.length > width) {
+      lines.push(line);
+      line = word;
+    } else {
+      line = line === '' ? word : `${line} ${word}`;
+    }
+  }
+  return [...lines, line];
+}
+
+function commandHelp(entries: [string, Command][]): string {
+  const column = 26;
+  return entries
+    .flatMap(([, command]) => {
+      const [synopsis, description] = command.help;
+      const [first = '', ...rest] = wrap(description, column);
+      const head =
+        synopsis.length < column - 3
+          ? [`  ${synopsis.padEnd(column - 2)}${first}`]
+          : [`  ${synopsis}`, `${' '.repeat(column)}${first}`];
+      return [...head, ...rest.map((line) => `${' '.repeat(column)}${line}`)];
+    })
+    .join('\n');
+}
+
+export const usage = `Usage: federation <command> [options]
 
 Commands:
-  provision <spec.json>   federate a tenant (runs the provision state machine)
-  status <tenant>         the tenant's registry record: status, steps, resources, last error
-  verify <tenant>         verify the tenant's federation in depth: every step's check, then end to
-                          end (keys, client credentials, redirect URIs, policy, a test login)
-  verify --all            verify every tenant (the verification machine the schedule runs) and
-                          show the state-change events it sends; --repair provisions drifted
-                          tenants again and verifies them once more
-  deprovision <tenant>    undo the federation; deletes only what this system created
-  list                    every registered tenant
-  adopt <tenant> <kind> <id>
-                          operator only: let the tenant use an Authentik object this product did
-                          not make (kind: group, provider or application; id: its pk). Recorded
-                          in the registry as adopted: converged, never deleted. On a deployment,
-                          set FEDERATION_REGISTRY_TABLE (and AWS credentials that may write it)
+${commandHelp(Object.entries(commands))}
 
 Options:
-  --json                  print one JSON document for machines instead of progress lines
+  --json                  print one JSON document for machines instead of progress lines (errors
+                          too: {"error", "errorName", "fields", "advice", "exitCode"} on stdout)
   --all                   verify: every registered tenant
   --repair                verify --all: provision again what provisioning can fix
   -h, --help              this text
+
+Exit codes (every command):
+  0                       success; verify: verified; plan: nothing to change
+  1                       the command failed (the message says why and what to do)
+  2                       usage error: unknown command or option, missing or unreadable argument
+  3                       verify: a federation is not verified (verify --all: any tenant);
+                          plan: changes are pending
 
 With FEDERATION_API set to a tenant API's URL (\`npm run local\`, or a deployed stack's ApiUrl) the
 commands go to that API; requests to a deployed API are SigV4-signed with your AWS credentials, and
@@ -37,120 +72,50 @@ AUTHENTIK_TOKEN, if set, is handed to the API once by provision.
 
 Otherwise local: without FEDERATION_WORLD each command starts its own local world, which ends with
 the command. To keep state between commands, run \`npm run world\` and set FEDERATION_WORLD to the
-JSON line it prints.`;
+JSON line it prints. A spec is validated as written, under a deployment's rules (the allow-list is
+ALLOWED_AUTHENTIK_HOSTS, or the spec's own host), before local mode points it at the world's
+Authentik emulator.`;
 
-async function runAdopt(tenantId: string, kind: string, id: string, out: Output, json: boolean) {
-  const table = process.env.FEDERATION_REGISTRY_TABLE;
-  if (process.env.FEDERATION_API && !table) {
-    process.stderr.write(
-      'adopt is an operator action on the registry, not a tenant API call: set FEDERATION_REGISTRY_TABLE ' +
-        "to the stack's registry table (with AWS credentials that may write it), or unset FEDERATION_API.\n",
-    );
-    return 2;
-  }
-  let session: LocalSession | undefined;
-  try {
-    let result: unknown;
-    if (table) {
-      result = await adoptOnDeployment(table, tenantId, kind, id);
-    } else {
-      session = await openLocalSession();
-      result = await adopt(session.clients.registry, tenantId, kind, id);
-    }
-    out.line(`Tenant ${tenantId} adopts ${kind} ${id}: provision it again to converge it.`);
-    print(out, result);
-    return 0;
-  } catch (error) {
-    const message = error instanceof Error ? error.message : String(error);
-    if (json) process.stdout.write(`${JSON.stringify({ error: message }, null, 2)}\n`);
-    process.stderr.write(`\nfederation adopt failed: ${message}\n`);
-    return 1;
-  } finally {
-    await session?.close();
-  }
+function usageError(message: string): ExitCode {
+  process.stderr.write(`${message}\n\nRun federation --help for the commands, options and exit codes.\n`);
+  return EXIT.usage;
 }
 
-export async function main(argv: string[]): Promise<number> {
-  let parsed: ReturnType<typeof parseArgs>;
+export async function main(argv: string[], env: NodeJS.ProcessEnv = process.env): Promise<ExitCode> {
+  let parsed: ReturnType<
+    typeof parseArgs<{ args: string[]; allowPositionals: true; options: typeof options }>
+  >;
   try {
-    parsed = parseArgs({
-      args: argv,
-      allowPositionals: true,
-      options: {
-        json: { type: 'boolean' },
-        all: { type: 'boolean' },
-        repair: { type: 'boolean' },
-        help: { type: 'boolean', short: 'h' },
-      },
-    });
+    parsed = parseArgs({ args: argv, allowPositionals: true, options });
   } catch (error) {
-    process.stderr.write(`${(error as Error).message}\n\n${usage}\n`);
-    return 2;
+    return usageError((error as Error).message);
   }
-  const [command, argument, ...rest] = parsed.positionals;
-  if (parsed.values.help || !command) {
+  const [name, ...args] = parsed.positionals;
+  if (parsed.values.help) {
     process.stdout.write(`${usage}\n`);
-    return parsed.values.help ? 0 : 2;
+    return EXIT.ok;
   }
+  if (!name) {
+    process.stderr.write(`${usage}\n`);
+    return EXIT.usage;
+  }
+  const command = Object.hasOwn(commands, name) ? commands[name] : undefined;
+  if (!command) return usageError(`Unknown command ${name}.`);
   const json = parsed.values.json === true;
-  const out: Output = { json, line: (text) => (json ? undefined : process.stderr.write(`${text}\n`)) };
-  const needsArgument = ['provision', 'status', 'verify', 'deprovision'];
-  if (command === 'adopt') {
-    const [kind, id] = rest;
-    if (!argument || !kind || !id || rest.length > 2) {
-      process.stderr.write('adopt needs a tenant id, a kind (group, provider, application) and an id.\n');
-      return 2;
-    }
-    return runAdopt(argument, kind, id, out, json);
-  }
-  if (![...needsArgument, 'list'].includes(command)) {
-    process.stderr.write(`Unknown command ${command}.\n\n${usage}\n`);
-    return 2;
-  }
-  const everyTenant = command === 'verify' && parsed.values.all === true;
-  if (everyTenant && argument) {
-    process.stderr.write('verify takes a tenant id or --all, not both.\n');
-    return 2;
-  }
-  if (parsed.values.repair && !everyTenant) {
-    process.stderr.write('--repair goes with verify --all.\n');
-    return 2;
-  }
-  if (needsArgument.includes(command) && !argument && !everyTenant) {
-    process.stderr.write(`${command} needs ${command === 'provision' ? 'a spec file' : 'a tenant id'}.\n`);
-    return 2;
-  }
-
-  let session: LocalSession | undefined;
+  const context: CommandContext = {
+    args,
+    options: { json, all: parsed.values.all === true, repair: parsed.values.repair === true },
+    out: outputFor(json),
+    env,
+  };
   try {
-    const api = process.env.FEDERATION_API;
-    if (api && everyTenant) {
-      process.stderr.write(
-        'verify --all runs the verification machine locally; the API verifies one tenant.\n',
-      );
-      return 2;
-    }
-    if (api) {
-      print(out, await runRemote(remoteApi(api), command, argument, out));
-      return 0;
-    }
-    session = await openLocalSession();
-    const arg = argument as string;
-    let result: unknown;
-    if (command === 'provision') result = await provision(session, arg, out);
-    else if (command === 'deprovision') result = await deprovision(session, arg, out);
-    else if (command === 'status') result = await status(session, arg);
-    else if (everyTenant) result = await verifyAll(session, out, { repair: parsed.values.repair === true });
-    else if (command === 'verify') result = await verify(session, arg, out);
-    else result = (await session.clients.registry.list()).items;
-    print(out, result);
-    return 0;
+    command.check(context);
+    return await command.run(context);
   } catch (error) {
-    const message = error instanceof Error ? error.message : String(error);
-    if (json) process.stdout.write(`${JSON.stringify({ error: message }, null, 2)}\n`);
-    process.stderr.write(`\nfederation ${command} failed: ${message}\n`);
-    return 1;
-  } finally {
-    await session?.close();
+    const facts = errorFacts(error);
+    if (facts.exitCode === EXIT.usage && !json) return usageError(facts.message);
+    if (json) process.stdout.write(`${JSON.stringify(errorDocument(facts), null, 2)}\n`);
+    process.stderr.write(`\n${errorParagraph(name, facts)}\n`);
+    return facts.exitCode;
   }
 }

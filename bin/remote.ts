@@ -1,12 +1,14 @@
 // The CLI against a tenant API: the local one (`npm run local`) or a deployed stack's, named by
 // FEDERATION_API. Requests to a deployed API are SigV4-signed with the caller's AWS credentials
 // (the usual chain: environment, profile, SSO, instance role).
-import { readFile } from 'node:fs/promises';
 import { defaultProvider } from '@aws-sdk/credential-provider-node';
+import type { VerificationRecord } from '#lib/registry.ts';
+import { stateOfOutcome } from '#lib/verification/state.ts';
 import type { TenantView } from '../functions/api/types.ts';
 import { createApiClient, type TenantApi } from './api-client.ts';
-import { type Output, UsageError } from './commands.ts';
+import { type Output, UsageError } from './output.ts';
 import { sigV4Signer } from './sigv4.ts';
+import type { SpecInput } from './spec-file.ts';
 
 const LOOPBACK = new Set(['127.0.0.1', 'localhost', '[::1]']);
 const POLL_MS = 2_000;
@@ -59,37 +61,51 @@ async function follow(api: TenantApi, tenantId: string, out: Output, since?: str
   }
 }
 
-export async function runRemote(api: TenantApi, command: string, argument: string | undefined, out: Output) {
-  const arg = argument as string;
-  switch (command) {
-    case 'provision': {
-      const spec = JSON.parse(await readFile(arg, 'utf8')) as { tenantId?: unknown };
-      // The API names the tenant in the path (PUT /tenants/{tenantId}); the spec says which.
-      if (typeof spec?.tenantId !== 'string') throw new UsageError(`${arg}: tenantId is missing.`);
-      // A token in the environment is handed to the API once, which stores it in Secrets Manager.
-      const token = process.env.AUTHENTIK_TOKEN;
-      const accepted = await api.createTenant(spec.tenantId, spec, token ? { authentikToken: token } : {});
-      out.line(`Provisioning tenant ${accepted.tenantId} (${accepted.executionName})`);
-      const view = await follow(api, accepted.tenantId, out, accepted.startDate);
-      if (view.status !== 'active') throw new Error(describeFailure(view));
-      return view;
-    }
-    case 'deprovision': {
-      const accepted = await api.deleteTenant(arg);
-      out.line(`Deprovisioning tenant ${arg} (${accepted.executionName})`);
-      const view = await follow(api, arg, out, accepted.startDate);
-      if (view.status !== 'deprovisioned') throw new Error(describeFailure(view));
-      return view;
-    }
-    case 'verify': {
-      await api.verifyTenant(arg);
-      return follow(api, arg, out);
-    }
-    case 'status':
-      return api.getTenant(arg);
-    default:
-      return (await api.listTenants()).items;
+export async function provisionRemotely(
+  api: TenantApi,
+  spec: SpecInput,
+  out: Output,
+  env: NodeJS.ProcessEnv = process.env,
+): Promise<TenantView> {
+  // A token in the environment is handed to the API once, which stores it in Secrets Manager.
+  const token = env.AUTHENTIK_TOKEN;
+  // The API names the tenant in the path (PUT /tenants/{tenantId}); the spec says which.
+  const accepted = await api.createTenant(spec.tenantId, spec, token ? { authentikToken: token } : {});
+  out.line(`Provisioning tenant ${accepted.tenantId} (${accepted.executionName})`);
+  const view = await follow(api, accepted.tenantId, out, accepted.startDate);
+  if (view.status !== 'active') throw new Error(describeFailure(view));
+  return view;
+}
+
+export async function deprovisionRemotely(
+  api: TenantApi,
+  tenantId: string,
+  out: Output,
+): Promise<TenantView> {
+  const accepted = await api.deleteTenant(tenantId);
+  out.line(`Deprovisioning tenant ${tenantId} (${accepted.executionName})`);
+  const view = await follow(api, tenantId, out, accepted.startDate);
+  if (view.status !== 'deprovisioned') throw new Error(describeFailure(view));
+  return view;
+}
+
+/**
+ * Starts the tenant's verification and waits for it; answers the tenant with the state the
+ * verification recorded. A verification that recorded nothing (it could not run) fails the command.
+ */
+export async function verifyRemotely(
+  api: TenantApi,
+  tenantId: string,
+  out: Output,
+): Promise<TenantView & { verificationState: string }> {
+  const accepted = await api.verifyTenant(tenantId);
+  out.line(`Verifying tenant ${tenantId} (${accepted.executionName})`);
+  const view = await follow(api, tenantId, out);
+  const last = view.lastVerification as (VerificationRecord & { state?: string }) | undefined;
+  if (!last || last.at < accepted.startDate) {
+    throw new Error(`the verification of ${tenantId} recorded no result; see federation status ${tenantId}`);
   }
+  return { ...view, verificationState: last.state ?? stateOfOutcome(last.outcome) };
 }
 
 function describeFailure(view: TenantView): string {

@@ -2,6 +2,8 @@
 // (`/application/o/<slug>/`), its single client is the application's OAuth2 provider, its key is
 // the provider's signing key. The paths are Authentik's: authorize, token and userinfo are global,
 // JWKS sits under the issuer.
+// Before oidc-provider: its runtime warning is filtered (see oidc-runtime.ts).
+import './oidc-runtime.ts';
 import { createHash, createPrivateKey, X509Certificate } from 'node:crypto';
 import {
   type Account,

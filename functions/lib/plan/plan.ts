@@ -1,0 +1,129 @@
+// The plan of a tenant spec: the preflight, then every step's own `check()` in the order provisioning
+// applies them, against what the registry recorded for the tenant (nothing, for a new one). Reads
+// only: a plan makes no write on either side, nor in the registry or Secrets Manager.
+import { PROVISIONING_STEPS, type ProvisioningStepName } from '../../catalog.ts';
+import { type StepCoreClients, stepCoreChecks } from '../../step-cores.ts';
+import { preflight } from '../../validate-tenant/core.ts';
+import { AuthentikAuthError, TransientError } from '../errors.ts';
+import { mergeResources } from '../registry-records.ts';
+import type { CheckResult, Drift, Resources } from '../step.ts';
+import { parseTenantSpec, type TenantSpec } from '../tenant-spec.ts';
+import type { TenantVerifyClients } from '../verification/types.ts';
+import type { PlanAction, PlanChange, PlanProblem, StepPlan, TenantPlan } from './types.ts';
+
+export type PlanClients = StepCoreClients;
+
+const ACTIONS: Record<CheckResult['outcome'], PlanAction> = {
+  missing: 'create',
+  drifted: 'update',
+  'in-sync': 'leave',
+};
+
+const PROBLEM_ERRORS = {
+  precondition: 'PreconditionError',
+  conflict: 'ConflictError',
+  limit: 'LimitExceededError',
+} as const;
+
+/** Fields that name a secret show only that there is one: the steps never put a value there, and a plan is printed. */
+const SECRET_FIELD = /secret|password|token/i;
+
+export function changeOf(drift: Drift): PlanChange {
+  if (!SECRET_FIELD.test(drift.field)) {
+    return { field: drift.field, current: drift.actual, desired: drift.expected };
+  }
+  return {
+    field: drift.field,
+    current: drift.actual === null || drift.actual === undefined ? null : '(secret)',
+    desired: '(secret)',
+  };
+}
+
+/** The first earlier step that creates something: what a later check could not read comes from it. */
+function creatorBefore(steps: readonly StepPlan[]): StepPlan | undefined {
+  return steps.find((step) => step.action === 'create');
+}
+
+// Our errors name fields and objects, never a secret value.
+const messageOf = (error: unknown) =>
+  error instanceof Error ? `${error.name}: ${error.message}` : String(error);
+
+async function planStep(
+  step: ProvisioningStepName,
+  spec: TenantSpec,
+  resources: Resources,
+  clients: PlanClients,
+  earlier: readonly StepPlan[],
+): Promise<StepPlan> {
+  try {
+    const result = await stepCoreChecks[step](spec, resources, clients);
+    return { step, action: ACTIONS[result.outcome], changes: result.drift.map(changeOf) };
+  } catch (error) {
+    // A failing service or a refused token ends the plan, as it would end provisioning.
+    if (error instanceof TransientError || error instanceof AuthentikAuthError) throw error;
+    // A check that needs an object an earlier step creates (the pool, the issuer, the stored
+    // client) cannot read it yet: the step will make its own object after that one.
+    const creator = creatorBefore(earlier);
+    if (creator) {
+      return {
+        step,
+        action: 'create',
+        changes: [],
+        note: `once ${creator.step} and the steps after it ran: ${messageOf(error)}`,
+      };
+    }
+    return { step, action: 'unknown', changes: [], note: messageOf(error) };
+  }
+}
+
+/**
+ * What provisioning `spec` would do now. `recorded` is what the registry holds for the tenant
+ * (its resources), undefined for a tenant that was never provisioned.
+ */
+export async function planTenant(
+  spec: TenantSpec,
+  recorded: Resources | undefined,
+  clients: PlanClients,
+): Promise<TenantPlan> {
+  const found = await preflight(spec, recorded ?? {}, clients);
+  const problems: PlanProblem[] = found.problems.map((problem) => ({
+    field: problem.field,
+    message: problem.message,
+    errorName: PROBLEM_ERRORS[problem.kind],
+  }));
+  const resources = mergeResources(recorded ?? {}, found.resources);
+  const steps: StepPlan[] = [];
+  for (const step of PROVISIONING_STEPS) {
+    steps.push(await planStep(step, spec, resources, clients, steps));
+  }
+  return {
+    tenantId: spec.tenantId,
+    registered: recorded !== undefined,
+    pending: steps.some((s) => s.action === 'create' || s.action === 'update'),
+    blocked: problems.length > 0 || steps.some((s) => s.action === 'unknown'),
+    problems,
+    steps,
+    writes: 0,
+  };
+}
+
+/** What a plan of one tenant needs: the verification's clients (reads of the registry only). */
+export type TenantPlanClients = Pick<
+  TenantVerifyClients,
+  'cognito' | 'secretsFor' | 'secretPrefix' | 'deployment' | 'authentik'
+> & { registry: Pick<TenantVerifyClients['registry'], 'get'> };
+
+/**
+ * The plan of a spec as a caller sends it: parsed under the deployment's rules (ValidationError
+ * naming each bad field), checked against the tenant's recorded resources.
+ */
+export async function planSpec(input: unknown, clients: TenantPlanClients): Promise<TenantPlan> {
+  const spec = parseTenantSpec(input, clients.deployment);
+  const record = await clients.registry.get(spec.tenantId);
+  return planTenant(spec, record?.resources, {
+    cognito: clients.cognito,
+    secrets: clients.secretsFor(spec.tenantId),
+    authentik: await clients.authentik(spec),
+    secretPrefix: clients.secretPrefix,
+  });
+}

@@ -24,6 +24,15 @@ export const COGNITO_ACTIONS_WITHOUT_RESOURCE: ReadonlySet<CognitoAction> = new 
 ]);
 
 /**
+ * Cognito writes: the actions that create, change or delete something (the Service Authorization
+ * Reference's access level Write for cognito-idp). Each is granted only on pools that carry a
+ * `tenant` tag (grants.ts); reads are not, so the preflight can still say that a pool is untagged.
+ */
+export function isCognitoWrite(action: CognitoAction): boolean {
+  return /^(Create|Update|Delete)/.test(action);
+}
+
+/**
  * Only possible when the deployment may create pools: with `existingUserPoolId` the stack serves
  * that one pool, so it may neither create another nor delete the one it was given.
  */

@@ -6,6 +6,8 @@ import { RetentionDays } from 'aws-cdk-lib/aws-logs';
 import { z } from 'zod';
 import { allowListProblems } from '../functions/lib/authentik-address.ts';
 import { isPublicSuffix } from './public-suffix.ts';
+import { scheduleExpressionProblems } from './schedule.ts';
+import { API_ACCESS_LOGS } from './tenant-api.ts';
 
 const retentionValues = new Set<number>(Object.values(RetentionDays).filter((v) => typeof v === 'number'));
 
@@ -43,10 +45,11 @@ export const federationConfigSchema = z.strictObject({
   /** How often every tenant is re-verified (EventBridge), or `off`. */
   verificationSchedule: z
     .string()
-    .regex(
-      /^(off|rate\(\d+ (minute|minutes|hour|hours|day|days)\)|cron\([^()]+\))$/,
-      "must be 'off', rate(<n> <unit>) or cron(<fields>)",
-    )
+    .trim()
+    .superRefine((value, ctx) => {
+      if (value === 'off') return;
+      for (const message of scheduleExpressionProblems(value)) ctx.addIssue({ code: 'custom', message });
+    })
     .default('rate(1 day)'),
   /** Retention of every log group of the stack (functions, state machines, API access logs). */
   logRetentionDays: days
@@ -60,6 +63,12 @@ export const federationConfigSchema = z.strictObject({
     .string()
     .regex(/^[\w-]+_[0-9a-zA-Z]+$/, 'must be a user pool id like eu-west-1_AbC123')
     .optional(),
+  /**
+   * The tenant API's access logs and the account's API Gateway CloudWatch Logs role they need
+   * (infra/tenant-api.ts): `stack-role` sets this stack's role as the account's, `account-role` uses
+   * the one the account already has, `off` writes no access logs.
+   */
+  apiAccessLogs: z.enum(API_ACCESS_LOGS).default('stack-role'),
   /** API Gateway stage throttling (requests per second, burst). */
   apiRateLimit: z.coerce.number().positive().default(10),
   apiBurstLimit: z.coerce.number().int().positive().default(20),

@@ -6,7 +6,7 @@ import type { ITable } from 'aws-cdk-lib/aws-dynamodb';
 import { PolicyStatement } from 'aws-cdk-lib/aws-iam';
 import type { IKey } from 'aws-cdk-lib/aws-kms';
 import type { Construct } from 'constructs';
-import { POOL_TAG_MANAGED_BY } from '../functions/lib/cognito.ts';
+import { POOL_TAG_MANAGED_BY, POOL_TAG_TENANT } from '../functions/lib/cognito.ts';
 import { SERVICE_NAME } from '../functions/lib/logger.ts';
 import { SECRET_KIND_TAG, type SecretKind, TENANT_TAG } from '../functions/lib/secrets.ts';
 import { FUNCTION_TAG, TENANT_SESSION_TAG } from '../functions/lib/tenant-secrets.ts';
@@ -15,6 +15,7 @@ import {
   COGNITO_POOL_LIFECYCLE,
   type CognitoAction,
   type FunctionAccess,
+  isCognitoWrite,
   REGISTRY_ACTIONS,
   SECRET_ACTIONS,
   type SecretUse,
@@ -53,6 +54,21 @@ function userPoolArn(scope: Construct, poolId: string): string {
   return Stack.of(scope).formatArn({ service: 'cognito-idp', resource: 'userpool', resourceName: poolId });
 }
 
+/**
+ * Cognito grants. Reads go to any pool in the scope (the preflight must be able to say a named pool
+ * is untagged or another tenant's); every write goes only to pools tagged with a tenant
+ * (`aws:ResourceTag/tenant`), which are the pools this deployment may manage: the ones it created,
+ * tagged at creation, and the ones an operator tagged for a tenant. CreateUserPool has no resource
+ * and is conditioned on the tags of its request instead (`aws:RequestTag/…`), so a pool it makes is
+ * always tagged as this system's. DeleteUserPool also needs the `managed-by` tag: a pool a tenant
+ * brought is never deleted.
+ *
+ * AWS: Service Authorization Reference, "Actions, resources, and condition keys for Amazon Cognito
+ * User Pools" (https://docs.aws.amazon.com/service-authorization/latest/reference/list_amazoncognitouserpools.html):
+ * every action on the `userpool` resource type takes `aws:ResourceTag/${TagKey}`; CreateUserPool has
+ * no resource type and takes `aws:RequestTag/${TagKey}` and `aws:TagKeys`; DescribeUserPoolDomain and
+ * ListUserPools take no condition key, so they stay unconditioned reads on `*`.
+ */
 function cognitoStatements(
   scope: Construct,
   actions: readonly CognitoAction[],
@@ -62,25 +78,51 @@ function cognitoStatements(
     ? actions.filter((action) => !COGNITO_POOL_LIFECYCLE.has(action))
     : actions;
   const poolArn = userPoolArn(scope, targets.existingUserPoolId ?? '*');
-  const unscoped = allowed.filter((a) => COGNITO_ACTIONS_WITHOUT_RESOURCE.has(a));
-  const deletePool = allowed.filter((a) => a === 'DeleteUserPool');
-  const scoped = allowed.filter((a) => !COGNITO_ACTIONS_WITHOUT_RESOURCE.has(a) && a !== 'DeleteUserPool');
+  const withoutResource = allowed.filter((a) => COGNITO_ACTIONS_WITHOUT_RESOURCE.has(a));
+  const onPools = allowed.filter((a) => !COGNITO_ACTIONS_WITHOUT_RESOURCE.has(a));
+  const reads = onPools.filter((a) => !isCognitoWrite(a));
+  const writes = onPools.filter((a) => isCognitoWrite(a) && a !== 'DeleteUserPool');
+  const deletePool = onPools.filter((a) => a === 'DeleteUserPool');
+  const createPool = withoutResource.filter((a) => a === 'CreateUserPool');
+  const unscopedReads = withoutResource.filter((a) => a !== 'CreateUserPool');
+  const unplaced = unscopedReads.filter((a) => isCognitoWrite(a));
+  if (unplaced.length > 0) throw new Error(`infra/grants.ts places no condition on ${unplaced.join(', ')}`);
+
+  const taggedPool = { StringLike: { [`aws:ResourceTag/${POOL_TAG_TENANT}`]: '?*' } };
   const statements: PolicyStatement[] = [];
   const prefixed = (list: readonly string[]) => list.map((a) => `cognito-idp:${a}`);
-  if (scoped.length > 0) {
-    statements.push(new PolicyStatement({ actions: prefixed(scoped), resources: [poolArn] }));
+  if (reads.length > 0) {
+    statements.push(new PolicyStatement({ actions: prefixed(reads), resources: [poolArn] }));
   }
-  if (unscoped.length > 0) {
-    statements.push(new PolicyStatement({ actions: prefixed(unscoped), resources: ['*'] }));
+  if (writes.length > 0) {
+    statements.push(
+      new PolicyStatement({ actions: prefixed(writes), resources: [poolArn], conditions: taggedPool }),
+    );
+  }
+  if (unscopedReads.length > 0) {
+    statements.push(new PolicyStatement({ actions: prefixed(unscopedReads), resources: ['*'] }));
+  }
+  if (createPool.length > 0) {
+    statements.push(
+      new PolicyStatement({
+        actions: prefixed(createPool),
+        resources: ['*'],
+        conditions: {
+          StringEquals: { [`aws:RequestTag/${POOL_TAG_MANAGED_BY}`]: SERVICE_NAME },
+          StringLike: { [`aws:RequestTag/${POOL_TAG_TENANT}`]: '?*' },
+        },
+      }),
+    );
   }
   if (deletePool.length > 0) {
-    // IAM backs the ownership rule: only a pool this system created (and tagged) can be deleted;
-    // a pool a tenant brought never carries the tag.
     statements.push(
       new PolicyStatement({
         actions: prefixed(deletePool),
         resources: [poolArn],
-        conditions: { StringEquals: { [`aws:ResourceTag/${POOL_TAG_MANAGED_BY}`]: SERVICE_NAME } },
+        conditions: {
+          ...taggedPool,
+          StringEquals: { [`aws:ResourceTag/${POOL_TAG_MANAGED_BY}`]: SERVICE_NAME },
+        },
       }),
     );
   }

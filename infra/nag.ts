@@ -5,6 +5,7 @@
 import { Stack, Validations } from 'aws-cdk-lib';
 import type { PolicyStatement } from 'aws-cdk-lib/aws-iam';
 import type { IConstruct } from 'constructs';
+import type { ApiAccessLogs } from './tenant-api.ts';
 
 const NAMESPACE = 'AwsSolutions';
 
@@ -33,8 +34,9 @@ export function renderForNag(value: unknown): string {
 const WILDCARD_REASONS: Record<string, string> = {
   'cognito-idp':
     "Tenants' user pools are created at run time or brought by the tenant, so their ids are unknown " +
-    'at deploy time; set existingUserPoolId to scope every Cognito grant to one pool. CreateUserPool, ' +
-    'ListUserPools and DescribeUserPoolDomain support no resource-level permission and are granted on * alone.',
+    'at deploy time; every write is conditioned on the pool carrying a tenant tag (aws:ResourceTag/tenant), ' +
+    'and existingUserPoolId scopes every Cognito grant to one pool. CreateUserPool (conditioned on the tags ' +
+    'of its request), ListUserPools and DescribeUserPoolDomain support no resource-level permission.',
   secretsmanager:
     'One pattern per secret kind, on the tenant-secrets role only: the secret of that kind of the ' +
     'tenant the session is tagged with (the aws:PrincipalTag/tenant policy variable), under the ' +
@@ -92,7 +94,7 @@ export function acknowledgeStateMachineRole(scope: IConstruct): void {
   );
 }
 
-export function acknowledgeApi(api: IConstruct, stage: IConstruct): void {
+export function acknowledgeApi(api: IConstruct, stage: IConstruct, accessLogs: ApiAccessLogs): void {
   acknowledge(
     api,
     'AwsSolutions-COG4',
@@ -102,10 +104,28 @@ export function acknowledgeApi(api: IConstruct, stage: IConstruct): void {
   acknowledge(
     stage,
     'AwsSolutions-APIG6',
-    'Execution logging needs the account-wide API Gateway CloudWatch role (AWS::ApiGateway::Account), ' +
-      'which one stack per account and region owns; this stack has access logs on every method instead, ' +
-      'and never logs request bodies (they may carry an Authentik token).',
+    'Execution logging would write request and response bodies, which may carry an Authentik token; ' +
+      'the stage has access logs instead (unless apiAccessLogs is off) and never logs bodies.',
   );
+  if (accessLogs === 'off') {
+    acknowledge(
+      stage,
+      'AwsSolutions-APIG1',
+      'apiAccessLogs is off by the operator: the account has no API Gateway CloudWatch Logs role and ' +
+        'this deployment may not set one. Every call is still IAM-authorized, and the state machines, ' +
+        'functions and registry keep their own logs.',
+    );
+  }
+  const role = api.node.tryFindChild('CloudWatchRole');
+  if (role) {
+    acknowledge(
+      role,
+      'AwsSolutions-IAM4[Policy::arn:<AWS::Partition>:iam::aws:policy/service-role/AmazonAPIGatewayPushToCloudWatchLogs]',
+      "AmazonAPIGatewayPushToCloudWatchLogs is the policy API Gateway documents for the account's " +
+        'logging role; the role serves every REST API of the account in the region (execution log groups ' +
+        'are named by API Gateway at run time), so it cannot be scoped to this stack.',
+    );
+  }
   acknowledge(
     stage,
     'AwsSolutions-APIG3',

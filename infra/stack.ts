@@ -266,6 +266,7 @@ export class FederationStack extends Stack {
       handler: apiFunction.function,
       bodySchemas: apiBodySchemas(),
       logRetention: config.logRetentionDays,
+      accessLogs: config.apiAccessLogs,
       rateLimit: config.apiRateLimit,
       burstLimit: config.apiBurstLimit,
     });
@@ -278,6 +279,6 @@ export class FederationStack extends Stack {
         description: `Start ${name} from the console with a tenant spec as input`,
       });
     }
-    acknowledgeApi(this.api.api, this.api.api.deploymentStage);
+    acknowledgeApi(this.api.api, this.api.api.deploymentStage, config.apiAccessLogs);
   }
 }

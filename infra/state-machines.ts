@@ -5,7 +5,7 @@
 
 import { readdirSync, readFileSync } from 'node:fs';
 import { basename, join } from 'node:path';
-import { ArnFormat, Duration, Stack } from 'aws-cdk-lib';
+import { ArnFormat, Duration, Fn, Stack } from 'aws-cdk-lib';
 import { Alarm, ComparisonOperator, TreatMissingData } from 'aws-cdk-lib/aws-cloudwatch';
 import { PolicyStatement } from 'aws-cdk-lib/aws-iam';
 import type { IFunction } from 'aws-cdk-lib/aws-lambda';
@@ -88,6 +88,15 @@ export function pascalCase(name: string): string {
 /** `<stack name>-<file name>`, e.g. `AuthentikCognitoFederation-provision-tenant` (at most 80 characters). */
 export function stateMachineName(scope: Construct, name: string): string {
   return `${Stack.of(scope).stackName}-${name}`.slice(0, 80);
+}
+
+/**
+ * The last group of the stack id's UUID (`arn:…:stack/<name>/<uuid>`, 12 hex digits), resolved at
+ * deploy time: the same for every update of the stack, new when the stack is created again.
+ */
+export function stackIdSuffix(scope: Construct): string {
+  const uuid = Fn.select(2, Fn.split('/', Stack.of(scope).stackId));
+  return Fn.select(4, Fn.split('-', uuid));
 }
 
 /** The placeholder another definition names this machine by: `provision-tenant` → `ProvisionTenantStateMachineArn`. */
@@ -208,9 +217,12 @@ export class FederationStateMachine extends Construct {
     this.taskStatements = statements;
 
     // Step Functions recommends the /aws/vendedlogs/ prefix: log groups under it share one resource
-    // policy entry instead of growing the account's 5,120-character CloudWatch Logs policy.
+    // policy entry instead of growing the account's 5,120-character CloudWatch Logs policy. Log
+    // groups are retained when the stack is destroyed, so the name ends with a part of the stack's
+    // id (a new UUID each time the stack is created): a redeploy after `cdk destroy` makes new log
+    // groups instead of failing on the retained ones' names.
     this.logGroup = new LogGroup(this, 'Logs', {
-      logGroupName: `/aws/vendedlogs/states/${Stack.of(this).stackName}-${definition.name}`,
+      logGroupName: `/aws/vendedlogs/states/${Stack.of(this).stackName}-${definition.name}-${stackIdSuffix(this)}`,
       retention: props.logRetention,
     });
 

@@ -27,12 +27,32 @@ export interface ApiRoute {
   readonly operation: string;
 }
 
+/**
+ * How the API's access logs meet their prerequisite. API Gateway writes access logs (and execution
+ * logs) through one IAM role per account and region, the account setting `cloudWatchRoleArn`
+ * (AWS::ApiGateway::Account); a stage with access logging fails to create while the setting is
+ * empty, which it is on a fresh account. AWS: API Gateway Developer Guide, "Set up CloudWatch
+ * logging for REST APIs in API Gateway" (permissions for CloudWatch logging);
+ * CloudFormation User Guide, "AWS::ApiGateway::Account" (one per region per account; deleting the
+ * stack leaves the setting in place).
+ *
+ * - `stack-role`: the stack makes a role with AmazonAPIGatewayPushToCloudWatchLogs and sets it as
+ *   the account's. On an account that already has a role, the setting now names this one (which may
+ *   do the same), for every REST API in the region. Role and setting are retained on `cdk destroy`,
+ *   so the other APIs keep logging.
+ * - `account-role`: the account already has the setting; the stack leaves it alone.
+ * - `off`: no access logs, and nothing asked of the account.
+ */
+export const API_ACCESS_LOGS = ['stack-role', 'account-role', 'off'] as const;
+export type ApiAccessLogs = (typeof API_ACCESS_LOGS)[number];
+
 export interface TenantApiProps {
   readonly routes: readonly ApiRoute[];
   readonly handler: IFunction;
   /** draft-04 JSON Schemas of request bodies, by operation; other operations take no body. */
   readonly bodySchemas: Readonly<Record<string, Record<string, unknown>>>;
   readonly logRetention: RetentionDays;
+  readonly accessLogs: ApiAccessLogs;
   readonly rateLimit: number;
   readonly burstLimit: number;
 }
@@ -41,32 +61,39 @@ export const API_STAGE = 'v1';
 
 export class TenantApi extends Construct {
   readonly api: RestApi;
-  readonly accessLogs: LogGroup;
+  readonly accessLogs: LogGroup | undefined;
 
   constructor(scope: Construct, id: string, props: TenantApiProps) {
     super(scope, id);
-    this.accessLogs = new LogGroup(this, 'AccessLogs', { retention: props.logRetention });
+    this.accessLogs =
+      props.accessLogs === 'off'
+        ? undefined
+        : new LogGroup(this, 'AccessLogs', { retention: props.logRetention });
     this.api = new RestApi(this, 'Api', {
       description: 'Tenant API: provision, inspect, verify and deprovision Authentik-Cognito federations',
       endpointTypes: [EndpointType.REGIONAL],
-      // Execution logging needs an account-wide CloudWatch role (AWS::ApiGateway::Account): one per
-      // account and region, shared by every API, so it is not this stack's to create. Access logs are on.
-      cloudWatchRole: false,
+      // The account's logging role (API_ACCESS_LOGS above). CDK's role and setting are retained by
+      // default, which is what an account-wide setting needs: other APIs keep using it after destroy.
+      cloudWatchRole: props.accessLogs === 'stack-role',
       defaultMethodOptions: { authorizationType: AuthorizationType.IAM },
       deployOptions: {
         stageName: API_STAGE,
-        accessLogDestination: new LogGroupLogDestination(this.accessLogs),
-        accessLogFormat: AccessLogFormat.jsonWithStandardFields({
-          caller: true,
-          httpMethod: true,
-          ip: true,
-          protocol: true,
-          requestTime: true,
-          resourcePath: true,
-          responseLength: true,
-          status: true,
-          user: true,
-        }),
+        ...(this.accessLogs
+          ? {
+              accessLogDestination: new LogGroupLogDestination(this.accessLogs),
+              accessLogFormat: AccessLogFormat.jsonWithStandardFields({
+                caller: true,
+                httpMethod: true,
+                ip: true,
+                protocol: true,
+                requestTime: true,
+                resourcePath: true,
+                responseLength: true,
+                status: true,
+                user: true,
+              }),
+            }
+          : {}),
         loggingLevel: MethodLoggingLevel.OFF,
         // Request and response bodies (which may carry an Authentik token) are never logged.
         dataTraceEnabled: false,
@@ -76,6 +103,10 @@ export class TenantApi extends Construct {
         throttlingBurstLimit: props.burstLimit,
       },
     });
+
+    // The stage needs the setting when it is created; CDK orders the setting after the API only.
+    const account = this.api.node.tryFindChild('Account');
+    if (account) this.api.deploymentStage.node.addDependency(account);
 
     // The gateway's own refusals in the API's error shape ({ error, fields }), so a caller parses one
     // format. The gateway's detailed validation text is left out: it is not guaranteed to be JSON-safe.

@@ -139,6 +139,7 @@ describe('tenantSecretsStatements', () => {
     const deletion = statements.find((s) => s.Action === 'cognito-idp:DeleteUserPool');
     expect(deletion?.Condition).toEqual({
       StringEquals: { 'aws:ResourceTag/managed-by': 'authentik-cognito-federation' },
+      StringLike: { 'aws:ResourceTag/tenant': '?*' },
     });
     const withPool = render(
       { ...none, cognito: ['DeleteUserPool', 'DescribeUserPool'] },

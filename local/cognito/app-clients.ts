@@ -1,4 +1,6 @@
+import { type CognitoResourceLimits, countPages, limitExceeded } from './limits.ts';
 import type { MotoUpstream } from './moto-upstream.ts';
+import { checkOAuthSettings, checkScopesExist, stringList } from './oauth.ts';
 import { invalidParameter } from './protocol.ts';
 
 // What Cognito does on CreateUserPoolClient / UpdateUserPoolClient and moto does not: it checks
@@ -8,9 +10,12 @@ import { invalidParameter } from './protocol.ts';
 /**
  * Every setting UpdateUserPoolClient takes besides the ids and the name, with the value Cognito
  * falls back to when a request leaves it out; null means "not set", which moto then omits from
- * Describe as Cognito does. Sources: the UpdateUserPoolClient API reference (refresh tokens 30
- * days, OAuth off unless asked for, PreventUserExistenceErrors LEGACY when unset) and what
- * CreateUserPoolClient reports for a client created with a name only.
+ * Describe as Cognito does. Source: the members of UpdateUserPoolClient in
+ * https://docs.aws.amazon.com/cognito-user-identity-pools/latest/APIReference/API_UpdateUserPoolClient.html
+ * (refresh tokens 30 days; OAuth off unless asked for; without ExplicitAuthFlows the client
+ * supports ALLOW_REFRESH_TOKEN_AUTH, ALLOW_USER_SRP_AUTH and ALLOW_CUSTOM_AUTH;
+ * PreventUserExistenceErrors defaults to LEGACY), and what CreateUserPoolClient reports for a
+ * client created with a name only.
  */
 export const appClientDefaults: Readonly<Record<string, unknown>> = {
   RefreshTokenValidity: 30,
@@ -19,7 +24,7 @@ export const appClientDefaults: Readonly<Record<string, unknown>> = {
   TokenValidityUnits: null,
   ReadAttributes: null,
   WriteAttributes: null,
-  ExplicitAuthFlows: null,
+  ExplicitAuthFlows: ['ALLOW_REFRESH_TOKEN_AUTH', 'ALLOW_USER_SRP_AUTH', 'ALLOW_CUSTOM_AUTH'],
   SupportedIdentityProviders: null,
   CallbackURLs: null,
   LogoutURLs: null,
@@ -28,7 +33,7 @@ export const appClientDefaults: Readonly<Record<string, unknown>> = {
   AllowedOAuthScopes: null,
   AllowedOAuthFlowsUserPoolClient: false,
   AnalyticsConfiguration: null,
-  PreventUserExistenceErrors: null,
+  PreventUserExistenceErrors: 'LEGACY',
   EnableTokenRevocation: true,
   EnablePropagateAdditionalUserContextData: false,
   AuthSessionValidity: 3,
@@ -52,55 +57,6 @@ export function completeAppClientUpdate(
     complete[setting] = input[setting] ?? fallback;
   }
   return complete;
-}
-
-const oauthFlows = ['code', 'implicit', 'client_credentials'];
-
-/** Checks the OAuth settings of a client as it will be after the request. */
-export function checkOAuthSettings(client: Record<string, unknown>): void {
-  const flows = stringList(client.AllowedOAuthFlows, 'AllowedOAuthFlows');
-  for (const flow of flows) {
-    if (!oauthFlows.includes(flow)) {
-      throw invalidParameter(
-        `1 validation error detected: Value '[${flows.join(', ')}]' at 'allowedOAuthFlows' failed to satisfy constraint: Member must satisfy constraint: [Member must satisfy enum value set: [${oauthFlows.join(', ')}]]`,
-      );
-    }
-  }
-  const callbackUrls = stringList(client.CallbackURLs, 'CallbackURLs');
-  const logoutUrls = stringList(client.LogoutURLs, 'LogoutURLs');
-  // A grant that sends the browser back needs somewhere to send it.
-  if ((flows.includes('code') || flows.includes('implicit')) && callbackUrls.length === 0) {
-    throw invalidParameter('CallbackURLs must not be empty when the code or implicit OAuth flow is allowed');
-  }
-  for (const url of callbackUrls) checkRedirectUrl(url, 'CallbackURLs');
-  for (const url of logoutUrls) checkRedirectUrl(url, 'LogoutURLs');
-  const defaultRedirect = client.DefaultRedirectURI;
-  if (typeof defaultRedirect === 'string' && !callbackUrls.includes(defaultRedirect)) {
-    throw invalidParameter('DefaultRedirectURI must be one of the CallbackURLs');
-  }
-}
-
-// Cognito: absolute URIs without a fragment; https, except http://localhost for testing; app
-// schemes such as myapp://callback are allowed.
-function checkRedirectUrl(value: string, field: string): void {
-  let url: URL;
-  try {
-    url = new URL(value);
-  } catch {
-    throw invalidParameter(`${field} must hold absolute URLs, got ${value}`);
-  }
-  if (url.hash) throw invalidParameter(`${field} must not contain a fragment: ${value}`);
-  if (url.protocol === 'http:' && url.hostname !== 'localhost') {
-    throw invalidParameter(`${field} must use https except for http://localhost, got ${value}`);
-  }
-}
-
-function stringList(value: unknown, field: string): string[] {
-  if (value === undefined || value === null) return [];
-  if (!Array.isArray(value) || value.some((item) => typeof item !== 'string')) {
-    throw invalidParameter(`${field} must be a list of strings`);
-  }
-  return value as string[];
 }
 
 /**
@@ -139,14 +95,26 @@ export async function checkSupportedIdentityProviders(
 export interface AppClientContext {
   moto: MotoUpstream;
   authorization: string;
+  limits: CognitoResourceLimits;
 }
 
 export async function prepareCreateUserPoolClient(
   input: Record<string, unknown>,
   context: AppClientContext,
 ): Promise<Record<string, unknown>> {
-  checkOAuthSettings(input);
+  checkOAuthSettings(input, {
+    hasSecret: input.GenerateSecret === true || typeof input.ClientSecret === 'string',
+  });
+  await checkScopesExist(input, context.moto, context.authorization);
   await checkSupportedIdentityProviders(input, context.moto, context.authorization);
+  const limit = context.limits.appClientsPerPool;
+  const count = await countPages(
+    context.moto,
+    context.authorization,
+    'ListUserPoolClients',
+    input.UserPoolId,
+  );
+  if (count >= limit) throw limitExceeded('app clients', limit, input.UserPoolId);
   return input;
 }
 
@@ -155,13 +123,14 @@ export async function prepareUpdateUserPoolClient(
   context: AppClientContext,
 ): Promise<Record<string, unknown>> {
   // Read first: an unknown client fails as in Cognito, and the name is kept.
-  const current = await context.moto.call<{ UserPoolClient: { ClientName?: string } }>(
+  const current = await context.moto.call<{ UserPoolClient: { ClientName?: string; ClientSecret?: string } }>(
     'DescribeUserPoolClient',
     { UserPoolId: input.UserPoolId, ClientId: input.ClientId },
     context.authorization,
   );
   const complete = completeAppClientUpdate(input, current.UserPoolClient);
-  checkOAuthSettings(complete);
+  checkOAuthSettings(complete, { hasSecret: typeof current.UserPoolClient.ClientSecret === 'string' });
+  await checkScopesExist(complete, context.moto, context.authorization);
   await checkSupportedIdentityProviders(complete, context.moto, context.authorization);
   return complete;
 }

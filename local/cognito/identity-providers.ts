@@ -1,8 +1,11 @@
-import type { MotoUpstream } from './moto-upstream.ts';
+import type { LayerContext } from './context.ts';
+import { countPages, limitExceeded } from './limits.ts';
 import { withDiscoveredEndpoints } from './oidc-discovery.ts';
 import { CognitoError, invalidParameter } from './protocol.ts';
 
-// What Cognito checks on CreateIdentityProvider / UpdateIdentityProvider and moto does not.
+// What Cognito checks on CreateIdentityProvider / UpdateIdentityProvider and moto does not. References:
+//   https://docs.aws.amazon.com/cognito-user-identity-pools/latest/APIReference/API_CreateIdentityProvider.html
+//   https://docs.aws.amazon.com/cognito-user-identity-pools/latest/APIReference/API_UpdateIdentityProvider.html
 
 export const providerTypes = [
   'SAML',
@@ -58,10 +61,68 @@ export function checkOidcDetails(details: unknown): asserts details is Record<st
   }
 }
 
-export interface IdentityProviderContext {
-  moto: MotoUpstream;
-  authorization: string;
-  discoveryTimeoutMs: number;
+export type IdentityProviderContext = LayerContext;
+
+interface DescribedPool {
+  UserPool?: { SchemaAttributes?: { Name?: string }[] };
+}
+
+/**
+ * Every pool has the standard attributes, whatever its Schema says ("Standard attributes" in
+ * https://docs.aws.amazon.com/cognito/latest/developerguide/user-pool-settings-attributes.html);
+ * moto lists only the ones a CreateUserPool Schema named, when it names any.
+ */
+const standardAttributes: ReadonlySet<string> = new Set([
+  'address',
+  'birthdate',
+  'email',
+  'email_verified',
+  'family_name',
+  'gender',
+  'given_name',
+  'locale',
+  'middle_name',
+  'name',
+  'nickname',
+  'phone_number',
+  'phone_number_verified',
+  'picture',
+  'preferred_username',
+  'profile',
+  'sub',
+  'updated_at',
+  'website',
+  'zoneinfo',
+]);
+
+/**
+ * AttributeMapping maps IdP claims to "standard and custom user pool attributes": a key the pool
+ * does not have (a `custom:*` attribute never added, a typo) is refused; Cognito answers
+ * "AttributeMapping contains invalid mapping: [custom:…]" (reported in
+ * https://github.com/aws/aws-cli/issues/9729). `username` is the one key that is no attribute:
+ * it names the claim Cognito takes as the user's identity.
+ */
+export async function checkAttributeMapping(
+  userPoolId: unknown,
+  mapping: unknown,
+  context: IdentityProviderContext,
+): Promise<void> {
+  if (mapping === undefined || mapping === null) return;
+  if (typeof mapping !== 'object' || Array.isArray(mapping)) {
+    throw invalidParameter('AttributeMapping must be a map of attribute names to claims');
+  }
+  const keys = Object.keys(mapping).filter((key) => key !== 'username' && !standardAttributes.has(key));
+  if (keys.length === 0) return;
+  const described = await context.moto.call<DescribedPool>(
+    'DescribeUserPool',
+    { UserPoolId: userPoolId },
+    context.authorization,
+  );
+  const attributes = new Set((described.UserPool?.SchemaAttributes ?? []).map((attribute) => attribute.Name));
+  const invalid = keys.filter((key) => !attributes.has(key));
+  if (invalid.length > 0) {
+    throw invalidParameter(`AttributeMapping contains invalid mapping: [${invalid.join(', ')}]`);
+  }
 }
 
 /** Checks a CreateIdentityProvider request and returns the request moto should store. */
@@ -79,6 +140,16 @@ export async function prepareCreateIdentityProvider(
       `A provider with the name ${input.ProviderName} already exists in this user pool.`,
     );
   }
+  await checkAttributeMapping(input.UserPoolId, input.AttributeMapping, context);
+  // Identity providers per user pool: a resource quota (limits.ts), LimitExceededException.
+  const limit = context.limits.identityProvidersPerPool;
+  const count = await countPages(
+    context.moto,
+    context.authorization,
+    'ListIdentityProviders',
+    input.UserPoolId,
+  );
+  if (count >= limit) throw limitExceeded('identity providers', limit, input.UserPoolId);
   if (input.ProviderType !== 'OIDC') return input;
   const details = input.ProviderDetails as Record<string, string>;
   return { ...input, ProviderDetails: await withDiscoveredEndpoints(details, context.discoveryTimeoutMs) };
@@ -95,6 +166,7 @@ export async function prepareUpdateIdentityProvider(
     { UserPoolId: input.UserPoolId, ProviderName: input.ProviderName },
     context.authorization,
   );
+  await checkAttributeMapping(input.UserPoolId, input.AttributeMapping, context);
   if (current.IdentityProvider.ProviderType !== 'OIDC' || input.ProviderDetails === undefined) return input;
   checkOidcDetails(input.ProviderDetails);
   return {

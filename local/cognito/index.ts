@@ -4,6 +4,8 @@ export { appClientDefaults } from './app-clients.ts';
 export type { CognitoFaultKind, CognitoFaults } from './faults.ts';
 export type { CognitoLayer, CognitoLayerOptions, CognitoRequestRecord } from './layer.ts';
 export { startCognitoLayer } from './layer.ts';
+export type { CognitoResourceLimits } from './limits.ts';
+export { cognitoDefaultResourceLimits } from './limits.ts';
 export type { CognitoQuotaCategory } from './operations.ts';
 export { isWriteOperation, quotaCategoryOf } from './operations.ts';
 export type { CognitoQuotaSettings, CognitoQuotas } from './quotas.ts';

@@ -1,20 +1,19 @@
 import { createServer, type IncomingMessage, type ServerResponse } from 'node:http';
 import type { AddressInfo } from 'node:net';
-import {
-  type AppClientContext,
-  prepareCreateUserPoolClient,
-  prepareUpdateUserPoolClient,
-} from './app-clients.ts';
+import { emptyLayerState, type LayerContext } from './context.ts';
 import { type CognitoFaults, FaultInjector } from './faults.ts';
-import {
-  type IdentityProviderContext,
-  prepareCreateIdentityProvider,
-  prepareUpdateIdentityProvider,
-} from './identity-providers.ts';
+import { type CognitoResourceLimits, resolveResourceLimits } from './limits.ts';
 import { MotoUpstream, type UpstreamResponse } from './moto-upstream.ts';
 import { isWriteOperation } from './operations.ts';
-import { CognitoError, cognitoOperationOf, errorTypeOf, sendCognitoError } from './protocol.ts';
+import {
+  CognitoError,
+  cognitoOperationOf,
+  errorTypeOf,
+  jsonContentType,
+  sendCognitoError,
+} from './protocol.ts';
 import { type CognitoQuotaSettings, RequestRateLimiter, resolveQuotas } from './quotas.ts';
+import { answers, completions, preparations } from './rules.ts';
 
 /** One Cognito call as the layer saw it. Never holds a request or response body. */
 export interface CognitoRequestRecord {
@@ -37,6 +36,8 @@ export interface CognitoLayerOptions {
   faults?: CognitoFaults;
   /** How long OIDC discovery may take before the create fails (default 2 s). */
   discoveryTimeoutMs?: number;
+  /** Resource quotas per user pool: Cognito's defaults (limits.ts) unless overridden. */
+  resourceLimits?: Partial<CognitoResourceLimits>;
 }
 
 export interface CognitoLayer {
@@ -48,19 +49,6 @@ export interface CognitoLayer {
   stop(): Promise<void>;
 }
 
-type Preparation = (
-  input: Record<string, unknown>,
-  context: IdentityProviderContext & AppClientContext,
-) => Promise<Record<string, unknown>>;
-
-/** The operations where Cognito is stricter than moto; everything else passes through. */
-const preparations: Record<string, Preparation> = {
-  CreateIdentityProvider: prepareCreateIdentityProvider,
-  UpdateIdentityProvider: prepareUpdateIdentityProvider,
-  CreateUserPoolClient: prepareCreateUserPoolClient,
-  UpdateUserPoolClient: prepareUpdateUserPoolClient,
-};
-
 const limiterFor = (quotas: CognitoQuotaSettings | false | undefined) =>
   quotas === false ? undefined : new RequestRateLimiter(resolveQuotas(quotas));
 
@@ -68,6 +56,8 @@ const limiterFor = (quotas: CognitoQuotaSettings | false | undefined) =>
 export async function startCognitoLayer(options: CognitoLayerOptions): Promise<CognitoLayer> {
   const moto = new MotoUpstream(options.motoEndpoint);
   const discoveryTimeoutMs = options.discoveryTimeoutMs ?? 2_000;
+  const limits = resolveResourceLimits(options.resourceLimits);
+  const state = emptyLayerState();
   const requests: CognitoRequestRecord[] = [];
   let limiter = limiterFor(options.quotas);
   let faults = new FaultInjector(options.faults);
@@ -121,21 +111,32 @@ export async function startCognitoLayer(options: CognitoLayerOptions): Promise<C
       }
 
       let forwardBody = body;
+      const context: LayerContext = {
+        moto,
+        authorization: String(request.headers.authorization ?? ''),
+        discoveryTimeoutMs,
+        limits,
+        state,
+      };
       const prepare = preparations[operation];
-      if (prepare && input) {
-        const authorization = String(request.headers.authorization ?? '');
+      const answer = answers[operation];
+      if ((prepare || answer) && input) {
         try {
-          forwardBody = Buffer.from(
-            JSON.stringify(await prepare(input, { moto, authorization, discoveryTimeoutMs })),
-          );
+          const own = answer ? await answer(input, context) : undefined;
+          if (own) {
+            record.status = 200;
+            sendJson(response, own);
+            return;
+          }
+          if (prepare) forwardBody = Buffer.from(JSON.stringify(await prepare(input, context)));
         } catch (error) {
           if (error instanceof CognitoError) return answerError(error);
           throw error;
         }
       }
 
-      const answer = await moto.forward('POST', request.url ?? '/', request.headers, forwardBody);
-      if (answer.status >= 500 && !isJson(answer)) {
+      const upstream = await moto.forward('POST', request.url ?? '/', request.headers, forwardBody);
+      if (upstream.status >= 500 && !isJson(upstream)) {
         // moto answers an operation it lacks with an HTML 500; say which one instead.
         answerError(
           new CognitoError(
@@ -145,9 +146,15 @@ export async function startCognitoLayer(options: CognitoLayerOptions): Promise<C
         );
         return;
       }
-      record.status = answer.status;
-      if (answer.status >= 400) record.error = errorTypeOf(answer.body) ?? `HTTP ${answer.status}`;
-      relay(response, answer);
+      const complete = completions[operation];
+      if (complete && input && upstream.status === 200) {
+        record.status = 200;
+        sendJson(response, complete(input, parseJsonObject(upstream.body) ?? {}, context));
+        return;
+      }
+      record.status = upstream.status;
+      if (upstream.status >= 400) record.error = errorTypeOf(upstream.body) ?? `HTTP ${upstream.status}`;
+      relay(response, upstream);
     } catch (error) {
       if (response.headersSent || request.socket.destroyed) throw error;
       answerError(
@@ -215,6 +222,12 @@ function parseJsonObject(body: Buffer): Record<string, unknown> | undefined {
   } catch {
     return undefined;
   }
+}
+
+function sendJson(response: ServerResponse, body: Record<string, unknown>): void {
+  const text = JSON.stringify(body);
+  response.writeHead(200, { 'content-type': jsonContentType, 'content-length': Buffer.byteLength(text) });
+  response.end(text);
 }
 
 function isJson(answer: UpstreamResponse): boolean {

@@ -72,8 +72,11 @@ export async function withDiscoveredEndpoints(
   return { attributes_url_add_attributes: 'false', ...discovered, ...details };
 }
 
-// Cognito only federates with issuers it reaches over https. Plain http is allowed for loopback
-// hosts alone, where the local world's Authentik emulator lives.
+// The OIDC IdP page of the Cognito developer guide
+// (https://docs.aws.amazon.com/cognito/latest/developerguide/cognito-user-pools-oidc-idp.html,
+// Prerequisites): the IdP "only uses HTTPS" for its OIDC endpoints and "only uses TCP ports 80 and
+// 443". Plain http is allowed for loopback hosts alone, where the local world's Authentik emulator
+// lives on a port of its own; nothing on AWS reaches a loopback issuer anyway.
 function checkIssuerUrl(issuer: string): void {
   let url: URL;
   try {
@@ -81,9 +84,12 @@ function checkIssuerUrl(issuer: string): void {
   } catch {
     throw invalidParameter(`oidc_issuer must be an absolute https URL, got ${issuer}`);
   }
-  if (url.protocol === 'https:') return;
   if (url.protocol === 'http:' && isLoopback(url.hostname)) return;
-  throw invalidParameter(`oidc_issuer must be an https URL, got ${issuer}`);
+  if (url.protocol !== 'https:') throw invalidParameter(`oidc_issuer must be an https URL, got ${issuer}`);
+  // URL drops the scheme's default port, so '' is 443 here.
+  if (url.port !== '' && url.port !== '80') {
+    throw invalidParameter(`oidc_issuer must be on port 443 (or 80), got ${issuer}`);
+  }
 }
 
 function isLoopback(hostname: string): boolean {

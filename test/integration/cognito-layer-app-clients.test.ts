@@ -95,6 +95,10 @@ describe('UpdateUserPoolClient replaces the whole app client', () => {
       EnableTokenRevocation: true,
       EnablePropagateAdditionalUserContextData: false,
       AuthSessionValidity: 3,
+      // The UpdateUserPoolClient reference: without ExplicitAuthFlows the client supports these
+      // three, and PreventUserExistenceErrors defaults to LEGACY.
+      ExplicitAuthFlows: ['ALLOW_REFRESH_TOKEN_AUTH', 'ALLOW_USER_SRP_AUTH', 'ALLOW_CUSTOM_AUTH'],
+      PreventUserExistenceErrors: 'LEGACY',
     });
     for (const omitted of [
       'AllowedOAuthFlows',
@@ -103,13 +107,11 @@ describe('UpdateUserPoolClient replaces the whole app client', () => {
       'LogoutURLs',
       'DefaultRedirectURI',
       'SupportedIdentityProviders',
-      'ExplicitAuthFlows',
       'AccessTokenValidity',
       'IdTokenValidity',
       'TokenValidityUnits',
       'ReadAttributes',
       'WriteAttributes',
-      'PreventUserExistenceErrors',
     ] as const) {
       expect(client[omitted], omitted).toBeUndefined();
     }

@@ -1,10 +1,7 @@
 import { describe, expect, it } from 'vitest';
-import {
-  appClientDefaults,
-  checkOAuthSettings,
-  completeAppClientUpdate,
-} from '#local/cognito/app-clients.ts';
+import { appClientDefaults, completeAppClientUpdate } from '#local/cognito/app-clients.ts';
 import { checkOidcDetails, checkProviderName, checkProviderType } from '#local/cognito/identity-providers.ts';
+import { checkOAuthSettings } from '#local/cognito/oauth.ts';
 import { isWriteOperation } from '#local/cognito/operations.ts';
 import { CognitoError } from '#local/cognito/protocol.ts';
 
@@ -65,13 +62,37 @@ describe('OIDC details', () => {
 
 describe('OAuth settings', () => {
   const ok = { AllowedOAuthFlows: ['code'], CallbackURLs: ['https://app.example.com/cb'] };
+  const publicClient = { hasSecret: false };
 
   it('accepts a code-flow client with an https callback', () => {
-    expect(() => checkOAuthSettings(ok)).not.toThrow();
+    expect(() => checkOAuthSettings(ok, publicClient)).not.toThrow();
   });
 
-  it('accepts client credentials without callbacks', () => {
-    expect(() => checkOAuthSettings({ AllowedOAuthFlows: ['client_credentials'] })).not.toThrow();
+  it('accepts client credentials without callbacks on a client with a secret', () => {
+    expect(() =>
+      checkOAuthSettings({ AllowedOAuthFlows: ['client_credentials'] }, { hasSecret: true }),
+    ).not.toThrow();
+  });
+
+  it.each([
+    [{ AllowedOAuthFlows: ['client_credentials'] }, publicClient, 'does not have a client secret'],
+    [
+      { ...ok, AllowedOAuthFlows: ['client_credentials', 'code'] },
+      { hasSecret: true },
+      'along with code flow',
+    ],
+    [
+      { ...ok, AllowedOAuthFlows: ['implicit', 'client_credentials'] },
+      { hasSecret: true },
+      'along with code flow',
+    ],
+    [{ ...ok, AllowedOAuthFlowsUserPoolClient: true }, publicClient, 'are required'],
+    [{ ...ok, AllowedOAuthFlowsUserPoolClient: true, AllowedOAuthScopes: [] }, publicClient, 'are required'],
+    [{ AllowedOAuthFlowsUserPoolClient: true, AllowedOAuthScopes: ['openid'] }, publicClient, 'are required'],
+  ])('refuses %j with InvalidOAuthFlowException', (client, facts, message) => {
+    const error = errorOf(() => checkOAuthSettings(client, facts));
+    expect(error.type).toBe('InvalidOAuthFlowException');
+    expect(error.message).toContain(message);
   });
 
   it.each([
@@ -82,7 +103,7 @@ describe('OAuth settings', () => {
     { ...ok, DefaultRedirectURI: 'https://other.example.com/' },
     { ...ok, CallbackURLs: 'https://app.example.com/cb' },
   ])('refuses %j', (client) => {
-    expect(errorOf(() => checkOAuthSettings(client)).type).toBe('InvalidParameterException');
+    expect(errorOf(() => checkOAuthSettings(client, publicClient)).type).toBe('InvalidParameterException');
   });
 });
 
@@ -101,6 +122,13 @@ describe('completeAppClientUpdate', () => {
     });
     expect(complete.RefreshTokenValidity).toBe(30);
     expect(complete.AllowedOAuthFlows).toBeNull();
+    // The UpdateUserPoolClient reference's defaults for the two settings it names.
+    expect(complete.ExplicitAuthFlows).toEqual([
+      'ALLOW_REFRESH_TOKEN_AUTH',
+      'ALLOW_USER_SRP_AUTH',
+      'ALLOW_CUSTOM_AUTH',
+    ]);
+    expect(complete.PreventUserExistenceErrors).toBe('LEGACY');
   });
 
   it('keeps falsy values the request gives', () => {

@@ -3,6 +3,7 @@ import { defineConfig } from 'vitest/config';
 // Tests are kept apart by kind: unit tests use mocks only; integration, contract and workflow tests
 // run against the local world (moto behind the strict Cognito layer, the Authentik emulator).
 const kinds = ['unit', 'integration', 'contract', 'workflow', 'infra'] as const;
+const worldKinds = new Set<string>(['integration', 'contract', 'workflow']);
 
 export default defineConfig({
   test: {
@@ -17,9 +18,10 @@ export default defineConfig({
         include: [`test/${kind}/**/*.test.ts`],
         testTimeout: kind === 'unit' ? 5_000 : 60_000,
         hookTimeout: 60_000,
+        // Only the projects that start a world need moto (a pool of it, test/support/moto-pool.ts).
+        ...(worldKinds.has(kind) ? { globalSetup: ['./test/global-setup.ts'] } : {}),
       },
     })),
     setupFiles: ['./test/setup.ts'],
-    globalSetup: ['./test/global-setup.ts'],
   },
 });

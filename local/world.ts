@@ -29,6 +29,8 @@ export interface WorldOptions {
   /** Cognito's request-rate quotas; real values unless overridden, `false` turns them off. */
   quotas?: CognitoQuotaSettings | false;
   authentikVersion?: string;
+  /** Where moto comes from: a new server by default; the tests borrow one of a pool. */
+  moto?: (region: string) => Promise<MotoServer>;
 }
 
 /** Fake credentials: moto accepts any, and the SDK refuses to sign without some. */
@@ -49,7 +51,7 @@ export async function startWorld(options: WorldOptions = {}): Promise<World> {
       return part;
     };
     const [moto, authentik] = await Promise.all([
-      startMoto({ region }).then(remember),
+      (options.moto ?? ((r) => startMoto({ region: r })))(region).then(remember),
       startAuthentikEmulator(options.authentikVersion ? { version: options.authentikVersion } : {}).then(
         remember,
       ),

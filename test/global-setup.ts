@@ -1,10 +1,42 @@
 import { execFileSync } from 'node:child_process';
+import { mkdtempSync, rmSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import type { TestProject } from 'vitest/node';
+import { type MotoServer, startMoto } from '#local/moto.ts';
+import type { MotoPool } from './support/moto-pool.ts';
 
-// Integration tests need moto_server; say how to get it instead of failing deep inside a test.
-export default function setup(): void {
-  try {
-    execFileSync('moto_server', ['--help'], { stdio: 'ignore' });
-  } catch {
-    throw new Error('moto_server not found: install it with `pip install "moto[server]"` (Python 3.9+).');
+// Runs for the projects that start a world (vitest.config.ts). Several projects share one pool:
+// the first setup starts it, the last teardown stops it.
+const shared = globalThis as {
+  federationMotoPool?: { pool: MotoPool; servers: MotoServer[]; users: number };
+};
+
+export default async function setup(project: TestProject): Promise<() => Promise<void>> {
+  if (!shared.federationMotoPool) {
+    // Say how to get moto instead of failing deep inside a test.
+    try {
+      execFileSync('moto_server', ['--help'], { stdio: 'ignore' });
+    } catch {
+      throw new Error('moto_server not found: install it with `pip install "moto[server]"` (Python 3.9+).');
+    }
+    // One server per file that can run at once.
+    const size = Math.max(1, Number(project.globalConfig.maxWorkers) || 1);
+    const servers = await Promise.all(Array.from({ length: size }, () => startMoto()));
+    const pool = {
+      leases: mkdtempSync(join(tmpdir(), 'federation-moto-leases-')),
+      endpoints: servers.map((s) => s.endpoint),
+    };
+    shared.federationMotoPool = { pool, servers, users: 0 };
   }
+  const state = shared.federationMotoPool;
+  state.users += 1;
+  project.provide('motoPool', state.pool);
+  return async () => {
+    state.users -= 1;
+    if (state.users > 0) return;
+    shared.federationMotoPool = undefined;
+    await Promise.all(state.servers.map((s) => s.stop()));
+    rmSync(state.pool.leases, { recursive: true, force: true });
+  };
 }

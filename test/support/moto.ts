@@ -5,7 +5,8 @@ import {
   CreateUserPoolCommand,
 } from '@aws-sdk/client-cognito-identity-provider';
 import { type CognitoLayer, type CognitoLayerOptions, startCognitoLayer } from '#local/cognito/index.ts';
-import { type MotoServer, startMoto } from '#local/moto.ts';
+import type { MotoServer } from '#local/moto.ts';
+import { borrowMoto } from './moto-pool.ts';
 
 /** moto and the strict layer in front of it, one pair per test file. */
 export interface CognitoTestWorld {
@@ -21,7 +22,7 @@ export interface CognitoTestWorld {
 export async function startCognitoTestWorld(
   layerOptions: Omit<CognitoLayerOptions, 'motoEndpoint'> = {},
 ): Promise<CognitoTestWorld> {
-  const moto = await startMoto();
+  const moto = await borrowMoto();
   const layer = await startCognitoLayer({ motoEndpoint: moto.endpoint, ...layerOptions });
   const direct = cognitoClient(moto.endpoint, moto.region);
   const strict = cognitoClient(layer.endpoint, moto.region);

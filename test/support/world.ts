@@ -4,6 +4,7 @@ import { CognitoIdentityProviderClient } from '@aws-sdk/client-cognito-identity-
 import { afterAll, beforeAll } from 'vitest';
 import type { StepClients } from '#lib/clients.ts';
 import { startWorld, type World, type WorldOptions } from '../../local/world.ts';
+import { borrowMoto } from './moto-pool.ts';
 
 export { configWrites } from '../../local/world.ts';
 
@@ -24,7 +25,7 @@ export interface WorldFixture {
 export function useWorld(options: WorldOptions = {}): WorldFixture {
   const fixture = {} as WorldFixture;
   beforeAll(async () => {
-    const world = await startWorld(options);
+    const world = await startWorld({ moto: borrowMoto, ...options });
     await prepareWorld(world.endpoints);
     const clients = worldStepClients(world.endpoints);
     fixture.world = world;

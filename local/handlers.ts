@@ -3,7 +3,8 @@
 // would build (lib/lambda.ts `pickClients`), only pointed elsewhere.
 import type { StepClients } from '#lib/clients.ts';
 import { type CoreClients, pickClients, tenantClients } from '#lib/lambda.ts';
-import { SERVICE_NAME } from '#lib/logger.ts';
+import { createLogger } from '#lib/logger.ts';
+import { MemoryMetrics, type Metrics } from '#lib/metrics.ts';
 import { type StepModule, workflowStep } from '#lib/workflow-step.ts';
 import {
   isWorkflowStep,
@@ -15,21 +16,34 @@ import { listTenantsTask } from '../functions/list-tenants/handler.ts';
 import { recordOutcomeTask } from '../functions/record-outcome/handler.ts';
 import { type FederationEventSink, memoryEventSink } from '../functions/report-verification/events.ts';
 import { reportVerificationTask } from '../functions/report-verification/handler.ts';
-import type { MetricsSink } from '../functions/report-verification/metrics.ts';
 import { verifyTenantTask } from '../functions/verify-tenant/handler.ts';
 import type { HandlersByPlaceholder, LambdaHandler } from './runner.ts';
 
 export interface LocalHandlerOptions {
   /** The local world has no EventBridge: the verification's events go here (default: kept in memory). */
   events?: FederationEventSink;
-  /** The verification's EMF metrics (default: dropped; on Lambda they are stdout lines). */
-  metrics?: MetricsSink;
+  /**
+   * The Lambdas' metrics (steps, executions, verification runs): default kept in memory and dropped;
+   * on Lambda they are Powertools' EMF lines on stdout.
+   */
+  metrics?: Metrics;
 }
 
 /** A workflow step's handler: its core (the folder its catalog name names) in the step wrapper. */
-async function workflowStepHandler<N extends WorkflowStepName>(name: N, clients: StepClients) {
+async function workflowStepHandler<N extends WorkflowStepName>(
+  name: N,
+  clients: StepClients,
+  metrics: Metrics,
+) {
   const core = (await import(`../functions/${name}/core.ts`)) as StepModule<CoreClients<N>>;
-  return workflowStep(name, core, tenantClients(pickClients(name, clients)), () => clients.deployment);
+  return workflowStep(
+    name,
+    core,
+    tenantClients(pickClients(name, clients)),
+    () => clients.deployment,
+    createLogger(name),
+    metrics,
+  );
 }
 
 export async function localHandlers(
@@ -37,22 +51,24 @@ export async function localHandlers(
   options: LocalHandlerOptions = {},
 ): Promise<HandlersByPlaceholder> {
   const handlers: HandlersByPlaceholder = {};
+  const metrics = options.metrics ?? new MemoryMetrics({ keep: false });
   // The functions that are not workflow steps, each its task with the world's clients.
   const others: { [N in Exclude<StepFunctionName, WorkflowStepName>]: LambdaHandler } = {
-    'record-outcome': recordOutcomeTask(pickClients('record-outcome', clients)) as LambdaHandler,
+    'record-outcome': recordOutcomeTask({
+      ...pickClients('record-outcome', clients),
+      metrics,
+    }) as LambdaHandler,
     'list-tenants': listTenantsTask(pickClients('list-tenants', clients)) as LambdaHandler,
     'verify-tenant': verifyTenantTask(pickClients('verify-tenant', clients)) as LambdaHandler,
     // The local world has no EventBridge: the events and metrics go to the sinks given.
     'report-verification': reportVerificationTask({
       events: options.events ?? memoryEventSink(),
-      metrics: options.metrics ?? (() => {}),
-      namespace: 'AuthentikCognitoFederation',
-      service: SERVICE_NAME,
+      metrics,
     }) as LambdaHandler,
   };
   for (const fn of stepFunctions) {
     handlers[fn.placeholder] = isWorkflowStep(fn)
-      ? ((await workflowStepHandler(fn.name, clients)) as LambdaHandler)
+      ? ((await workflowStepHandler(fn.name, clients, metrics)) as LambdaHandler)
       : others[fn.name];
   }
   return handlers;

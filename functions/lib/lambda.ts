@@ -8,6 +8,7 @@ import { catalogEntry, type FunctionEnv, type FunctionName } from '../catalog.ts
 import type { AuthentikClient } from './authentik/client.ts';
 import type { StepClients } from './clients.ts';
 import { deploymentFromEnv, loadEnv } from './env.ts';
+import { lambdaMetrics, throttleMetric } from './metrics.ts';
 import type { SecretsForTenant } from './tenant-secrets.ts';
 import type { TenantSpec } from './tenant-spec.ts';
 import type { ClientsConfig } from './wiring/config.ts';
@@ -59,6 +60,8 @@ export function lambdaClients<N extends FunctionName>(
     // Each tenant's secrets through a session of the tenant-secrets role tagged with it.
     tenantSecretsRoleArn: vars.TENANT_SECRETS_ROLE_ARN,
     registryTableName: vars.REGISTRY_TABLE_NAME,
+    // Every throttled attempt of the function's clients, as the Throttles metric.
+    onThrottle: throttleMetric(lambdaMetrics()),
   };
   const kinds = kindsOf(catalogEntry(name));
   const clients: Partial<AllClients> = {};

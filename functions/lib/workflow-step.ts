@@ -9,6 +9,7 @@ import type { WorkflowStepName } from '../catalog.ts';
 import { ValidationError } from './errors.ts';
 import { type BuildersOf, type CoreClients, lambdaClients, tenantClients } from './lambda.ts';
 import { createLogger, forTenant } from './logger.ts';
+import { emit, lambdaMetrics, METRIC, type Metrics } from './metrics.ts';
 import { mergeResources } from './registry.ts';
 import type { ApplyResult, CheckResult, DestroyResult, Drift, Resources } from './step.ts';
 import { type Deployment, parseTenantSpec, type TenantSpec } from './tenant-spec.ts';
@@ -54,6 +55,8 @@ export function workflowStep<C>(
   clientsFor: (spec: TenantSpec) => C | Promise<C>,
   deployment: () => Deployment,
   logger: Logger = createLogger(step),
+  /** Each run's duration and outcome; none when not given (the local world's default). */
+  metrics?: Metrics,
 ): (event: StepEvent) => Promise<WorkflowState> {
   return async (event) => {
     const action = event.action ?? 'apply';
@@ -67,25 +70,68 @@ export function workflowStep<C>(
     forTenant(logger, spec.tenantId);
     const resources = event.resources ?? {};
     const started = Date.now();
-    const clients = await clientsFor(spec);
     let record: StepOutcomeRecord;
     let next = resources;
-    if (action === 'apply') {
-      const result = await module.apply(spec, resources, clients);
-      next = mergeResources(resources, result.resources);
-      record = { action, outcome: result.outcome, writes: result.writes, durationMs: Date.now() - started };
-    } else if (action === 'destroy') {
-      const result = await module.destroy(spec, resources, clients);
-      // A destroy answers every resource that remains (what it deleted is gone, `created` included).
-      next = result.resources;
-      record = { action, outcome: result.outcome, durationMs: Date.now() - started };
-    } else {
-      const result = await module.check(spec, resources, clients);
-      record = { action, outcome: result.outcome, drift: result.drift, durationMs: Date.now() - started };
+    try {
+      ({ record, next } = await run(module, action, spec, resources, await clientsFor(spec), started));
+    } catch (error) {
+      if (metrics) stepMetrics(metrics, step, action, Date.now() - started);
+      throw error;
     }
+    if (metrics) stepMetrics(metrics, step, action, record.durationMs, record.outcome);
     logger.info(`${step} ${action}: ${record.outcome}`, { ...record });
     return { spec, resources: next, outcomes: { ...event.outcomes, [step]: record } };
   };
+}
+
+/** One action of a step's core, and what the workflow keeps of it. */
+async function run<C>(
+  module: StepModule<C>,
+  action: Exclude<StepAction, 'parse'>,
+  spec: TenantSpec,
+  resources: Resources,
+  clients: C,
+  started: number,
+): Promise<{ record: StepOutcomeRecord; next: Resources }> {
+  let record: StepOutcomeRecord;
+  let next = resources;
+  if (action === 'apply') {
+    const result = await module.apply(spec, resources, clients);
+    next = mergeResources(resources, result.resources);
+    record = { action, outcome: result.outcome, writes: result.writes, durationMs: Date.now() - started };
+  } else if (action === 'destroy') {
+    const result = await module.destroy(spec, resources, clients);
+    // A destroy answers every resource that remains (what it deleted is gone, `created` included).
+    next = result.resources;
+    record = { action, outcome: result.outcome, durationMs: Date.now() - started };
+  } else {
+    const result = await module.check(spec, resources, clients);
+    record = { action, outcome: result.outcome, drift: result.drift, durationMs: Date.now() - started };
+  }
+  return { record, next };
+}
+
+/**
+ * A step run's metrics: its duration and whether it returned, per step and action, and the outcome
+ * it returned (created, updated, unchanged…) under its own dimension. A run that threw has no outcome.
+ */
+function stepMetrics(
+  metrics: Metrics,
+  step: string,
+  action: StepAction,
+  durationMs: number,
+  outcome?: string,
+) {
+  const dimensions = { Step: step, Action: action };
+  emit(metrics, dimensions, [
+    { name: METRIC.stepDuration, unit: 'Milliseconds', value: durationMs },
+    { name: outcome === undefined ? METRIC.stepFailed : METRIC.stepSucceeded, unit: 'Count', value: 1 },
+  ]);
+  if (outcome !== undefined) {
+    emit(metrics, { ...dimensions, Outcome: outcome }, [
+      { name: METRIC.stepOutcome, unit: 'Count', value: 1 },
+    ]);
+  }
 }
 
 /**
@@ -99,7 +145,14 @@ export function stepLambda<N extends WorkflowStepName>(
 ) {
   const clients = lambdaClients(name, builders);
   const deployment = deploymentOf(clients);
-  return workflowStep(name, core, tenantClients(clients), () => deployment);
+  return workflowStep(
+    name,
+    core,
+    tenantClients(clients),
+    () => deployment,
+    createLogger(name),
+    lambdaMetrics(),
+  );
 }
 
 /** Every step parses the spec, so its environment has the deployment's SSRF boundary. */

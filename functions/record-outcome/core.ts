@@ -4,6 +4,7 @@
 // status, `failure` stores the failed step, the error's name and message, and answers the readable
 // cause the execution fails with; both then release the lock.
 import { ConflictError, PreconditionError, ValidationError } from '#lib/errors.ts';
+import { emit, METRIC, type Metrics } from '#lib/metrics.ts';
 import {
   type ExecutionLock,
   executionNameOf,
@@ -19,6 +20,8 @@ export type Operation = 'provision' | 'deprovision';
 
 export interface RecordClients {
   registry: TenantRegistry;
+  /** Each execution's outcome and duration; none when not given (the local world's default). */
+  metrics?: Metrics;
 }
 
 /** Step Functions' error output: `Cause` is Lambda's JSON `{errorType, errorMessage}` or plain text. */
@@ -105,6 +108,7 @@ export async function success(
   });
   // Conditional on holding it: never another execution's lock.
   await clients.registry.releaseLock(state.spec.tenantId, execution);
+  if (clients.metrics) executionMetrics(clients.metrics, operation, record, at);
   return { ...state, status: record.status };
 }
 
@@ -127,7 +131,7 @@ export async function failure(
 ): Promise<{ error: string; cause: string }> {
   const message = describeCause(state.error);
   const at = new Date().toISOString();
-  await clients.registry.update(state.spec.tenantId, (current) => {
+  const record = await clients.registry.update(state.spec.tenantId, (current) => {
     if (!current) throw new PreconditionError(`tenant ${state.spec.tenantId} vanished from the registry`);
     return {
       ...current,
@@ -143,8 +147,37 @@ export async function failure(
     };
   });
   await clients.registry.releaseLock(state.spec.tenantId, execution);
+  if (clients.metrics) executionMetrics(clients.metrics, operation, record, at, state.failedStep);
   return {
     error: state.error.Error,
     cause: `${operation} of tenant ${state.spec.tenantId} failed at ${state.failedStep}: ${state.error.Error}: ${message}`,
   };
+}
+
+/**
+ * An execution's outcome, per operation (and, for a failure, the step it failed at), and its
+ * duration from the start the registry recorded, so a dashboard shows success, failure and p95.
+ */
+function executionMetrics(
+  metrics: Metrics,
+  operation: Operation,
+  record: TenantRecord,
+  at: string,
+  failedStep?: string,
+): void {
+  const dimensions = { Operation: operation };
+  const startedAt = Date.parse(record.lastExecution?.startedAt ?? '');
+  if (Number.isFinite(startedAt)) {
+    const durationMs = Math.max(0, Date.parse(at) - startedAt);
+    emit(metrics, dimensions, [{ name: METRIC.executionDuration, unit: 'Milliseconds', value: durationMs }]);
+  }
+  if (failedStep === undefined) {
+    emit(metrics, dimensions, [{ name: METRIC.executionSucceeded, unit: 'Count', value: 1 }]);
+    return;
+  }
+  // Once per operation (what a graph or an alarm sums) and once per step (where to look).
+  emit(metrics, dimensions, [{ name: METRIC.executionFailed, unit: 'Count', value: 1 }]);
+  emit(metrics, { ...dimensions, FailedStep: failedStep }, [
+    { name: METRIC.executionFailed, unit: 'Count', value: 1 },
+  ]);
 }

@@ -1,6 +1,7 @@
 // Lambda entry for record-outcome: the registry writes at the start and end of each execution.
 import { ValidationError } from '#lib/errors.ts';
 import { lambdaClients, lambdaEntry } from '#lib/lambda.ts';
+import { lambdaMetrics } from '#lib/metrics.ts';
 import type { Resources } from '#lib/step.ts';
 import type { TenantSpec } from '#lib/tenant-spec.ts';
 import { registry } from '#lib/wiring/registry.ts';
@@ -60,4 +61,6 @@ export function recordOutcomeTask(clients: RecordClients) {
   };
 }
 
-export const handler = lambdaEntry(() => recordOutcomeTask(lambdaClients('record-outcome', { registry })));
+export const handler = lambdaEntry(() =>
+  recordOutcomeTask({ ...lambdaClients('record-outcome', { registry }), metrics: lambdaMetrics() }),
+);

@@ -2,21 +2,19 @@
 // its Map item), and page by page the metrics (counts by state, by reason code, durations) and the
 // running totals the machine carries to its summary.
 
+import { emit, METRIC, type Metrics, type MetricValue } from '#lib/metrics.ts';
 import { EVENT_DETAIL_TYPES, FEDERATION_STATES } from '#lib/verification/state.ts';
 import type { FederationState, ItemSummary, TenantResult } from '#lib/verification/types.ts';
 import type { RunSettings, Totals } from '../list-tenants/core.ts';
 import type { FederationEvent, FederationEventSink } from './events.ts';
-import { emfDocument, type Metric, type MetricsSink } from './metrics.ts';
 
 /** A Map item's result: the verification's summary, or the same shape for an item that was caught. */
 export type ItemResult = ItemSummary;
 
 export interface ReportDeps {
   events: FederationEventSink;
-  metrics: MetricsSink;
-  namespace: string;
-  /** The Service dimension of every metric. */
-  service: string;
+  /** Powertools' metrics: EMF on stdout on Lambda, kept in memory locally (lib/metrics.ts). */
+  metrics: Metrics;
   now?: () => Date;
 }
 
@@ -76,34 +74,26 @@ export async function reportPage(
   const count = (state: string) => results.filter((r) => r.state === state).length;
   const repairs = results.filter((r) => r.repairAttempted);
   const repaired = repairs.filter((r) => r.state === 'verified').length;
-  const metrics: Metric[] = [
-    { name: 'TenantsVerified', unit: 'Count', value: count('verified') },
-    { name: 'TenantsDrifted', unit: 'Count', value: count('drifted') },
-    { name: 'TenantsBroken', unit: 'Count', value: count('broken') },
-    { name: 'VerificationErrors', unit: 'Count', value: count('error') },
-    { name: 'StateChanges', unit: 'Count', value: changes },
-    { name: 'RepairsAttempted', unit: 'Count', value: repairs.length },
-    { name: 'RepairsSucceeded', unit: 'Count', value: repaired },
+  const metrics: MetricValue[] = [
+    { name: METRIC.tenantsVerified, unit: 'Count', value: count('verified') },
+    { name: METRIC.tenantsDrifted, unit: 'Count', value: count('drifted') },
+    { name: METRIC.tenantsBroken, unit: 'Count', value: count('broken') },
+    { name: METRIC.verificationErrors, unit: 'Count', value: count('error') },
+    { name: METRIC.stateChanges, unit: 'Count', value: changes },
+    { name: METRIC.repairsAttempted, unit: 'Count', value: repairs.length },
+    { name: METRIC.repairsSucceeded, unit: 'Count', value: repaired },
   ];
   const durations = results.filter((r) => r.state !== 'error').map((r) => r.durationMs);
   if (durations.length > 0)
-    metrics.push({ name: 'VerificationDuration', unit: 'Milliseconds', value: durations });
-  const dimensions = { Service: deps.service };
-  deps.metrics(emfDocument(deps.namespace, dimensions, metrics, at.getTime()));
+    metrics.push({ name: METRIC.verificationDuration, unit: 'Milliseconds', value: durations });
+  emit(deps.metrics, {}, metrics, at);
   // Failing checks by reason code: what an alarm on, say, SECRET_MISMATCH watches.
   const reasons = new Map<string, number>();
   for (const result of results) {
     for (const reason of result.reasons) reasons.set(reason, (reasons.get(reason) ?? 0) + 1);
   }
   for (const [reason, n] of reasons) {
-    deps.metrics(
-      emfDocument(
-        deps.namespace,
-        { ...dimensions, Reason: reason },
-        [{ name: 'FailingChecks', unit: 'Count', value: n }],
-        at.getTime(),
-      ),
-    );
+    emit(deps.metrics, { Reason: reason }, [{ name: METRIC.failingChecks, unit: 'Count', value: n }], at);
   }
 
   const totals = input.totals;
@@ -133,17 +123,26 @@ export interface RunSummary extends Totals {
 export function summarize(input: { run: RunSettings; totals: Totals }, deps: ReportDeps): RunSummary {
   const finished = (deps.now ?? (() => new Date()))();
   const durationMs = Math.max(0, finished.getTime() - Date.parse(input.run.startedAt));
-  deps.metrics(
-    emfDocument(
-      deps.namespace,
-      { Service: deps.service },
-      [
-        { name: 'VerificationRunDuration', unit: 'Milliseconds', value: durationMs },
-        { name: 'TenantsSkipped', unit: 'Count', value: input.totals.skipped },
-      ],
-      finished.getTime(),
-    ),
+  const totals = input.totals;
+  emit(
+    deps.metrics,
+    {},
+    [
+      { name: METRIC.verificationRunDuration, unit: 'Milliseconds', value: durationMs },
+      { name: METRIC.tenantsSkipped, unit: 'Count', value: totals.skipped },
+    ],
+    finished,
   );
+  // The run's totals as a gauge per state: tenants by state over time, whatever the paging.
+  const byState: Record<FederationState | 'error', number> = {
+    verified: totals.verified,
+    drifted: totals.drifted,
+    broken: totals.broken,
+    error: totals.errors,
+  };
+  for (const [state, n] of Object.entries(byState)) {
+    emit(deps.metrics, { State: state }, [{ name: METRIC.tenants, unit: 'Count', value: n }], finished);
+  }
   return {
     ...input.totals,
     repair: input.run.repair,

@@ -3,6 +3,7 @@
 import * as z from 'zod/mini';
 import '#lib/zod-messages.ts';
 import { SERVICE_NAME } from '#lib/logger.ts';
+import { METRICS_NAMESPACE } from '#lib/metric-names.ts';
 
 /** This function's environment (defaults suit one deployment per account and region). */
 export const reportEnv = z.object({
@@ -17,6 +18,6 @@ export const reportEnv = z.object({
   ),
   METRICS_NAMESPACE: z._default(
     z.string().check(z.regex(/^[A-Za-z0-9._/#:-]{1,255}$/, 'must be a CloudWatch namespace')),
-    'AuthentikCognitoFederation',
+    METRICS_NAMESPACE,
   ),
 });

@@ -3,7 +3,7 @@
 // closes the run.
 import { ValidationError } from '#lib/errors.ts';
 import { functionEnv, lambdaClients, lambdaEntry } from '#lib/lambda.ts';
-import { SERVICE_NAME } from '#lib/logger.ts';
+import { lambdaMetrics } from '#lib/metrics.ts';
 import { events } from '#lib/wiring/events.ts';
 import type { RunSettings, Totals } from '../list-tenants/core.ts';
 import {
@@ -19,7 +19,6 @@ import { reportEnv } from './env.ts';
 export { reportEnv };
 
 import { eventBridgeSink } from './events.ts';
-import { stdoutMetrics } from './metrics.ts';
 
 export type ReportEvent =
   | { action: 'change'; change: TenantChange; execution: string }
@@ -43,8 +42,6 @@ export const handler = lambdaEntry(() => {
   const clients = lambdaClients('report-verification', { events }, env);
   return reportVerificationTask({
     events: eventBridgeSink(clients.events, { busName: env.EVENT_BUS_NAME, source: env.EVENT_SOURCE }),
-    metrics: stdoutMetrics,
-    namespace: env.METRICS_NAMESPACE,
-    service: SERVICE_NAME,
+    metrics: lambdaMetrics(env.METRICS_NAMESPACE),
   });
 });

@@ -1,10 +1,12 @@
-// What a verification run tells the world: an event per state change (from its item), EMF metrics, totals,
-// and EventBridge delivery in batches with the failed entries sent again.
+// What a verification run tells the world: an event per state change (from its item), metrics (as
+// Powertools writes them on Lambda: EMF lines on stdout), totals, and EventBridge delivery in batches
+// with the failed entries sent again.
 import 'aws-sdk-client-mock-vitest/extend';
 import { EventBridgeClient, PutEventsCommand } from '@aws-sdk/client-eventbridge';
 import { mockClient } from 'aws-sdk-client-mock';
-import { beforeEach, describe, expect, it } from 'vitest';
+import { afterEach, beforeEach, describe, expect, it, vi } from 'vitest';
 import { TransientError } from '#lib/errors.ts';
+import { type EmfDocument, emit, lambdaMetrics, METRIC } from '#lib/metrics.ts';
 import { noTotals, type RunSettings } from '../../functions/list-tenants/core.ts';
 import {
   type ItemResult,
@@ -14,10 +16,34 @@ import {
   type TenantChange,
 } from '../../functions/report-verification/core.ts';
 import { eventBridgeSink, memoryEventSink } from '../../functions/report-verification/events.ts';
-import { type EmfDocument, emfDocument } from '../../functions/report-verification/metrics.ts';
 
-const run: RunSettings = { repair: false, tenantId: null, startedAt: '2026-01-01T00:00:00.000Z' };
-const at = new Date('2026-01-01T00:00:30.000Z');
+// Recent enough for CloudWatch (Powertools refuses timestamps older than 14 days).
+const at = new Date(Math.floor(Date.now() / 1000) * 1000);
+const run: RunSettings = {
+  repair: false,
+  tenantId: null,
+  startedAt: new Date(at.getTime() - 30_000).toISOString(),
+};
+
+afterEach(() => {
+  vi.restoreAllMocks();
+});
+
+/**
+ * A Lambda's metrics (Powertools, namespace NS) and the EMF documents it writes on stdout, parsed
+ * line by line as CloudWatch Logs would read them. Other output passes through.
+ */
+function stdoutMetrics() {
+  const documents: EmfDocument[] = [];
+  const write = process.stdout.write.bind(process.stdout);
+  vi.spyOn(process.stdout, 'write').mockImplementation(((chunk: unknown, ...rest: never[]) => {
+    const text = String(chunk);
+    if (!text.startsWith('{"_aws"')) return write(chunk as string, ...rest);
+    for (const line of text.split('\n').filter(Boolean)) documents.push(JSON.parse(line) as EmfDocument);
+    return true;
+  }) as typeof process.stdout.write);
+  return { metrics: lambdaMetrics('NS'), documents };
+}
 
 function summary(tenantId: string, overrides: Partial<ItemResult> = {}): ItemResult {
   return {
@@ -44,18 +70,8 @@ function change(tenantId: string, overrides: Partial<TenantChange> = {}): Tenant
 
 function deps() {
   const events = memoryEventSink();
-  const metrics: EmfDocument[] = [];
-  return {
-    events,
-    metrics,
-    deps: {
-      events,
-      metrics: (d: EmfDocument) => metrics.push(d),
-      namespace: 'NS',
-      service: 'svc',
-      now: () => at,
-    },
-  };
+  const { metrics, documents } = stdoutMetrics();
+  return { events, metrics: documents, deps: { events, metrics, now: () => at } };
 }
 
 describe('reportChange', () => {
@@ -142,7 +158,7 @@ describe('reportPage', () => {
     });
   });
 
-  it('emits the counts, the durations and the failing checks by reason code as EMF', async () => {
+  it('writes the counts, the durations and the failing checks by reason code as EMF lines', async () => {
     const { metrics, deps: d } = deps();
     await reportPage(
       {
@@ -160,20 +176,26 @@ describe('reportPage', () => {
       },
       d,
     );
+    expect(metrics).toHaveLength(2);
     expect(metrics[0]).toMatchObject({
-      Service: 'svc',
+      service: 'authentik-cognito-federation',
       TenantsVerified: 1,
       TenantsBroken: 1,
       RepairsAttempted: 1,
       RepairsSucceeded: 0,
       VerificationDuration: [200, 400],
     });
+    expect(metrics[0]?._aws.Timestamp).toBe(at.getTime());
     expect(metrics[0]?._aws.CloudWatchMetrics[0]).toMatchObject({
       Namespace: 'NS',
-      Dimensions: [['Service']],
+      Dimensions: [['service']],
     });
-    expect(metrics[1]).toMatchObject({ Service: 'svc', Reason: 'USER_DISABLED', FailingChecks: 2 });
-    expect(metrics[1]?._aws.CloudWatchMetrics[0]?.Dimensions).toEqual([['Service', 'Reason']]);
+    expect(metrics[0]?._aws.CloudWatchMetrics[0]?.Metrics).toContainEqual({
+      Name: 'VerificationDuration',
+      Unit: 'Milliseconds',
+    });
+    expect(metrics[1]).toMatchObject({ Reason: 'USER_DISABLED', FailingChecks: 2 });
+    expect(metrics[1]?._aws.CloudWatchMetrics[0]?.Dimensions).toEqual([['service', 'Reason']]);
   });
 
   it('adds to the totals of the pages before, and keeps at most 50 tenants to look at', async () => {
@@ -200,16 +222,22 @@ describe('reportPage', () => {
 });
 
 describe('summarize', () => {
-  it('closes the run with its duration', () => {
+  it('closes the run with its duration and the tenants in each state', () => {
     const { metrics, deps: d } = deps();
-    const summary = summarize({ run: { ...run, repair: true }, totals: { ...noTotals(), tenants: 3 } }, d);
+    const totals = { ...noTotals(), tenants: 3, verified: 2, broken: 1 };
+    const summary = summarize({ run: { ...run, repair: true }, totals }, d);
     expect(summary).toMatchObject({
       tenants: 3,
       repair: true,
       durationMs: 30_000,
       finishedAt: at.toISOString(),
     });
-    expect(metrics[0]).toMatchObject({ VerificationRunDuration: 30_000 });
+    expect(metrics[0]).toMatchObject({ VerificationRunDuration: 30_000, TenantsSkipped: 0 });
+    const gauge = Object.fromEntries(
+      metrics.filter((m) => 'Tenants' in m).map((m) => [m.State, m.Tenants] as const),
+    );
+    expect(gauge).toEqual({ verified: 2, drifted: 0, broken: 1, error: 0 });
+    expect(metrics[1]?._aws.CloudWatchMetrics[0]?.Dimensions).toEqual([['service', 'State']]);
   });
 });
 
@@ -260,17 +288,41 @@ describe('eventBridgeSink', () => {
   });
 });
 
-describe('emfDocument', () => {
-  it('is the Embedded Metric Format: metadata under _aws, values at the top level', () => {
-    expect(emfDocument('NS', { Service: 's' }, [{ name: 'M', unit: 'Count', value: 2 }], 5)).toEqual({
-      _aws: {
-        Timestamp: 5,
-        CloudWatchMetrics: [
-          { Namespace: 'NS', Dimensions: [['Service']], Metrics: [{ Name: 'M', Unit: 'Count' }] },
-        ],
+describe('emit', () => {
+  it('writes one EMF line: metadata under _aws, the values and dimensions at the top level', () => {
+    const { metrics, documents } = stdoutMetrics();
+    emit(metrics, { Step: 'ensure-group' }, [{ name: METRIC.stepSucceeded, unit: 'Count', value: 2 }], at);
+    expect(documents).toEqual([
+      {
+        _aws: {
+          Timestamp: at.getTime(),
+          CloudWatchMetrics: [
+            {
+              Namespace: 'NS',
+              Dimensions: [['service', 'Step']],
+              Metrics: [{ Name: 'StepSucceeded', Unit: 'Count' }],
+            },
+          ],
+        },
+        service: 'authentik-cognito-federation',
+        Step: 'ensure-group',
+        StepSucceeded: 2,
       },
-      Service: 's',
-      M: 2,
-    });
+    ]);
+  });
+
+  it('splits more than 100 values of a metric over documents that all keep the dimensions', () => {
+    const { metrics, documents } = stdoutMetrics();
+    const values = Array.from({ length: 230 }, (_, i) => i);
+    emit(
+      metrics,
+      { Reason: 'R' },
+      [{ name: METRIC.verificationDuration, unit: 'Milliseconds', value: values }],
+      at,
+    );
+    expect(documents.map((d) => (d.VerificationDuration as number[]).length)).toEqual([100, 100, 30]);
+    expect(documents.every((d) => d.Reason === 'R')).toBe(true);
+    expect(documents.flatMap((d) => d.VerificationDuration as number[])).toEqual(values);
+    expect(documents.map((d) => d._aws.Timestamp)).toEqual([at.getTime(), at.getTime(), at.getTime()]);
   });
 });

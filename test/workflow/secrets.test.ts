@@ -1,5 +1,6 @@
 import { GetSecretValueCommand } from '@aws-sdk/client-secrets-manager';
 import { afterEach, beforeAll, describe, expect, it, vi } from 'vitest';
+import { lambdaMetrics } from '#lib/metrics.ts';
 import { localHandlers } from '../../local/handlers.ts';
 import { type HandlersByPlaceholder, runStateMachine } from '../../local/runner.ts';
 import { useWorld } from '../support/world.ts';
@@ -9,7 +10,8 @@ let handlers: HandlersByPlaceholder;
 beforeAll(async () => {
   // Every log line the steps can write, so the search below covers them all.
   process.env.POWERTOOLS_LOG_LEVEL = 'DEBUG';
-  handlers = await localHandlers(fixture.clients);
+  // The metrics as on Lambda, EMF lines on stdout, so the search covers them too.
+  handlers = await localHandlers(fixture.clients, { metrics: lambdaMetrics() });
 });
 afterEach(() => {
   vi.restoreAllMocks();
@@ -40,7 +42,7 @@ async function secretJson(arn: string): Promise<Record<string, string>> {
 }
 
 describe('secrets', () => {
-  it('never appear in any execution event, output, registry record or log line', async () => {
+  it('never appear in any execution event, output, registry record, log line or metric', async () => {
     const input = await fixture.tenant('wf-secrets');
     const { result, output } = await capturingOutput(() =>
       runStateMachine('provision-tenant', input, { handlers, retryIntervalMs: 10 }),
@@ -61,6 +63,9 @@ describe('secrets', () => {
     }
     // The run logged something (so the search below searched something).
     expect(output).toContain('wf-secrets');
+    // So did the metrics (Powertools' EMF lines), each step's among them.
+    expect(output).toContain('"StepDuration"');
+    expect(output).toContain('"ExecutionSucceeded"');
     const record = await fixture.clients.registry.get('wf-secrets');
     const places = {
       events: JSON.stringify(result.events),

@@ -19,12 +19,12 @@ import type { AuthentikClient } from '#lib/authentik/client.ts';
 import { deleteProvider, strictRedirectUri, updateProvider } from '#lib/authentik/providers.ts';
 import { updateUser } from '#lib/authentik/users.ts';
 import { clientUpdateInput } from '#lib/cognito.ts';
+import { MemoryMetrics } from '#lib/metrics.ts';
 import type { TenantRecord } from '#lib/registry.ts';
 import { parseTenantSpec } from '#lib/tenant-spec.ts';
 import { localCredentials } from '#local/world.ts';
 import type { RunSummary } from '../../functions/report-verification/core.ts';
 import { memoryEventSink } from '../../functions/report-verification/events.ts';
-import type { EmfDocument } from '../../functions/report-verification/metrics.ts';
 import type { TenantResult } from '../../functions/verify-tenant/core.ts';
 import { localHandlers } from '../../local/handlers.ts';
 import { type ExecutionResult, type HandlersByPlaceholder, runStateMachine } from '../../local/runner.ts';
@@ -32,7 +32,9 @@ import { useWorld } from '../support/world.ts';
 
 const fixture = useWorld();
 const events = memoryEventSink();
-const metrics: EmfDocument[] = [];
+// Every Lambda's metrics as Powertools serializes them (on Lambda, the EMF lines on stdout).
+const emitted = new MemoryMetrics();
+const metrics = emitted.documents;
 let handlers: HandlersByPlaceholder;
 
 /** Each kind of drift on its own tenant, and what the repair should make of it. */
@@ -156,7 +158,7 @@ let keyPk: string;
 let brought: { userPoolId: string; appClientId: string };
 
 beforeAll(async () => {
-  handlers = await localHandlers(fixture.clients, { events, metrics: (document) => metrics.push(document) });
+  handlers = await localHandlers(fixture.clients, { events, metrics: emitted });
   const ids = [...Object.keys(DRIFTS), HEALTHY];
   await Promise.all(
     [0, 1, 2].map(async (lane) => {
@@ -197,9 +199,18 @@ describe('verify-federations', () => {
     expect(page).toMatchObject({
       TenantsVerified: 10,
       StateChanges: 10,
-      Service: 'authentik-cognito-federation',
+      service: 'authentik-cognito-federation',
     });
     expect(page?.VerificationDuration).toHaveLength(10);
+    // The run's end: tenants by state, as a gauge.
+    expect(metrics.findLast((m) => m.State === 'verified')).toMatchObject({ Tenants: 10 });
+    // The provisioning before it: every execution's outcome and duration, every step's outcome.
+    const provisioned = metrics.filter((m) => m.Operation === 'provision' && 'ExecutionSucceeded' in m);
+    expect(provisioned).toHaveLength(10);
+    expect(metrics.filter((m) => m.Operation === 'provision' && 'ExecutionDuration' in m)).toHaveLength(10);
+    expect(
+      metrics.filter((m) => m.Step === 'ensure-group' && m.Action === 'apply' && m.Outcome === 'created'),
+    ).toHaveLength(10);
 
     // As an EventBridge schedule starts it: its input is the scheduled event, read as "every tenant".
     const second = await run({ 'detail-type': 'Scheduled Event', source: 'aws.events', detail: {} });

@@ -4,6 +4,7 @@
 import createClient, { type Client } from 'openapi-fetch';
 import type { Deployment } from '#lib/authentik-address.ts';
 import { TransientError, ValidationError } from '#lib/errors.ts';
+import { type OnThrottle, safely } from '#lib/throttles.ts';
 import { withinTime } from '#lib/within-time.ts';
 import { errorForFailure, errorForStatus } from './http-errors.ts';
 import { AddressRefusedError, authentikFetch } from './pinned-transport.ts';
@@ -32,6 +33,8 @@ export interface AuthentikClientOptions {
    */
   attempts?: number;
   retryBaseMs?: number;
+  /** Told of every 429, retried or not (a Lambda counts them as a metric). */
+  onThrottle?: OnThrottle;
 }
 
 export interface AuthentikClient {
@@ -73,6 +76,7 @@ export function createAuthentikClient(options: AuthentikClientOptions): Authenti
       if (failure instanceof AddressRefusedError) throw failure;
       throw errorForFailure(method, path, failure, timeoutMs);
     }
+    if (response.status === 429 && options.onThrottle) safely(options.onThrottle, 'Authentik');
     if (!response.ok) throw errorForStatus(method, path, response.status, body, redact);
     const contentType = response.headers.get('content-type');
     // A login page or proxy answering 200 in Authentik's place would otherwise surface as a JSON

@@ -39,6 +39,7 @@ export const authentik: Builder<'authentik'> = (config) => {
         // Connects only to addresses this deployment allows (pinned-transport.ts).
         deployment,
         ...(config.authentikTimeoutMs ? { timeoutMs: config.authentikTimeoutMs } : {}),
+        ...(config.onThrottle ? { onThrottle: config.onThrottle } : {}),
       });
       cache.set(key, { client, until: Date.now() + TOKEN_TTL_MS });
       return client;

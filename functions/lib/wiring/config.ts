@@ -3,6 +3,7 @@
 // each function has only part of it; a builder fails at cold start, naming what is missing, when it
 // is asked for a client its function's configuration cannot make.
 import type { Deployment } from '../authentik-address.ts';
+import type { OnThrottle } from '../throttles.ts';
 
 export interface ClientsConfig {
   /** The function the clients serve: its tenant-secrets sessions carry its name. */
@@ -24,6 +25,8 @@ export interface ClientsConfig {
   /** The SSRF boundary: where the Authentik client may connect. */
   deployment?: Deployment | undefined;
   authentikTimeoutMs?: number | undefined;
+  /** Told of every throttled attempt of the clients built (a Lambda counts them as a metric). */
+  onThrottle?: OnThrottle | undefined;
 }
 
 /** An AWS SDK client's options: the region and credentials when given, and the endpoint. */

@@ -64,8 +64,15 @@ export function createTenantBodySchema(): JsonObject {
   };
 }
 
+/** `POST /tenants/{tenantId}/plan`: `{ "spec": … }`, the spec as PUT takes it, without a token. */
+export function planTenantBodySchema(): JsonObject {
+  const create = createTenantBodySchema();
+  const { spec } = create.properties as { spec: JsonObject };
+  return { ...create, title: 'Plan tenant request', properties: { spec } };
+}
+
 export function apiBodySchemas(): Record<string, JsonObject> {
-  return { createTenant: createTenantBodySchema() };
+  return { createTenant: createTenantBodySchema(), planTenant: planTenantBodySchema() };
 }
 
 export interface StartedMachine {

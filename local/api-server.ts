@@ -5,6 +5,7 @@ import { createServer, type IncomingMessage, type ServerResponse } from 'node:ht
 import type { AddressInfo } from 'node:net';
 import type { Logger } from '@aws-lambda-powertools/logger';
 import type { StepClients } from '#lib/clients.ts';
+import { planSpec } from '#lib/plan/plan.ts';
 import { BODY_LIMIT_BYTES } from '../functions/api/body.ts';
 import { createApi, proxyHandler } from '../functions/api/core.ts';
 import type { ProxyEvent, ProxyResult } from '../functions/api/http.ts';
@@ -86,6 +87,8 @@ export async function startLocalApi(options: LocalApiOptions): Promise<LocalApi>
       deployment: options.clients.deployment,
       starter: executions,
       verifier: executions,
+      // In-process, as the CLI plans: the world's clients read, nothing is written.
+      planner: { plan: (spec) => planSpec(spec, options.clients) },
     },
     options.logger,
   );

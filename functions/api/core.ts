@@ -20,6 +20,7 @@ import {
   listTenants,
   verifyTenant,
 } from './operations.ts';
+import { planTenant } from './plan.ts';
 import { matchRoute, type Operation } from './routes.ts';
 import { VerificationUnavailableError } from './starter.ts';
 
@@ -56,6 +57,7 @@ export function createApi(deps: ApiDeps, logger?: Logger): Api {
     getTenant: (request, tenantId) => getTenant(deps, request, tenantId),
     deleteTenant: (request, tenantId) => deleteTenant(deps, request, tenantId),
     verifyTenant: (request, tenantId) => verifyTenant(deps, request, tenantId),
+    planTenant: (request, tenantId) => planTenant(deps, request, tenantId),
   };
   return async (request) => {
     const started = Date.now();

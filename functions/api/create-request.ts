@@ -32,7 +32,7 @@ const KNOWN = ['spec', 'authentikToken'];
  * Validates the rest of the spec before the token is stored; replaced by the real ARN afterwards.
  * It names the secret the token will be stored as, so it passes any rule on which secret a spec names.
  */
-function placeholderArn(secretPrefix: string, tenantId: string): string {
+export function placeholderArn(secretPrefix: string, tenantId: string): string {
   return `arn:aws:secretsmanager:us-east-1:000000000000:secret:${secretName(secretPrefix, tenantId, 'authentik-token')}`;
 }
 

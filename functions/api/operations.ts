@@ -22,6 +22,7 @@ import {
   parseExecutionName,
 } from './execution-name.ts';
 import { type ApiRequest, type ApiResponse, badRequest, HttpError } from './http.ts';
+import type { Planner } from './plan.ts';
 import type { ExecutionStarter, ExecutionStatus, StartedExecution, Verifier } from './starter.ts';
 import { pendingView, tenantSummary, tenantView } from './tenant-view.ts';
 import type { AcceptedResponse, ExecutionView, TenantList, TenantView } from './types.ts';
@@ -37,6 +38,8 @@ export interface ApiDeps {
   deployment: Deployment;
   starter: ExecutionStarter;
   verifier: Verifier;
+  /** Plans a spec without writing (POST /tenants/{id}/plan); absent where the deployment cannot: 501. */
+  planner?: Planner | undefined;
   bodyLimitBytes?: number;
   /** The clock a lock's age is read against (milliseconds since the epoch). */
   now?: () => number;

@@ -52,3 +52,16 @@ export function createTenantRequestSchema(target: JsonSchemaTarget = 'draft-04')
     additionalProperties: false,
   };
 }
+
+/** `{ spec }`: POST /tenants/{tenantId}/plan takes the spec alone (it reads with the stored token). */
+export function planTenantRequestSchema(target: JsonSchemaTarget = 'draft-04'): Record<string, unknown> {
+  const { $schema, ...spec } = apiTenantSpecSchema(target);
+  return {
+    ...($schema === undefined ? {} : { $schema }),
+    title: 'Plan tenant request',
+    type: 'object',
+    properties: { spec },
+    required: ['spec'],
+    additionalProperties: false,
+  };
+}

@@ -11,6 +11,7 @@ export const routes = [
   { method: 'PUT', path: '/tenants/{tenantId}', operation: 'createTenant' },
   { method: 'DELETE', path: '/tenants/{tenantId}', operation: 'deleteTenant' },
   { method: 'POST', path: '/tenants/{tenantId}/verify', operation: 'verifyTenant' },
+  { method: 'POST', path: '/tenants/{tenantId}/plan', operation: 'planTenant' },
 ] as const;
 
 export type Route = (typeof routes)[number];

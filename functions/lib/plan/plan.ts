@@ -25,12 +25,19 @@ const PROBLEM_ERRORS = {
   limit: 'LimitExceededError',
 } as const;
 
-/** Fields that name a secret show only that there is one: the steps never put a value there, and a plan is printed. */
+/**
+ * Fields that name a secret show only whether there is one, and a secret's ARN is not shown either
+ * (API views never show them): the steps put no secret value in their drift, and a plan is printed.
+ */
 const SECRET_FIELD = /secret|password|token/i;
+const SECRET_ARN = /^arn:aws[\w-]*:secretsmanager:/;
+
+const redacted = (value: unknown) =>
+  value === null || value === undefined ? null : SECRET_ARN.test(String(value)) ? '(secret)' : value;
 
 export function changeOf(drift: Drift): PlanChange {
   if (!SECRET_FIELD.test(drift.field)) {
-    return { field: drift.field, current: drift.actual, desired: drift.expected };
+    return { field: drift.field, current: redacted(drift.actual), desired: redacted(drift.expected) };
   }
   return {
     field: drift.field,

@@ -60,6 +60,21 @@ def one_at_a_time(write):
 for name in ("put_item", "update_item", "delete_item", "transact_write_items", "batch_write_item"):
     if hasattr(moto_dynamodb.DynamoDBBackend, name):
         setattr(moto_dynamodb.DynamoDBBackend, name, one_at_a_time(getattr(moto_dynamodb.DynamoDBBackend, name)))
+# Every CreateUserPool imports the same private key from moto's resources, and importing checks the
+# RSA key: about 0.3 s of CPU, most of the request. moto signs with that one fixed key for every pool,
+# so the imported key is kept and handed out again (it is only ever read).
+import types
+import moto.cognitoidp.models as moto_cognito
+imported_keys = {}
+def import_once(value, *args, **kwargs):
+    if args or kwargs:
+        return moto_cognito_jwk.RSAKey.import_key(value, *args, **kwargs)
+    token = json.dumps(value, sort_keys=True)
+    if token not in imported_keys:
+        imported_keys[token] = moto_cognito_jwk.RSAKey.import_key(value)
+    return imported_keys[token]
+moto_cognito_jwk = moto_cognito.jwk
+moto_cognito.jwk = types.SimpleNamespace(RSAKey=types.SimpleNamespace(import_key=import_once))
 server = ThreadedMotoServer(ip_address="127.0.0.1", port=0, verbose=False)
 server.start()
 print(json.dumps({"port": server.get_host_and_port()[1], "python": sys.executable}), flush=True)

@@ -14,7 +14,7 @@ import {
 import type { SecretsManagerClient } from '@aws-sdk/client-secrets-manager';
 import * as z from 'zod/mini';
 import { cognitoCreate, cognitoFind, cognitoSend } from '#lib/cognito.ts';
-import { ConflictError, PreconditionError, TransientError } from '#lib/errors.ts';
+import { ConflictError, LimitExceededError, PreconditionError, TransientError } from '#lib/errors.ts';
 import { readSecretJson } from '#lib/secrets.ts';
 import type { ApplyResult, CheckResult, DestroyResult, Drift, Resources } from '#lib/step.ts';
 import type { TenantSpec } from '#lib/tenant-spec.ts';
@@ -145,6 +145,21 @@ async function describe(
   return result?.IdentityProvider;
 }
 
+/**
+ * The identity providers a pool may hold is an adjustable quota (300 by default, "Quotas on
+ * resource number and size" in https://docs.aws.amazon.com/cognito/latest/developerguide/quotas.html):
+ * only Cognito knows the account's value, so its LimitExceededException is the verdict, and the
+ * error says what to do about it.
+ */
+function withQuotaHint(error: unknown, userPoolId: string): unknown {
+  if (!(error instanceof LimitExceededError)) return error;
+  return new LimitExceededError(
+    `${error.message} — user pool ${userPoolId} holds as many identity providers as its quota allows: ` +
+      'remove identity providers it no longer uses, or raise the quota "Identity providers per user pool" ' +
+      '(Cognito, Service Quotas; 300 by default) and provision again',
+  );
+}
+
 function owned(resources: Resources): Resources['created'] {
   const created = resources.created ?? [];
   return created.includes('identityProviderName') ? created : [...created, 'identityProviderName'];
@@ -175,7 +190,9 @@ export async function apply(
           }),
         ),
       redact,
-    );
+    ).catch((error: unknown) => {
+      throw withQuotaHint(error, want.userPoolId);
+    });
     writes += 1;
     if (created !== 'exists') {
       return {

@@ -1,25 +1,26 @@
 // The Cognito half of the preflight: the region, the pool and app client the tenant names, room under
-// the quotas the later steps would hit half-way (identity providers per pool, callback URLs per app
-// client), a name clash with another identity provider, and the domain. Reads only.
+// the hard quota a later step would hit half-way (callback URLs per app client), a name clash with
+// another identity provider, and the domain. Reads only. The identity-provider quota per pool is
+// not checked here: it is adjustable (300 by default, "Quotas on resource number and size" in
+// https://docs.aws.amazon.com/cognito/latest/developerguide/quotas.html), so only Cognito knows an
+// account's value; ensure-identity-provider lets its LimitExceededException speak, with a hint.
 import {
   type CognitoIdentityProviderClient,
   DescribeIdentityProviderCommand,
   DescribeUserPoolClientCommand,
   DescribeUserPoolCommand,
   type IdentityProviderType,
-  ListIdentityProvidersCommand,
   type UserPoolClientType,
   type UserPoolType,
 } from '@aws-sdk/client-cognito-identity-provider';
-import { cognitoFind, cognitoSend, POOL_TAG_TENANT, redirectUriFor, userPoolRegion } from '#lib/cognito.ts';
+import { cognitoFind, POOL_TAG_TENANT, redirectUriFor, userPoolRegion } from '#lib/cognito.ts';
 import { poolTagProblem } from '#lib/ownership.ts';
 import type { Resources } from '#lib/step.ts';
 import type { TenantSpec } from '#lib/tenant-spec.ts';
 import { resolveDomain } from './domain.ts';
 import type { PreflightProblem } from './problems.ts';
 
-/** Cognito's hard quotas (not raisable), documented under "Quotas in Amazon Cognito". */
-export const IDENTITY_PROVIDERS_PER_POOL = 300;
+/** Cognito's hard quota (not raisable), documented under "Quotas in Amazon Cognito". */
 export const CALLBACK_URLS_PER_APP_CLIENT = 100;
 
 export interface CognitoFindings {
@@ -206,10 +207,7 @@ function expectedIssuer(spec: TenantSpec, resources: Resources): string {
   return resources.issuer ?? `${spec.authentik.baseUrl}/application/o/${spec.authentik.applicationSlug}/`;
 }
 
-/**
- * Our identity provider's name must be free or ours; when it is free, the pool needs room for one
- * more identity provider. Counting costs a list, so it is done only when ours is not there yet.
- */
+/** Our identity provider's name must be free, or ours. */
 async function identityProviderProblem(
   spec: TenantSpec,
   resources: Resources,
@@ -233,37 +231,7 @@ async function identityProviderProblem(
       kind: 'conflict',
     };
   }
-  const count = await countIdentityProviders(cognito, userPoolId);
-  if (count < IDENTITY_PROVIDERS_PER_POOL) return undefined;
-  return {
-    field: 'identityProvidersPerPool',
-    expected: `fewer than ${IDENTITY_PROVIDERS_PER_POOL}`,
-    actual: count,
-    message: `user pool ${userPoolId} already has ${count} identity providers, Cognito's limit is ${IDENTITY_PROVIDERS_PER_POOL}: remove unused ones first`,
-    kind: 'limit',
-  };
-}
-
-async function countIdentityProviders(
-  cognito: CognitoIdentityProviderClient,
-  userPoolId: string,
-): Promise<number> {
-  let count = 0;
-  let next: string | undefined;
-  do {
-    const page = await cognitoSend('ListIdentityProviders', () =>
-      cognito.send(
-        new ListIdentityProvidersCommand({
-          UserPoolId: userPoolId,
-          MaxResults: 60,
-          ...(next ? { NextToken: next } : {}),
-        }),
-      ),
-    );
-    count += page.Providers?.length ?? 0;
-    next = page.NextToken;
-  } while (next);
-  return count;
+  return undefined;
 }
 
 function callbackUrlsProblem(spec: TenantSpec, client: UserPoolClientType): PreflightProblem | undefined {

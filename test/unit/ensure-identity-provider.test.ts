@@ -243,7 +243,15 @@ describe('ensure-identity-provider apply', () => {
     cognito
       .on(CreateIdentityProviderCommand)
       .rejects(new LimitExceededException({ message: 'too many providers', $metadata: {} }));
-    await expect(apply(spec, resources, clients)).rejects.toThrow(LimitExceededError);
+    const error = await apply(spec, resources, clients).then(
+      () => new Error('expected a LimitExceededError'),
+      (caught: unknown) => caught as Error,
+    );
+    expect(error).toBeInstanceOf(LimitExceededError);
+    // Cognito's own words first, then what to do: the quota is adjustable.
+    expect(error.message).toContain('LimitExceededException: too many providers');
+    expect(error.message).toContain('Identity providers per user pool');
+    expect(error.message).toContain('remove identity providers it no longer uses');
   });
 });
 

@@ -27,9 +27,8 @@ function hostOf(input: Record<string, unknown>): string | undefined {
 }
 
 /**
- * The deployment a spec is checked against locally: ALLOWED_AUTHENTIK_HOSTS and
- * ALLOW_PRIVATE_ADDRESSES as a deployed function reads them (the stack's `allowedAuthentikHosts` and
- * `allowPrivateAddresses`). Without an allow-list, the spec's own host stands in for one, as long as
+ * The deployment a spec is checked against locally: ALLOWED_AUTHENTIK_HOSTS as a deployed function
+ * reads it (the stack's `allowedAuthentikHosts`). Without an allow-list, the spec's own host stands in for one, as long as
  * it could be an entry (a DNS name, never an address): every other rule still holds.
  */
 export function deploymentForLocalCheck(
@@ -46,7 +45,6 @@ export function deploymentForLocalCheck(
   const deployment = deploymentFromEnv({
     ALLOWED_AUTHENTIK_HOSTS: listed.length > 0 ? listed : byName ? [host] : [],
     ALLOW_LOOPBACK_HTTP: false,
-    ALLOW_PRIVATE_ADDRESSES: env.ALLOW_PRIVATE_ADDRESSES === 'true',
   });
   return { deployment, allowList };
 }

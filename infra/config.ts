@@ -11,7 +11,7 @@ import { API_ACCESS_LOGS } from './tenant-api.ts';
 
 const retentionValues = new Set<number>(Object.values(RetentionDays).filter((v) => typeof v === 'number'));
 
-// `-c key=value` always gives strings; cdk.json gives JSON. Accept both spellings of a list and a flag.
+// `-c key=value` always gives strings; cdk.json gives JSON. Accept both spellings of a list.
 const hostList = z
   .union([z.array(z.string()), z.string()])
   .transform((value) => (Array.isArray(value) ? value : value.split(',')).map((h) => h.trim().toLowerCase()))
@@ -29,14 +29,11 @@ const hostList = z
         }
       }),
   );
-const flag = z.union([z.boolean(), z.enum(['true', 'false']).transform((v) => v === 'true')]);
 const days = z.union([z.number(), z.string().regex(/^\d+$/).transform(Number)]);
 
 export const federationConfigSchema = z.strictObject({
   /** The SSRF boundary: the only hosts a tenant's `authentik.baseUrl` may name. Required. */
   allowedAuthentikHosts: hostList,
-  /** Private addresses (an Authentik inside a VPC); loopback is never allowed on AWS. */
-  allowPrivateAddresses: flag.default(false),
   /** Secrets are named `<secretPrefix>/<tenantId>/<kind>`; IAM is scoped to this prefix. */
   secretPrefix: z
     .string()
@@ -74,6 +71,13 @@ export const federationConfigSchema = z.strictObject({
   apiBurstLimit: z.coerce.number().int().positive().default(20),
 });
 
+// Keys the stack no longer reads, with why, so a deployment that still sets one learns what changed.
+const REMOVED_KEYS: Record<string, string> = {
+  allowPrivateAddresses:
+    'removed: Cognito itself fetches the issuer, JWKS and token endpoints of Authentik over the ' +
+    'internet, so the Authentik must have a public address, and the functions reach it there too',
+};
+
 /** The configuration as written (strings accepted where the CLI gives strings). */
 export type FederationConfigInput = z.input<typeof federationConfigSchema>;
 /** The configuration the stack reads: every default filled in. */
@@ -88,6 +92,8 @@ export function parseFederationConfig(input: Record<string, unknown>): Federatio
   if (result.success) return result.data;
   const lines = result.error.issues.map((issue) => {
     const key = issue.path.map(String).join('.') || '(configuration)';
+    const removed = issue.code === 'unrecognized_keys' ? issue.keys.find((k) => REMOVED_KEYS[k]) : undefined;
+    if (removed) return `  ${removed}: ${REMOVED_KEYS[removed]}`;
     return `  ${key}: ${issue.message}`;
   });
   throw new Error(`invalid federation configuration (CDK context):\n${lines.join('\n')}`);

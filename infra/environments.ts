@@ -22,7 +22,6 @@ export function deploymentEnvironment(config: FederationConfig) {
   return {
     ALLOWED_AUTHENTIK_HOSTS: config.allowedAuthentikHosts.join(','),
     ALLOW_LOOPBACK_HTTP: 'false',
-    ALLOW_PRIVATE_ADDRESSES: config.allowPrivateAddresses ? 'true' : 'false',
   } as const;
 }
 

@@ -10,8 +10,6 @@ import { isIP } from 'node:net';
 export interface AddressRules {
   /** The local world: loopback hosts are not refused, may be reached over plain http and on any port. */
   readonly allowLoopbackHttp: boolean;
-  /** Private ranges (10/8, 172.16/12, 192.168/16, 100.64/10, fc00::/7), e.g. an Authentik inside a VPC. */
-  readonly allowPrivateAddresses?: boolean;
 }
 
 export type AddressClass =
@@ -169,10 +167,11 @@ export function refusedClass(kind: AddressClass, deployment: AddressRules | unde
       return undefined;
     case 'loopback':
       return deployment?.allowLoopbackHttp === true ? undefined : kind;
-    case 'private':
-      return deployment?.allowPrivateAddresses === true ? undefined : kind;
     default:
-      return kind; // link-local, metadata, unspecified and reserved: never
+      // Private ranges too: Cognito itself fetches the issuer's discovery document, JWKS and token
+      // endpoint over the internet, so an Authentik reachable only at a private address can never be
+      // federated, and reaching one would only widen the SSRF boundary.
+      return kind; // private, link-local, metadata, unspecified and reserved: never
   }
 }
 

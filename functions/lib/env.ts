@@ -65,7 +65,6 @@ const deploymentEnv = {
   /** Comma-separated hosts (`auth.example.com`, `*.example.com`) the workflow may send requests to. */
   ALLOWED_AUTHENTIK_HOSTS: hostList,
   ALLOW_LOOPBACK_HTTP: flag,
-  ALLOW_PRIVATE_ADDRESSES: flag,
 };
 
 /**
@@ -115,7 +114,6 @@ export function loadEnv<S extends z.core.$ZodType>(
 export function deploymentFromEnv(env: {
   ALLOWED_AUTHENTIK_HOSTS: string[];
   ALLOW_LOOPBACK_HTTP: boolean;
-  ALLOW_PRIVATE_ADDRESSES: boolean;
 }): Deployment {
   const problems = allowListProblems(env.ALLOWED_AUTHENTIK_HOSTS, { ipLiterals: false });
   if (problems.length > 0) {
@@ -126,6 +124,5 @@ export function deploymentFromEnv(env: {
   return {
     allowedAuthentikHosts: env.ALLOWED_AUTHENTIK_HOSTS,
     allowLoopbackHttp: env.ALLOW_LOOPBACK_HTTP,
-    allowPrivateAddresses: env.ALLOW_PRIVATE_ADDRESSES,
   };
 }

@@ -69,7 +69,6 @@ export function lambdaClients<N extends FunctionName>(
     config.deployment = deploymentFromEnv({
       ALLOWED_AUTHENTIK_HOSTS: vars.ALLOWED_AUTHENTIK_HOSTS ?? [],
       ALLOW_LOOPBACK_HTTP: vars.ALLOW_LOOPBACK_HTTP ?? false,
-      ALLOW_PRIVATE_ADDRESSES: vars.ALLOW_PRIVATE_ADDRESSES ?? false,
     });
     clients.deployment = config.deployment;
   }

@@ -29,12 +29,10 @@ describe('parseFederationConfig', () => {
   it('reads lists and flags as the CLI gives them (strings) and as cdk.json gives them (JSON)', () => {
     const fromCli = parseFederationConfig({
       allowedAuthentikHosts: 'Auth.Example.com, *.idp.example.org',
-      allowPrivateAddresses: 'true',
       logRetentionDays: '30',
     });
     expect(fromCli).toMatchObject({
       allowedAuthentikHosts: ['auth.example.com', '*.idp.example.org'],
-      allowPrivateAddresses: true,
       logRetentionDays: 30,
     });
     const fromJson = parseFederationConfig({
@@ -43,7 +41,6 @@ describe('parseFederationConfig', () => {
     });
     expect(fromJson).toMatchObject({
       allowedAuthentikHosts: ['auth.example.com'],
-      allowPrivateAddresses: false,
       secretPrefix: 'federation',
       verificationSchedule: 'rate(1 day)',
       logRetentionDays: 30,
@@ -85,6 +82,12 @@ describe('parseFederationConfig', () => {
         parseFederationConfig({ allowedAuthentikHosts: 'a.example.com', verificationSchedule: schedule }),
       ).toMatchObject({ verificationSchedule: schedule });
     }
+  });
+
+  it('refuses allowPrivateAddresses, which it no longer reads, saying why', () => {
+    expect(() =>
+      parseFederationConfig({ allowedAuthentikHosts: 'a.example.com', allowPrivateAddresses: 'true' }),
+    ).toThrow(/allowPrivateAddresses: removed: Cognito itself fetches the issuer/);
   });
 
   it('refuses keys it does not know (a typo would otherwise be ignored)', () => {

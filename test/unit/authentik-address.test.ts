@@ -250,10 +250,9 @@ describe('classifyHost', () => {
 
 describe('refusedClass and describeAddressClass', () => {
   const aws: Deployment = { allowedAuthentikHosts: [], allowLoopbackHttp: false };
-  const vpc: Deployment = { ...aws, allowPrivateAddresses: true };
 
   it('never refuses public, refuses link-local, metadata, unspecified and reserved always', () => {
-    for (const deployment of [undefined, aws, vpc, localDeployment]) {
+    for (const deployment of [undefined, aws, localDeployment]) {
       expect(refusedClass('public', deployment)).toBeUndefined();
       for (const kind of ['link-local', 'metadata', 'unspecified', 'reserved'] as const) {
         expect(refusedClass(kind, deployment)).toBe(kind);
@@ -261,15 +260,13 @@ describe('refusedClass and describeAddressClass', () => {
     }
   });
 
-  it('allows loopback only to the local world, private only where the deployment says so', () => {
+  it('allows loopback only to the local world, and private addresses to no deployment', () => {
     expect(refusedClass('loopback', undefined)).toBe('loopback');
     expect(refusedClass('loopback', aws)).toBe('loopback');
-    expect(refusedClass('loopback', vpc)).toBe('loopback');
     expect(refusedClass('loopback', localDeployment)).toBeUndefined();
     expect(refusedClass('private', undefined)).toBe('private');
     expect(refusedClass('private', aws)).toBe('private');
     expect(refusedClass('private', localDeployment)).toBe('private');
-    expect(refusedClass('private', vpc)).toBeUndefined();
   });
 
   it('names every refused class in words', () => {
@@ -307,9 +304,7 @@ describe('addressRefusal', () => {
   it('lets public addresses through, and what the deployment allows', () => {
     expect(addressRefusal('auth.example.com', '8.8.8.8', aws)).toBeUndefined();
     expect(addressRefusal('auth.example.com', '2606:4700::1', aws)).toBeUndefined();
-    expect(addressRefusal('auth.example.com', '10.0.0.1', { ...aws, allowPrivateAddresses: true })).toBe(
-      undefined,
-    );
+    expect(addressRefusal('auth.example.com', '10.0.0.1', aws)).toMatch(/a private address/);
     expect(addressRefusal('localhost', '127.0.0.1', localDeployment)).toBeUndefined();
     expect(addressRefusal('localhost', '::1', localDeployment)).toBeUndefined();
     expect(addressRefusal('localhost', '127.0.0.1', aws)).toMatch(/a loopback address/);
@@ -598,15 +593,14 @@ describe('checkAuthentikBaseUrl', () => {
     refused('https://[::ffff:a9fe:a9fe]', /link-local/);
   });
 
-  it('allows private addresses and loopback only as the deployment says', () => {
-    const vpc: Deployment = { allowedAuthentikHosts: ['10.0.0.5', '127.0.0.1'], allowLoopbackHttp: false };
-    refused('https://10.0.0.5', /private address/, vpc);
-    ok('https://10.0.0.5', { ...vpc, allowPrivateAddresses: true });
-    refused('https://127.0.0.1', /loopback/, { ...vpc, allowPrivateAddresses: true });
+  it('refuses private addresses on every deployment, and loopback outside the local world', () => {
+    const listed: Deployment = { allowedAuthentikHosts: ['10.0.0.5', '127.0.0.1'], allowLoopbackHttp: false };
+    refused('https://10.0.0.5', /private address/, listed);
+    refused('https://10.0.0.5', /private address/, { ...listed, allowLoopbackHttp: true });
+    refused('https://127.0.0.1', /loopback/, listed);
     refused('https://169.254.169.254', /link-local/, {
       allowedAuthentikHosts: ['169.254.169.254'],
       allowLoopbackHttp: true,
-      allowPrivateAddresses: true,
     });
   });
 

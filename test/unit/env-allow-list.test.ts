@@ -47,7 +47,6 @@ describe('ALLOWED_AUTHENTIK_HOSTS', () => {
       deploymentFromEnv({
         ALLOWED_AUTHENTIK_HOSTS: ['*.sslip.io'],
         ALLOW_LOOPBACK_HTTP: false,
-        ALLOW_PRIVATE_ADDRESSES: false,
       }),
     );
     expect(error.fields.ALLOWED_AUTHENTIK_HOSTS).toEqual([

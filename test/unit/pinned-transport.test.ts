@@ -59,9 +59,9 @@ describe('checkedAddresses', () => {
   it('answers with every checked address, in the resolver order', () => {
     const answer = [v6('2606:4700::1'), v4('93.184.216.34')];
     expect(checkedAddresses('auth.example.com', answer, aws)).toEqual(answer);
-    expect(
-      checkedAddresses('auth.example.com', [v4('10.0.0.7')], { ...aws, allowPrivateAddresses: true }),
-    ).toEqual([v4('10.0.0.7')]);
+    expect(thrown(() => checkedAddresses('auth.example.com', [v4('10.0.0.7')], aws)).message).toMatch(
+      /10\.0\.0\.7, a private address/,
+    );
   });
 
   it('keeps only the family the socket asks for, and says ENOTFOUND when none is left', () => {

@@ -272,11 +272,12 @@ describe('parseTenantSpec refuses malformed specs', () => {
     expect(rejection(spec).fields['authentik.baseUrl']?.join(' ')).toMatch(/loopback/);
   });
 
-  it('refuses link-local even when private addresses are allowed', () => {
+  it('refuses link-local and private addresses: Cognito must reach the issuer over the internet', () => {
     const spec = base();
     spec.authentik.baseUrl = 'https://169.254.169.254';
-    const error = rejection(spec, { ...production, allowPrivateAddresses: true });
-    expect(error.fields['authentik.baseUrl']?.join(' ')).toMatch(/link-local/);
+    expect(rejection(spec).fields['authentik.baseUrl']?.join(' ')).toMatch(/link-local/);
+    spec.authentik.baseUrl = 'https://10.0.0.5';
+    expect(rejection(spec).fields['authentik.baseUrl']?.join(' ')).toMatch(/private address/);
   });
 
   it('refuses plain http to loopback when the deployment is not local', () => {
@@ -369,20 +370,32 @@ describe('parseTenantSpec fills in the defaults', () => {
 
   it('keeps only the origin of the base URL', () => {
     const input = base();
-    input.authentik.baseUrl = 'https://Authentik.Example.com:8443/';
-    const allowed = { ...production, allowedAuthentikHosts: ['authentik.example.com:8443'] };
-    expect(parseTenantSpec(input, allowed).authentik.baseUrl).toBe('https://authentik.example.com:8443');
+    input.authentik.baseUrl = 'https://Authentik.Example.com:443/';
+    expect(parseTenantSpec(input, production).authentik.baseUrl).toBe('https://authentik.example.com');
   });
 
-  it('accepts a host under a wildcard entry, and a private address when the deployment allows it', () => {
+  it('refuses a port Cognito cannot reach the issuer on, even one the allow-list names', () => {
+    const input = base();
+    input.authentik.baseUrl = 'https://authentik.example.com:8443';
+    const allowed = { ...production, allowedAuthentikHosts: ['authentik.example.com:8443'] };
+    const error = rejection(input, allowed);
+    expect(Object.keys(error.fields ?? {})).toEqual(['authentik.baseUrl']);
+    expect(error.fields?.['authentik.baseUrl']?.join(' ')).toContain(
+      'Cognito accepts an OIDC issuer only over https on port 443',
+    );
+  });
+
+  it('accepts https on port 80 when the allow-list names it (the ports Cognito reaches an IdP on)', () => {
+    const input = base();
+    input.authentik.baseUrl = 'https://authentik.example.com:80';
+    const allowed = { ...production, allowedAuthentikHosts: ['authentik.example.com:80'] };
+    expect(parseTenantSpec(input, allowed).authentik.baseUrl).toBe('https://authentik.example.com:80');
+  });
+
+  it('accepts a host under a wildcard entry', () => {
     const sub = base();
     sub.authentik.baseUrl = 'https://auth.eu.idp.example.org';
     expect(parseTenantSpec(sub, production).authentik.baseUrl).toBe('https://auth.eu.idp.example.org');
-    const vpc = base();
-    vpc.authentik.baseUrl = 'https://10.0.0.5';
-    expect(parseTenantSpec(vpc, { ...production, allowPrivateAddresses: true }).authentik.baseUrl).toBe(
-      'https://10.0.0.5',
-    );
   });
 
   it('accepts plain http to loopback in the local world', () => {

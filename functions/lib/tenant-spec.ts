@@ -14,6 +14,7 @@
 // messages included) where the classic API's methods pull in some 83 KB.
 import * as z from 'zod/mini';
 import { checkAuthentikBaseUrl, type Deployment } from './authentik-address.ts';
+import { cognitoIssuerProblems } from './cognito-issuer.ts';
 import { ValidationError } from './errors.ts';
 import {
   defaultIdentityProviderName,
@@ -55,6 +56,7 @@ function buildSchema(deployment: Deployment | undefined) {
         z.superRefine((value: string, ctx) => {
           for (const message of checkAuthentikBaseUrl(value, deployment))
             ctx.addIssue({ code: 'custom', message });
+          for (const message of cognitoIssuerProblems(value)) ctx.addIssue({ code: 'custom', message });
         }),
       ),
       // Steps append /api/v3/... and /application/o/...: keep the origin only.

@@ -14,6 +14,7 @@ import {
 import type { SecretsManagerClient } from '@aws-sdk/client-secrets-manager';
 import * as z from 'zod/mini';
 import { cognitoCreate, cognitoFind, cognitoSend } from '#lib/cognito.ts';
+import { providerAttributeMapping } from '#lib/cognito-attributes.ts';
 import { ConflictError, LimitExceededError, PreconditionError, TransientError } from '#lib/errors.ts';
 import { readSecretJson } from '#lib/secrets.ts';
 import type { ApplyResult, CheckResult, DestroyResult, Drift, Resources } from '#lib/step.ts';
@@ -89,7 +90,7 @@ async function desired(
       oidc_issuer: issuer.endsWith('/') ? issuer : `${issuer}/`,
       attributes_request_method: 'GET',
     },
-    mapping: { email: 'email', ...spec.cognito.attributeMapping },
+    mapping: providerAttributeMapping(spec),
   };
 }
 

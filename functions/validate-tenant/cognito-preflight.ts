@@ -1,6 +1,6 @@
 // The Cognito half of the preflight: the region, the pool and app client the tenant names, room under
 // the hard quota a later step would hit half-way (callback URLs per app client), a name clash with
-// another identity provider, and the domain. Reads only. The identity-provider quota per pool is
+// another identity provider, attribute mappings the pool and client can take, and the domain. Reads only. The identity-provider quota per pool is
 // not checked here: it is adjustable (300 by default, "Quotas on resource number and size" in
 // https://docs.aws.amazon.com/cognito/latest/developerguide/quotas.html), so only Cognito knows an
 // account's value; ensure-identity-provider lets its LimitExceededException speak, with a hint.
@@ -17,6 +17,7 @@ import { cognitoFind, POOL_TAG_TENANT, redirectUriFor, userPoolRegion } from '#l
 import { poolTagProblem } from '#lib/ownership.ts';
 import type { Resources } from '#lib/step.ts';
 import type { TenantSpec } from '#lib/tenant-spec.ts';
+import { attributeMappingProblems } from './attribute-mapping.ts';
 import { resolveDomain } from './domain.ts';
 import type { PreflightProblem } from './problems.ts';
 
@@ -79,6 +80,7 @@ export async function cognitoPreflight(
     const problem = callbackUrlsProblem(spec, client);
     if (problem) problems.push(problem);
   }
+  problems.push(...attributeMappingProblems(spec, pool, client));
 
   const domain = await resolveDomain(spec, pool, region, cognito);
   if ('problem' in domain) {

@@ -167,4 +167,13 @@ describe('validate-tenant against the local world', () => {
     });
     expect(writes()).toEqual(before);
   });
+
+  it('refuses a mapping to a custom attribute the pool it would create lacks, naming the field', async () => {
+    const spec = await specFor('preflight-mapping', {
+      cognito: { attributeMapping: { email: 'email', 'custom:tier': 'tier' } },
+    });
+    const error = await failingPreflight(spec);
+    expect(error).toBeInstanceOf(PreconditionError);
+    expect(error.message).toContain('(cognito.attributeMapping.custom:tier)');
+  });
 });

@@ -101,7 +101,6 @@ export const stepFunctions = [
         'DescribeUserPool',
         'DescribeUserPoolClient',
         'DescribeUserPoolDomain',
-        'ListIdentityProviders',
       ],
       secrets: {},
       registry: 'none',

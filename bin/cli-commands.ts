@@ -4,6 +4,7 @@
 // load neither.
 import { EXIT, type ExitCode, type Output, UsageError } from './output.ts';
 import { print } from './print.ts';
+import { reportCommand } from './report.ts';
 import { readSpecFile } from './spec-file.ts';
 import { validateAsWritten } from './spec-rules.ts';
 
@@ -59,7 +60,7 @@ export const commands: Record<string, Command> = {
       } else {
         validateAsWritten(input, env); // before the world starts: a bad spec fails at once
         const { withLocalSession, provision } = await local();
-        print(out, await withLocalSession((session) => provision(session, input, out)));
+        print(out, await withLocalSession(env, (session) => provision(session, input, out, env)));
       }
       return EXIT.ok;
     },
@@ -81,7 +82,7 @@ export const commands: Record<string, Command> = {
       }
       validateAsWritten(input, env); // before the world starts: a bad spec fails at once
       const { withLocalSession, planLocally } = await local();
-      return printPlan(out, await withLocalSession((session) => planLocally(session, input, out)));
+      return printPlan(out, await withLocalSession(env, (session) => planLocally(session, input, out, env)));
     },
   },
   status: {
@@ -93,7 +94,7 @@ export const commands: Record<string, Command> = {
         print(out, await (await remote(env)).getTenant(tenantId));
       } else {
         const { withLocalSession, status } = await local();
-        print(out, await withLocalSession((session) => status(session, tenantId)));
+        print(out, await withLocalSession(env, (session) => status(session, tenantId)));
       }
       return EXIT.ok;
     },
@@ -126,11 +127,13 @@ export const commands: Record<string, Command> = {
       }
       const { withLocalSession, verify, verifyAll } = await local();
       if (options.all) {
-        const run = await withLocalSession((session) => verifyAll(session, out, { repair: options.repair }));
+        const run = await withLocalSession(env, (session) =>
+          verifyAll(session, out, { repair: options.repair }),
+        );
         print(out, run);
         return run.summary.verified === run.summary.tenants ? EXIT.ok : EXIT.attention;
       }
-      const result = await withLocalSession((session) => verify(session, args[0] as string, out));
+      const result = await withLocalSession(env, (session) => verify(session, args[0] as string, out));
       print(out, result);
       return verdict(result.state);
     },
@@ -145,7 +148,7 @@ export const commands: Record<string, Command> = {
         print(out, await deprovisionRemotely(await remote(env), tenantId, out));
       } else {
         const { withLocalSession, deprovision } = await local();
-        print(out, await withLocalSession((session) => deprovision(session, tenantId, out)));
+        print(out, await withLocalSession(env, (session) => deprovision(session, tenantId, out)));
       }
       return EXIT.ok;
     },
@@ -158,7 +161,10 @@ export const commands: Record<string, Command> = {
         print(out, (await (await remote(env)).listTenants()).items);
       } else {
         const { withLocalSession } = await local();
-        print(out, await withLocalSession(async (session) => (await session.clients.registry.list()).items));
+        print(
+          out,
+          await withLocalSession(env, async (session) => (await session.clients.registry.list()).items),
+        );
       }
       return EXIT.ok;
     },
@@ -189,11 +195,14 @@ export const commands: Record<string, Command> = {
         result = await adoptOnDeployment(table, tenantId, kind, id);
       } else {
         const { withLocalSession, adopt } = await local();
-        result = await withLocalSession((session) => adopt(session.clients.registry, tenantId, kind, id));
+        result = await withLocalSession(env, (session) =>
+          adopt(session.clients.registry, tenantId, kind, id),
+        );
       }
       out.line(`Tenant ${tenantId} adopts ${kind} ${id}: provision it again to converge it.`);
       print(out, result);
       return EXIT.ok;
     },
   },
+  report: reportCommand,
 };

@@ -12,7 +12,7 @@ import { localHandlers } from '../local/handlers.ts';
 import { type EventLog, runStateMachine } from '../local/runner.ts';
 import type { LocalSession } from '../local/session.ts';
 import { localTenantSpec } from '../local/world-clients.ts';
-import type { Output } from './output.ts';
+import { type Output, TenantNotFoundError } from './output.ts';
 import { createProgressTracker, formatStep } from './progress.ts';
 import { readSpecFile, type SpecInput } from './spec-file.ts';
 import { validateAsWritten } from './spec-rules.ts';
@@ -61,12 +61,16 @@ async function runExecution(
 }
 
 /**
- * The spec as the local world runs it: validated as written under a deployment's rules (see
- * spec-rules.ts), then pointed at the world's Authentik emulator, saying so when the spec named
- * another Authentik.
+ * Validates the spec as written under a deployment's rules (see spec-rules.ts) and says how local
+ * mode runs it: against the world's Authentik emulator, named when the spec named another Authentik.
  */
-export async function localSpec(session: LocalSession, input: SpecInput, out: Output) {
-  const written = validateAsWritten(input, process.env);
+export function announceLocalSpec(
+  session: LocalSession,
+  input: SpecInput,
+  out: Output,
+  env: NodeJS.ProcessEnv = process.env,
+): void {
+  const written = validateAsWritten(input, env);
   if (written.allowList === 'the spec host') {
     out.line(
       `  (no ALLOWED_AUTHENTIK_HOSTS set: ${new URL(written.spec.authentik.baseUrl).host} is taken as the allow-list)`,
@@ -77,13 +81,28 @@ export async function localSpec(session: LocalSession, input: SpecInput, out: Ou
       `  authentik.baseUrl ${written.spec.authentik.baseUrl} → the local emulator at ${session.endpoints.authentik}`,
     );
   }
+}
+
+/** The spec as the local world runs it, the world's Authentik token stored for the tenant. */
+export async function localSpec(
+  session: LocalSession,
+  input: SpecInput,
+  out: Output,
+  env: NodeJS.ProcessEnv = process.env,
+) {
+  announceLocalSpec(session, input, out, env);
   return localTenantSpec(session.endpoints, session.clients, input);
 }
 
-export async function provision(session: LocalSession, spec: string | SpecInput, out: Output) {
+export async function provision(
+  session: LocalSession,
+  spec: string | SpecInput,
+  out: Output,
+  env: NodeJS.ProcessEnv = process.env,
+) {
   const input = typeof spec === 'string' ? await readSpecFile(spec) : spec;
   out.line(`Provisioning tenant ${input.tenantId} in the local world`);
-  const local = await localSpec(session, input, out);
+  const local = await localSpec(session, input, out, env);
   const output = await runExecution(session, 'provision-tenant', local, out);
   return { outcomes: output.outcomes, ...summary(output.spec, output.resources) };
 }
@@ -96,10 +115,7 @@ export async function deprovision(session: LocalSession, tenantId: string, out: 
 
 export async function status(session: LocalSession, tenantId: string): Promise<TenantRecord> {
   const record = await session.clients.registry.get(tenantId);
-  if (!record)
-    throw new Error(
-      `Tenant ${tenantId} is not registered in this world (federation list shows every tenant).`,
-    );
+  if (!record) throw new TenantNotFoundError(tenantId);
   return record;
 }
 

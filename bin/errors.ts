@@ -62,6 +62,7 @@ const ADVICE: Record<string, string> = {
   LimitExceededError:
     'A Cognito quota is exhausted: free room or raise the quota in Service Quotas, then run the command again.',
   UsageError: 'Run `federation --help` for the commands and their arguments.',
+  TenantNotFoundError: 'Check the tenant id: `federation list` shows every registered tenant.',
 };
 
 function apiAdvice(error: ApiError): string {
@@ -71,7 +72,7 @@ function apiAdvice(error: ApiError): string {
       'The API refused your AWS credentials: they need execute-api:Invoke on this tenant ' +
       '(see the example policy in the README).'
     );
-  if (error.status === 404) return 'Check the tenant id (`federation list` shows every tenant).';
+  if (error.status === 404) return ADVICE.TenantNotFoundError as string;
   if (error.status === 409)
     return 'Another execution holds the tenant: wait until it ends (`federation status <tenant>`), then run the command again.';
   if (error.status === 429 || error.status >= 500) return ADVICE.TransientError as string;
@@ -99,7 +100,7 @@ export function errorFacts(error: unknown): ErrorFacts {
   const parsed = own
     ? { message: err.message.replace(/: .*$/s, ''), fields: err.fields as Record<string, string[]> }
     : fieldsOfMessage(cause?.message ?? err.message);
-  const known = (errorNames as readonly string[]).includes(name) || usage;
+  const known = (errorNames as readonly string[]).includes(name) || name in ADVICE;
   return {
     name,
     message: parsed.message,

@@ -8,8 +8,11 @@ export { deprovision, provision, status, verify, verifyAll } from './commands.ts
 export { planLocally } from './plan-local.ts';
 
 /** Runs `work` in a local session (the running world FEDERATION_WORLD names, or a new one), then closes it. */
-export async function withLocalSession<T>(work: (session: LocalSession) => Promise<T>): Promise<T> {
-  const session = await openLocalSession();
+export async function withLocalSession<T>(
+  env: NodeJS.ProcessEnv,
+  work: (session: LocalSession) => Promise<T>,
+): Promise<T> {
+  const session = await openLocalSession(env);
   try {
     return await work(session);
   } finally {

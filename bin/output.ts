@@ -21,6 +21,14 @@ export class UsageError extends Error {
   override readonly name = 'UsageError';
 }
 
+/** The tenant the command names is not registered; exits 1. */
+export class TenantNotFoundError extends Error {
+  override readonly name = 'TenantNotFoundError';
+  constructor(readonly tenantId: string) {
+    super(`Tenant ${tenantId} is not registered`);
+  }
+}
+
 export interface Output {
   json: boolean;
   line(text: string): void;

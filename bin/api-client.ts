@@ -22,7 +22,7 @@ export interface RequestToSign {
 export type RequestSigner = (request: RequestToSign) => Promise<Record<string, string>>;
 
 export interface ApiClientOptions {
-  /** The API's base URL, e.g. http://127.0.0.1:8787 or https://<id>.execute-api.<region>.amazonaws.com/prod */
+  /** The API's base URL, e.g. http://127.0.0.1:8787 or https://<id>.execute-api.<region>.amazonaws.com/v1 */
   baseUrl: string;
   signer?: RequestSigner;
   fetch?: typeof fetch;

@@ -13,14 +13,17 @@ import { reportEnv } from './report-verification/env.ts';
 /** The Cognito user pool actions (without `cognito-idp:`). */
 export type CognitoAction =
   | 'CreateIdentityProvider'
+  | 'CreateManagedLoginBranding'
   | 'CreateUserPool'
   | 'CreateUserPoolClient'
   | 'CreateUserPoolDomain'
   | 'DeleteIdentityProvider'
+  | 'DeleteManagedLoginBranding'
   | 'DeleteUserPool'
   | 'DeleteUserPoolClient'
   | 'DeleteUserPoolDomain'
   | 'DescribeIdentityProvider'
+  | 'DescribeManagedLoginBrandingByClient'
   | 'DescribeUserPool'
   | 'DescribeUserPoolClient'
   | 'DescribeUserPoolDomain'
@@ -28,7 +31,8 @@ export type CognitoAction =
   | 'ListUserPoolClients'
   | 'ListUserPools'
   | 'UpdateIdentityProvider'
-  | 'UpdateUserPoolClient';
+  | 'UpdateUserPoolClient'
+  | 'UpdateUserPoolDomain';
 
 /**
  * `read`: GetSecretValue. `store`: create or update a value (putSecret). `manage`: store and delete
@@ -130,18 +134,22 @@ export const stepFunctions = [
     env: stepEnv,
     access: {
       cognito: [
+        'CreateManagedLoginBranding',
         'CreateUserPool',
         'CreateUserPoolClient',
         'CreateUserPoolDomain',
+        'DeleteManagedLoginBranding',
         'DeleteUserPool',
         'DeleteUserPoolClient',
         'DeleteUserPoolDomain',
+        'DescribeManagedLoginBrandingByClient',
         'DescribeUserPool',
         'DescribeUserPoolClient',
         'DescribeUserPoolDomain',
         'ListUserPoolClients',
         'ListUserPools',
         'UpdateUserPoolClient',
+        'UpdateUserPoolDomain',
       ],
       secrets: {},
       registry: 'none',

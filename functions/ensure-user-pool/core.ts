@@ -22,6 +22,7 @@ import { poolTagProblem } from '#lib/ownership.ts';
 import type { ApplyResult, CheckResult, DestroyResult, Drift, Resources } from '#lib/step.ts';
 import type { TenantSpec } from '#lib/tenant-spec.ts';
 import { clientDrift, describeClient, ensureClient } from './app-client.ts';
+import { destroyBranding, ensureBranding } from './branding.ts';
 import { currentDomainHost, ensureDomain } from './domain.ts';
 import { describePool, ensurePool } from './pool.ts';
 import type { Progress } from './progress.ts';
@@ -30,10 +31,10 @@ export interface UserPoolClients {
   cognito: CognitoIdentityProviderClient;
 }
 
-type OwnedKey = 'userPoolId' | 'userPoolDomain' | 'appClientId';
+type OwnedKey = 'userPoolId' | 'userPoolDomain' | 'appClientId' | 'managedLoginBrandingId';
 
 function withOwnership(resources: Resources, owned: Record<OwnedKey, boolean>): Resources['created'] {
-  const mine: OwnedKey[] = ['userPoolId', 'userPoolDomain', 'appClientId'];
+  const mine: OwnedKey[] = ['userPoolId', 'userPoolDomain', 'appClientId', 'managedLoginBrandingId'];
   const others = (resources.created ?? []).filter((key) => !(mine as string[]).includes(key));
   return [...others, ...mine.filter((key) => owned[key])];
 }
@@ -49,6 +50,14 @@ export async function apply(
   const userPoolId = pool.Id as string;
   const domain = await ensureDomain(spec, resources, pool, poolOwned, cognito, progress);
   const client = await ensureClient(spec, resources, userPoolId, poolOwned, cognito, progress);
+  const branding = await ensureBranding(
+    resources,
+    userPoolId,
+    client,
+    domain.managedLoginVersion,
+    cognito,
+    progress,
+  );
   const outcome = progress.createdSomething ? 'created' : progress.updatedSomething ? 'updated' : 'unchanged';
   return {
     outcome,
@@ -57,11 +66,16 @@ export async function apply(
       userPoolId,
       userPoolDomain: domain.host,
       redirectUri: redirectUriFor(domain.host),
+      ...(domain.managedLoginVersion === undefined
+        ? {}
+        : { managedLoginVersion: domain.managedLoginVersion }),
       appClientId: client.clientId,
+      ...(branding.brandingId === undefined ? {} : { managedLoginBrandingId: branding.brandingId }),
       created: withOwnership(resources, {
         userPoolId: poolOwned,
         userPoolDomain: domain.owned,
         appClientId: client.owned,
+        managedLoginBrandingId: branding.owned,
       }),
     },
   };
@@ -69,7 +83,8 @@ export async function apply(
 
 /**
  * Deletes what this system created, in the order Cognito needs (a pool with a domain cannot be
- * deleted): app client, domain, pool. A pool or client the tenant brought is kept.
+ * deleted): the branding style it applied, app client, domain, pool. A pool or client the tenant
+ * brought is kept.
  */
 export async function destroy(
   spec: TenantSpec,
@@ -90,6 +105,11 @@ export async function destroy(
   let deleted = 0;
   let owned = 0;
 
+  if (poolId && resources.managedLoginBrandingId && created.has('managedLoginBrandingId')) {
+    owned += 1;
+    if (await destroyBranding(cognito, poolId, resources.managedLoginBrandingId)) deleted += 1;
+    gone.add('managedLoginBrandingId');
+  }
   if (poolId && resources.appClientId && created.has('appClientId')) {
     owned += 1;
     const clientId = resources.appClientId;
@@ -123,10 +143,12 @@ export async function destroy(
   }
 
   const remaining: Resources = { ...resources };
+  if (gone.has('managedLoginBrandingId')) delete remaining.managedLoginBrandingId;
   if (gone.has('appClientId')) delete remaining.appClientId;
   if (gone.has('userPoolDomain')) {
     delete remaining.userPoolDomain;
     delete remaining.redirectUri;
+    delete remaining.managedLoginVersion;
   }
   if (gone.has('userPoolId')) delete remaining.userPoolId;
   remaining.created = (resources.created ?? []).filter((key) => !gone.has(key as OwnedKey));

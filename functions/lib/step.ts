@@ -20,7 +20,11 @@ export interface Resources {
   userPoolId?: string;
   userPoolDomain?: string; // prefix domain or custom domain
   redirectUri?: string; // https://<domain>/oauth2/idpresponse
+  /** The domain's ManagedLoginVersion: 1 the classic hosted UI, 2 managed login. */
+  managedLoginVersion?: number;
   appClientId?: string;
+  /** The app client's managed login branding style (managed login shows no pages without one). */
+  managedLoginBrandingId?: string;
   identityProviderName?: string;
   /** The guide's "Test it" URL: the hosted UI sent straight to the identity provider (no secret in it). */
   loginUrl?: string;

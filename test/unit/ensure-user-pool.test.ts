@@ -1,12 +1,15 @@
 import 'aws-sdk-client-mock-vitest/extend';
 import {
   CognitoIdentityProviderClient,
+  CreateManagedLoginBrandingCommand,
   CreateUserPoolClientCommand,
   CreateUserPoolCommand,
   CreateUserPoolDomainCommand,
+  DeleteManagedLoginBrandingCommand,
   DeleteUserPoolClientCommand,
   DeleteUserPoolCommand,
   DeleteUserPoolDomainCommand,
+  DescribeManagedLoginBrandingByClientCommand,
   DescribeUserPoolClientCommand,
   DescribeUserPoolCommand,
   DescribeUserPoolDomainCommand,
@@ -71,12 +74,15 @@ const otherTenantMessage = (field: string) =>
 function commandsSent(): string[] {
   return cognito.calls().map((call) => (call.args[0] as object).constructor.name.replace(/Command$/, ''));
 }
+const STYLE_ID = 'style1';
 const provisioned: Resources = {
   userPoolId: POOL_ID,
   userPoolDomain: HOST,
   redirectUri: `https://${HOST}/oauth2/idpresponse`,
+  managedLoginVersion: 2,
   appClientId: CLIENT_ID,
-  created: ['userPoolId', 'userPoolDomain', 'appClientId'],
+  managedLoginBrandingId: STYLE_ID,
+  created: ['userPoolId', 'userPoolDomain', 'appClientId', 'managedLoginBrandingId'],
 };
 
 /** A client with every field Cognito describes, as ensure-user-pool would have created it. */
@@ -129,6 +135,16 @@ const notFound = () => new ResourceNotFoundException({ message: 'not found', $me
 
 beforeEach(() => {
   cognito.reset();
+  // An existing domain is on managed login, and the app client has its style (branding.ts).
+  cognito.on(DescribeUserPoolDomainCommand).resolves({
+    DomainDescription: { UserPoolId: POOL_ID, Domain: 'acme-login', ManagedLoginVersion: 2 },
+  });
+  cognito
+    .on(DescribeManagedLoginBrandingByClientCommand)
+    .resolves({ ManagedLoginBranding: { ManagedLoginBrandingId: STYLE_ID } });
+  cognito
+    .on(CreateManagedLoginBrandingCommand)
+    .resolves({ ManagedLoginBranding: { ManagedLoginBrandingId: STYLE_ID } });
 });
 
 describe('ensure-user-pool apply, nothing brought', () => {
@@ -139,11 +155,12 @@ describe('ensure-user-pool apply, nothing brought', () => {
     cognito.on(CreateUserPoolDomainCommand).resolves({});
     cognito.on(ListUserPoolClientsCommand).resolves({ UserPoolClients: [] });
     cognito.on(CreateUserPoolClientCommand).resolves({ UserPoolClient: { ClientId: CLIENT_ID } });
+    cognito.on(DescribeManagedLoginBrandingByClientCommand).rejects(notFound());
   });
 
-  it('creates a pool with email required, a prefix domain and a code-flow app client', async () => {
+  it('creates a pool with email required, a managed-login prefix domain, a code-flow app client and its style', async () => {
     const result = await apply(spec, {}, clients);
-    expect(result).toEqual({ outcome: 'created', writes: 3, resources: provisioned });
+    expect(result).toEqual({ outcome: 'created', writes: 4, resources: provisioned });
 
     expect(cognito).toHaveReceivedCommandWith(ListUserPoolsCommand, { MaxResults: 60 });
     const pool = cognito.commandCalls(CreateUserPoolCommand)[0]?.args[0].input;
@@ -158,9 +175,17 @@ describe('ensure-user-pool apply, nothing brought', () => {
       UserPoolTags: ourTags,
     });
     expect(cognito).toHaveReceivedCommandWith(DescribeUserPoolDomainCommand, { Domain: 'acme-login' });
+    // The version is chosen, not left to a default: managed login on a pool that is not Lite.
     expect(cognito).toHaveReceivedCommandWith(CreateUserPoolDomainCommand, {
       Domain: 'acme-login',
       UserPoolId: POOL_ID,
+      ManagedLoginVersion: 2,
+    });
+    // Cognito's default style, so the new client's managed login pages exist.
+    expect(cognito).toHaveReceivedCommandWith(CreateManagedLoginBrandingCommand, {
+      UserPoolId: POOL_ID,
+      ClientId: CLIENT_ID,
+      UseCognitoProvidedValues: true,
     });
     expect(cognito).toHaveReceivedCommandWith(ListUserPoolClientsCommand, {
       UserPoolId: POOL_ID,
@@ -291,7 +316,9 @@ describe('ensure-user-pool apply, after a crash', () => {
       .resolvesOnce({ UserPools: [{ Id: 'eu-west-1_Else', Name: 'other' }], NextToken: 'page-2' })
       .resolves({ UserPools: [{ Id: POOL_ID, Name: 'federation-acme' }] });
     cognito.on(DescribeUserPoolCommand).resolves({ UserPool: { Id: POOL_ID, UserPoolTags: ourTags } });
-    cognito.on(DescribeUserPoolDomainCommand).resolves({ DomainDescription: { UserPoolId: POOL_ID } });
+    cognito
+      .on(DescribeUserPoolDomainCommand)
+      .resolves({ DomainDescription: { UserPoolId: POOL_ID, ManagedLoginVersion: 2 } });
     cognito
       .on(ListUserPoolClientsCommand)
       .resolves({ UserPoolClients: [{ ClientId: CLIENT_ID, ClientName: 'federation-acme' }] });
@@ -379,7 +406,10 @@ describe('ensure-user-pool apply, a pool and client brought by the tenant', () =
         userPoolId: POOL_ID,
         userPoolDomain: 'login.acme.example',
         redirectUri: 'https://login.acme.example/oauth2/idpresponse',
+        managedLoginVersion: 2,
         appClientId: CLIENT_ID,
+        // The tenant's client has a style already: it stays the tenant's.
+        managedLoginBrandingId: STYLE_ID,
         created: [],
       },
     });
@@ -432,8 +462,9 @@ describe('ensure-user-pool apply, a pool and client brought by the tenant', () =
 });
 
 describe('ensure-user-pool destroy', () => {
-  it('deletes the client, the domain and the pool it created, in that order', async () => {
+  it('deletes the style, the client, the domain and the pool it created, in that order', async () => {
     cognito.on(DescribeUserPoolCommand).resolves({ UserPool: { Id: POOL_ID, UserPoolTags: ourTags } });
+    cognito.on(DeleteManagedLoginBrandingCommand).resolves({});
     cognito.on(DeleteUserPoolClientCommand).resolves({});
     cognito.on(DescribeUserPoolDomainCommand).resolves({ DomainDescription: { UserPoolId: POOL_ID } });
     cognito.on(DeleteUserPoolDomainCommand).resolves({});
@@ -445,6 +476,7 @@ describe('ensure-user-pool destroy', () => {
     });
     expect(commandsSent()).toEqual([
       'DescribeUserPool',
+      'DeleteManagedLoginBranding',
       'DeleteUserPoolClient',
       'DescribeUserPoolDomain',
       'DeleteUserPoolDomain',

@@ -1,5 +1,5 @@
 import type { LayerContext } from './context.ts';
-import { invalidParameter } from './protocol.ts';
+import { CognitoError, invalidParameter } from './protocol.ts';
 
 // What Cognito does with user pool domains and moto does not. References:
 //   https://docs.aws.amazon.com/cognito-user-identity-pools/latest/APIReference/API_CreateUserPoolDomain.html
@@ -19,6 +19,25 @@ function checkManagedLoginVersion(version: unknown): void {
 }
 
 /**
+ * "Managed login requires that your user pool be configured for any feature plan other than Lite"
+ * (ManagedLoginVersion); both operations list FeatureUnavailableInTierException for it.
+ */
+async function checkTierAllows(version: unknown, input: Record<string, unknown>, context: LayerContext) {
+  if (version !== 2) return;
+  const described = await context.moto.call<{ UserPool?: { UserPoolTier?: string } }>(
+    'DescribeUserPool',
+    { UserPoolId: input.UserPoolId },
+    context.authorization,
+  );
+  if (described.UserPool?.UserPoolTier === 'LITE') {
+    throw new CognitoError(
+      'FeatureUnavailableInTierException',
+      'Managed login (ManagedLoginVersion 2) is not available in the LITE feature plan',
+    );
+  }
+}
+
+/**
  * A domain names one user pool in a region: moto silently moves a taken domain to the new pool,
  * Cognito refuses with "Domain already associated with another user pool." (the answer CloudFormation
  * and the SDKs report, e.g. https://github.com/aws-samples/aws-cdk-examples/issues/402).
@@ -28,6 +47,7 @@ export async function prepareCreateUserPoolDomain(
   context: LayerContext,
 ): Promise<Record<string, unknown>> {
   checkManagedLoginVersion(input.ManagedLoginVersion);
+  await checkTierAllows(input.ManagedLoginVersion, input, context);
   const described = await context.moto.call<DescribedDomain>(
     'DescribeUserPoolDomain',
     { Domain: input.Domain },
@@ -91,6 +111,7 @@ export async function answerUpdateUserPoolDomain(
   if (described.DomainDescription?.UserPoolId !== input.UserPoolId) {
     throw invalidParameter(`The domain ${domain} is not a domain of user pool ${String(input.UserPoolId)}`);
   }
+  await checkTierAllows(version, input, context);
   const previous = context.state.domains.get(domain);
   const managedLoginVersion = version ?? previous?.managedLoginVersion;
   context.state.domains.set(domain, {

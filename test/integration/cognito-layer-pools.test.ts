@@ -82,6 +82,23 @@ describe('ManagedLoginVersion', () => {
     expect(described.DomainDescription?.ManagedLoginVersion).toBe(2);
   });
 
+  it('managed login on a Lite pool is FeatureUnavailableInTierException', async () => {
+    const { UserPool } = await world.direct.send(
+      new CreateUserPoolCommand({ PoolName: `lite-${++domains}`, UserPoolTier: 'LITE' }),
+    );
+    const create = (version: number) =>
+      world.strict.send(
+        new CreateUserPoolDomainCommand({
+          Domain: freshPrefix(),
+          UserPoolId: UserPool?.Id,
+          ManagedLoginVersion: version,
+        }),
+      );
+    const error = await rejectionOf(create(2));
+    expect(error.name).toBe('FeatureUnavailableInTierException');
+    await expect(create(1)).resolves.toMatchObject({ ManagedLoginVersion: 1 });
+  });
+
   it('a version other than 1 or 2 is refused', async () => {
     const error = await rejectionOf(
       world.strict.send(

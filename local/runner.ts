@@ -8,6 +8,7 @@ import { dirname, join } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { StateMachine, type StateMachineDefinition } from 'aws-local-stepfunctions';
 import { type AslState, type AslStates, statesOf } from '../statemachine/walk.ts';
+import { ExecutionLimits, type LocalEvent, taskKindsOf } from './execution-limits.ts';
 
 /** One execution event as aws-local-stepfunctions streams it (its type is not exported). */
 export type EventLog = Awaited<ReturnType<ReturnType<StateMachine['run']>['eventLogs']['next']>>['value'] & {
@@ -120,14 +121,27 @@ export interface ExecutionResult {
   error?: string;
   cause?: string;
   events: EventLog[];
+  /** The events Step Functions would have recorded in the execution's history (execution-limits.ts). */
+  historyEvents: number;
+  /** The largest state input or output of the execution, in bytes of JSON. */
+  largestPayloadBytes: number;
 }
 
-export async function runStateMachine(
+export function runStateMachine(
   name: StateMachineName,
   input: unknown,
   options: RunOptions,
 ): Promise<ExecutionResult> {
-  const definition = readDefinition(name);
+  return runDefinition(name, readDefinition(name), input, options);
+}
+
+/** Runs a definition given as such (a test's own machine); `name` goes into the execution's ARN. */
+export async function runDefinition(
+  name: string,
+  definition: StateMachineDefinition,
+  input: unknown,
+  options: RunOptions,
+): Promise<ExecutionResult> {
   const localHandlers: Record<string, (input: unknown) => Promise<unknown>> = {};
   const retryIntervalOverrides: Record<string, number> = {};
   const seen = new Set<string>();
@@ -150,6 +164,7 @@ export async function runStateMachine(
       retryIntervalOverrides[stateName] = options.retryIntervalMs;
   }
 
+  const limits = new ExecutionLimits(taskKindsOf(statesOf(definition as AslStates)));
   const machine = new StateMachine(definition, { validationOptions: { checkPaths: true, checkArn: true } });
   const executionName = options.executionName ?? `local-${randomUUID()}`;
   const execution = machine.run(input as never, {
@@ -165,19 +180,34 @@ export async function runStateMachine(
     } as never,
   });
   const events: EventLog[] = [];
+  // The first quota crossed ends the execution, as Step Functions ends it.
+  let overQuota: { error: string; cause: string } | undefined;
   const collecting = (async () => {
     for await (const event of execution.eventLogs) {
       events.push(event);
       options.onEvent?.(event);
+      const crossed = overQuota ? undefined : limits.record(event as LocalEvent);
+      if (crossed) {
+        overQuota = crossed;
+        execution.abort();
+      }
     }
   })();
+  const measured = () => ({
+    events,
+    historyEvents: limits.historyEvents,
+    largestPayloadBytes: limits.largestPayloadBytes,
+  });
   try {
     const output = await execution.result;
     await collecting;
-    return { status: 'SUCCEEDED', output, events };
+    // The execution's last events (its output among them) may cross a quota after its result.
+    if (overQuota) return { status: 'FAILED', ...overQuota, ...measured() };
+    return { status: 'SUCCEEDED', output, ...measured() };
   } catch (error) {
     await collecting.catch(() => {});
+    if (overQuota) return { status: 'FAILED', ...overQuota, ...measured() };
     const failure = (error as Error & { cause?: Error }).cause ?? (error as Error);
-    return { status: 'FAILED', error: failure.name, cause: failure.message, events };
+    return { status: 'FAILED', error: failure.name, cause: failure.message, ...measured() };
   }
 }

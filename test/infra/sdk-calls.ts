@@ -2,7 +2,7 @@
 // cannot reach, so every `new XxxCommand(` left in the bundle is a call the function may send.
 
 import { build } from 'esbuild';
-import { externalModules, handlerEntry, mainFields, nodeTarget, projectRoot } from '../../infra/bundling.ts';
+import { handlerEntry, mainFields, nodeTarget, projectRoot, sdkModules } from '../../infra/bundling.ts';
 
 // The document client's commands are named after the table operation they send.
 const DOCUMENT_CLIENT_ACTIONS: Record<string, string> = {
@@ -40,7 +40,10 @@ export function iamActionOf(pkg: string, command: string): string {
   return `${prefix}:${command.replace(/Command$/, '')}`;
 }
 
-/** The unminified bundle of a function, built like the deployed one otherwise. */
+/**
+ * The unminified bundle of a function, built like the deployed one but with the SDK left external
+ * whatever the deployed choice, so each command's import from its `@aws-sdk/*` package shows.
+ */
 export async function bundleText(name: string): Promise<string> {
   const result = await build({
     entryPoints: [handlerEntry(name)],
@@ -49,7 +52,7 @@ export async function bundleText(name: string): Promise<string> {
     platform: 'node',
     format: 'esm',
     target: nodeTarget,
-    external: externalModules,
+    external: sdkModules,
     mainFields,
     absWorkingDir: projectRoot,
     logLevel: 'silent',

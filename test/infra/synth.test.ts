@@ -3,7 +3,7 @@
 // banner, the SDK left out (resolved here from the project's node_modules, on Lambda from the runtime).
 
 import { spawnSync } from 'node:child_process';
-import { existsSync, mkdtempSync, readFileSync, rmSync, statSync, symlinkSync } from 'node:fs';
+import { existsSync, mkdtempSync, readFileSync, rmSync, statSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { pathToFileURL } from 'node:url';
@@ -27,8 +27,7 @@ let synthSeconds = 0;
 let template: CfnTemplate;
 beforeAll(() => {
   outdir = mkdtempSync(join(tmpdir(), 'federation-synth-'));
-  // Bundles import @aws-sdk/* (external); Node resolves it upwards from the bundle's folder.
-  symlinkSync(join(projectRoot, 'node_modules'), join(outdir, 'node_modules'));
+  // No node_modules next to the bundles: each must load with nothing to resolve (the SDK included).
   const started = performance.now();
   const run = spawnSync('npm', ['run', 'synth', '--silent', '--', '--output', outdir], {
     cwd: projectRoot,
@@ -60,8 +59,17 @@ function bundles(): { id: string; dir: string }[] {
 }
 
 describe('npm run synth', () => {
-  it('bundles every function with esbuild into an ES module with its source map', () => {
+  it('bundles every function with esbuild into an ES module with its source map and the pinned SDK', () => {
     const found = bundles();
+    const pinnedCognitoVersion = (
+      JSON.parse(
+        readFileSync(
+          join(projectRoot, 'node_modules/@aws-sdk/client-cognito-identity-provider/package.json'),
+          'utf8',
+        ),
+      ) as { version: string }
+    ).version;
+    let withCognito = 0;
     expect(found.length).toBeGreaterThanOrEqual(12);
     for (const { id, dir } of found) {
       const code = join(dir, 'index.mjs');
@@ -72,10 +80,18 @@ describe('npm run synth', () => {
         text.startsWith("import { createRequire as __federationCreateRequire } from 'node:module';"),
         id,
       ).toBe(true);
-      // The SDK is the runtime's: imported, not bundled.
-      expect(text, id).toMatch(/from\s*"@aws-sdk\/client-[a-z-]+"/);
+      // The SDK is bundled at its pinned version (infra/bundling.ts): nothing is left for the
+      // runtime's own, possibly older, SDK to provide.
+      expect(text, id).not.toMatch(/from\s*"@aws-sdk\//);
+      const cognito = /name:"@aws-sdk\/client-cognito-identity-provider",version:"([^"]+)"/.exec(text);
+      if (cognito) {
+        withCognito += 1;
+        expect(cognito[1], id).toBe(pinnedCognitoVersion);
+      }
       expect(statSync(code).size, id).toBeGreaterThan(1000);
     }
+    // The steps that write Cognito app clients and providers, and the ones that read them.
+    expect(withCognito).toBeGreaterThanOrEqual(5);
     process.stdout.write(`synth (npm run synth, esbuild bundling): ${synthSeconds.toFixed(1)} s\n`);
   });
 

@@ -3,17 +3,17 @@
 // is asserted on the rendered DOM: each tenant with its status and state, hostile values shown as
 // text (no element, no dialog), and no request beyond the file itself. A screenshot is kept in
 // test-results/ for a look.
-import { existsSync, mkdirSync, mkdtempSync, rmSync, statSync } from 'node:fs';
+import { mkdirSync, mkdtempSync, rmSync, statSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join, resolve } from 'node:path';
 import { pathToFileURL } from 'node:url';
-import { type Browser, chromium, type Locator } from 'playwright-core';
+import type { Browser, Locator } from 'playwright-core';
 import { afterAll, beforeAll, describe, expect, it, vi } from 'vitest';
 import type { TenantRecord } from '#lib/registry-records.ts';
 import { reportCommand } from '../../bin/report.ts';
+import { launchChromium } from '../support/chromium.ts';
 import { useWorld } from '../support/world.ts';
 
-const CHROMIUM = '/usr/bin/chromium';
 const OUTPUT = resolve('test-results/report');
 const HOSTILE = `<script>alert("x")</script><img src=x onerror="alert(1)">`;
 
@@ -42,31 +42,13 @@ async function register(record: NewRecord): Promise<void> {
   });
 }
 
-/** Debian's Chromium, or a failure that says how to install it: never a silent skip. */
-async function launch(): Promise<Browser> {
-  if (!existsSync(CHROMIUM)) {
-    throw new Error(
-      `Chromium is missing (${CHROMIUM}): the report test renders the page in a real browser. ` +
-        'Install it with `sudo apt-get install -y chromium` (Debian; as root without sudo), ' +
-        'as .ci/run does on a fresh machine, and run the test again.',
-    );
-  }
-  return chromium.launch({
-    executablePath: CHROMIUM,
-    args: [
-      '--headless',
-      '--no-sandbox',
-      '--disable-gpu',
-      '--disable-quic',
-      '--no-first-run',
-      '--disable-background-networking',
-      '--disable-component-update',
-      '--disable-sync',
-    ],
-  });
-}
-
 describe('federation report', () => {
+  it('fails, saying how to install it, where Chromium is missing (never a silent skip)', async () => {
+    await expect(launchChromium('/nonexistent/chromium')).rejects.toThrow(
+      /Chromium is missing \(\/nonexistent\/chromium\).*apt-get install -y chromium/,
+    );
+  });
+
   it('renders every tenant with its status and last verification in headless Chromium', async () => {
     const now = new Date().toISOString();
     await register({
@@ -107,7 +89,7 @@ describe('federation report', () => {
     expect(code).toBe(0);
     expect(printed.join('')).toBe(`${file}\n`);
 
-    browser = await launch();
+    browser = await launchChromium();
     const page = await browser.newPage({ viewport: { width: 1280, height: 720 } });
     const requests: string[] = [];
     const dialogs: string[] = [];

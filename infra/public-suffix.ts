@@ -5,7 +5,8 @@
 // the list; they are added as private suffixes here.
 //
 // Used at synth, where the allow-list is read from CDK context. The Lambda bundles do not carry it:
-// the list is some 136 KB minified, nearly the whole 150 KB budget of a function bundle. At cold
+// the list is some 136 KB minified, about as much as a function's own code, loaded at every cold
+// start for a rule the synth has already checked. At cold
 // start the functions apply the same rule without the list (single labels and those services), so
 // an environment edited by hand still cannot open `*.com` or `*.nip.io`.
 import { getDomain } from 'tldts';

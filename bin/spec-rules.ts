@@ -28,8 +28,9 @@ function hostOf(input: Record<string, unknown>): string | undefined {
 
 /**
  * The deployment a spec is checked against locally: ALLOWED_AUTHENTIK_HOSTS as a deployed function
- * reads it (the stack's `allowedAuthentikHosts`). Without an allow-list, the spec's own host stands in for one, as long as
- * it could be an entry (a DNS name, never an address): every other rule still holds.
+ * reads it (the stack's `allowedAuthentikHosts`). Without an allow-list, the spec's own host stands
+ * in for one, as long as it could be an entry (a DNS name, never an address): every other rule
+ * still holds.
  */
 export function deploymentForLocalCheck(
   host: string | undefined,

@@ -260,16 +260,23 @@ export const stepFunctions = [
  * The tenant API. Registry: read only (the executions write it through record-outcome; the lock
  * items are granted in infra/api-access.ts). Secrets: the Authentik token a caller hands over once,
  * stored before anything starts; never deleted here (deprovisioning removes nothing the tenant
- * brought).
+ * brought). A plan (POST /tenants/{id}/plan) runs the preflight and every step's check in the API:
+ * their Cognito reads, Authentik with the tenant's token, and the stored OIDC client and test-user
+ * password they compare; never a write.
  */
 export const apiFunction = {
   name: 'api',
   role: 'api',
-  usesAuthentik: false,
+  usesAuthentik: true,
   env: apiEnv,
   access: {
-    cognito: [],
-    secrets: { 'authentik-token': 'store' },
+    cognito: [
+      'DescribeIdentityProvider',
+      'DescribeUserPool',
+      'DescribeUserPoolClient',
+      'DescribeUserPoolDomain',
+    ],
+    secrets: { 'authentik-token': 'store', 'oidc-client': 'read', 'test-user': 'read' },
     registry: 'read',
     startsExecutions: true,
   },

@@ -79,6 +79,8 @@ const stateMachineArn = z
   .check(z.regex(/^arn:aws[\w-]*:states:[\w-]+:\d{12}:stateMachine:[\w-]+$/, 'must be a state machine ARN'));
 /** The API Lambda: validates specs, stores Authentik tokens, starts executions, reads the registry. */
 export const apiEnv = z.object({
+  // A plan reads Cognito (POST /tenants/{id}/plan).
+  ...cognitoEnv,
   ...registryEnv,
   ...secretsEnv,
   ...deploymentEnv,

@@ -4,7 +4,7 @@
 import { PROVISIONING_STEPS, type ProvisioningStepName } from '../../catalog.ts';
 import { type StepCoreClients, stepCoreChecks } from '../../step-cores.ts';
 import { preflight } from '../../validate-tenant/core.ts';
-import { AuthentikAuthError, TransientError } from '../errors.ts';
+import { AuthentikAuthError, PreconditionError, TransientError } from '../errors.ts';
 import { mergeResources } from '../registry-records.ts';
 import type { CheckResult, Drift, Resources } from '../step.ts';
 import { parseTenantSpec, type TenantSpec } from '../tenant-spec.ts';
@@ -46,11 +46,6 @@ export function changeOf(drift: Drift): PlanChange {
   };
 }
 
-/** The first earlier step that creates something: what a later check could not read comes from it. */
-function creatorBefore(steps: readonly StepPlan[]): StepPlan | undefined {
-  return steps.find((step) => step.action === 'create');
-}
-
 // Our errors name fields and objects, never a secret value.
 const messageOf = (error: unknown) =>
   error instanceof Error ? `${error.name}: ${error.message}` : String(error);
@@ -69,15 +64,9 @@ async function planStep(
     // A failing service or a refused token ends the plan, as it would end provisioning.
     if (error instanceof TransientError || error instanceof AuthentikAuthError) throw error;
     // A check that needs an object an earlier step creates (the pool, the issuer, the stored
-    // client) cannot read it yet: the step will make its own object after that one.
-    const creator = creatorBefore(earlier);
-    if (creator) {
-      return {
-        step,
-        action: 'create',
-        changes: [],
-        note: `once ${creator.step} and the steps after it ran: ${messageOf(error)}`,
-      };
+    // client) cannot read it yet; its own object is made after those, so it is created too.
+    if (error instanceof PreconditionError && earlier.some((s) => s.action === 'create')) {
+      return { step, action: 'create', changes: [], note: `after the steps before it: ${error.message}` };
     }
     return { step, action: 'unknown', changes: [], note: messageOf(error) };
   }

@@ -70,3 +70,20 @@ export function checkLiveEnvironment(env: NodeJS.ProcessEnv): LiveCheck {
     },
   };
 }
+
+/** The `-c`/`--context` pairs of the arguments, and everything else. */
+export function splitCdkArgs(args: readonly string[]): { contextArgs: string[]; deployFlags: string[] } {
+  const contextArgs: string[] = [];
+  const deployFlags: string[] = [];
+  for (let i = 0; i < args.length; i += 1) {
+    const arg = args[i] as string;
+    const value = args[i + 1];
+    if ((arg === '-c' || arg === '--context') && value !== undefined) {
+      contextArgs.push(arg, value);
+      i += 1;
+    } else {
+      deployFlags.push(arg);
+    }
+  }
+  return { contextArgs, deployFlags };
+}

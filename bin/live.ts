@@ -15,7 +15,7 @@ import { join } from 'node:path';
 import { performance } from 'node:perf_hooks';
 import { projectRoot } from '../infra/bundling.ts';
 import { STACK_NAME } from '../infra/federation-app.ts';
-import { checkLiveEnvironment, type LiveSettings } from './live-requirements.ts';
+import { checkLiveEnvironment, type LiveSettings, splitCdkArgs } from './live-requirements.ts';
 import type { Output } from './output.ts';
 import { deprovisionRemotely, provisionRemotely, remoteApi, verifyRemotely } from './remote.ts';
 
@@ -55,7 +55,9 @@ async function run(settings: LiveSettings, cdkArgs: readonly string[]): Promise<
   const suffix = randomBytes(3).toString('hex');
   const stackName = `${STACK_NAME}-live-${suffix}`;
   const tenantId = `live-${suffix}`;
-  const context = ['-c', `allowedAuthentikHosts=${settings.authentikHost}`];
+  // `-c key=value` pairs go to the destroy too (it synthesizes the same app); other flags are the deploy's.
+  const { contextArgs, deployFlags } = splitCdkArgs(cdkArgs);
+  const context = ['-c', `allowedAuthentikHosts=${settings.authentikHost}`, ...contextArgs];
   const dir = mkdtempSync(join(tmpdir(), 'federation-live-'));
   out.line(
     `Stack ${stackName} in ${settings.region}; tenant ${tenantId}; Authentik ${settings.authentikUrl}`,
@@ -79,7 +81,7 @@ async function run(settings: LiveSettings, cdkArgs: readonly string[]): Promise<
           '--outputs-file',
           file,
           ...context,
-          ...cdkArgs,
+          ...deployFlags,
         ],
         stackName,
       );

@@ -7,6 +7,7 @@ import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import type { CognitoAction } from '../../infra/access.ts';
 import { isCognitoWrite } from '../../infra/access.ts';
 import { parseFederationConfig } from '../../infra/config.ts';
+import { createFederationApp } from '../../infra/federation-app.ts';
 import { scheduleExpressionProblems } from '../../infra/schedule.ts';
 import {
   actionsOf,
@@ -256,6 +257,21 @@ describe('verificationSchedule', () => {
     for (const [schedule, reason] of bad) {
       expect(scheduleExpressionProblems(schedule).join(' '), schedule).toMatch(reason);
       expect(() => synth({ verificationSchedule: schedule }), schedule).toThrow(/verificationSchedule: /);
+    }
+  });
+});
+
+describe('another stack name (the live kit’s throwaway stack)', () => {
+  it('names the stack and its state machines after it, and refuses a name CloudFormation would', () => {
+    const context = { 'aws:cdk:bundling-stacks': [], allowedAuthentikHosts: 'auth.example.com' };
+    const { stack } = createFederationApp({ context, stackName: 'AuthentikCognitoFederation-live-0a1b2c' });
+    expect(stack.stackName).toBe('AuthentikCognitoFederation-live-0a1b2c');
+    const machine = stack.stateMachines.get('provision-tenant')?.stateMachine.node.defaultChild as {
+      stateMachineName?: string;
+    };
+    expect(machine.stateMachineName).toBe('AuthentikCognitoFederation-live-0a1b2c-provision-tenant');
+    for (const bad of ['live_stack', '1stack', 'a'.repeat(129)]) {
+      expect(() => createFederationApp({ context, stackName: bad }), bad).toThrow(/stack name/);
     }
   });
 });

@@ -3,7 +3,7 @@
 
 import { spawnSync } from 'node:child_process';
 import { describe, expect, it } from 'vitest';
-import { checkLiveEnvironment } from '../../bin/live-requirements.ts';
+import { checkLiveEnvironment, splitCdkArgs } from '../../bin/live-requirements.ts';
 
 const complete = {
   AWS_ACCESS_KEY_ID: 'AKIAEXAMPLE',
@@ -56,6 +56,18 @@ describe('checkLiveEnvironment', () => {
       expect(check.ok, url).toBe(false);
       expect(check.ok ? '' : check.missing.join(' '), url).toMatch(/AUTHENTIK_URL/);
     }
+  });
+});
+
+describe('splitCdkArgs', () => {
+  it('keeps the context pairs (the destroy synthesizes with them too) apart from the deploy flags', () => {
+    expect(splitCdkArgs(['-c', 'apiAccessLogs=off', '--hotswap', '--context', 'logRetentionDays=7'])).toEqual(
+      {
+        contextArgs: ['-c', 'apiAccessLogs=off', '--context', 'logRetentionDays=7'],
+        deployFlags: ['--hotswap'],
+      },
+    );
+    expect(splitCdkArgs(['-c'])).toEqual({ contextArgs: [], deployFlags: ['-c'] });
   });
 });
 

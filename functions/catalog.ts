@@ -211,7 +211,12 @@ export const stepFunctions = [
     usesAuthentik: true,
     env: stepEnv,
     access: {
-      cognito: ['DescribeIdentityProvider', 'DescribeUserPool', 'DescribeUserPoolClient'],
+      cognito: [
+        'DescribeIdentityProvider',
+        'DescribeManagedLoginBrandingByClient',
+        'DescribeUserPool',
+        'DescribeUserPoolClient',
+      ],
       secrets: { 'test-user': 'read' },
       registry: 'none',
     },
@@ -239,7 +244,12 @@ export const stepFunctions = [
     usesAuthentik: true,
     env: stepEnv,
     access: {
-      cognito: ['DescribeIdentityProvider', 'DescribeUserPool', 'DescribeUserPoolClient'],
+      cognito: [
+        'DescribeIdentityProvider',
+        'DescribeManagedLoginBrandingByClient',
+        'DescribeUserPool',
+        'DescribeUserPoolClient',
+      ],
       // The provider step's check compares the stored OIDC client with Authentik's.
       secrets: { 'test-user': 'read', 'oidc-client': 'read' },
       // Records each tenant's last verification.

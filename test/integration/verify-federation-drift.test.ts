@@ -108,7 +108,7 @@ function cognitoVia(endpoint: string) {
 }
 
 describe('a provisioned tenant', () => {
-  it('passes every check, with one Cognito read in each quota category and no write anywhere', async () => {
+  it('passes every check, with its four Cognito reads and no write anywhere', async () => {
     const before = fixture.world.cognito.requests.length;
     const authentikWrites = fixture.world.authentik.requests.filter((r) => r.write).length;
     const result = await verified('dr-control');
@@ -135,6 +135,7 @@ describe('a provisioned tenant', () => {
     const calls = fixture.world.cognito.requests.slice(before).filter((c) => c.error === undefined);
     expect(calls.map((c) => c.operation).sort()).toEqual([
       'DescribeIdentityProvider',
+      'DescribeManagedLoginBrandingByClient',
       'DescribeUserPool',
       'DescribeUserPoolClient',
     ]);
@@ -155,7 +156,8 @@ describe('a provisioned tenant', () => {
     const result = await verifyTenant('dr-control', fixture.clients, { paceMs: 1_500 });
     const returned = Date.now();
     const reads = fixture.world.cognito.requests.slice(before);
-    expect(reads).toHaveLength(3);
+    // The pool, its app client, its identity provider and the client's branding style.
+    expect(reads).toHaveLength(4);
     expect(returned - Math.max(...reads.map((r) => r.at))).toBeGreaterThanOrEqual(1_500);
     // Its own duration leaves the wait out.
     expect(result.durationMs).toBeLessThan(returned - Math.min(...reads.map((r) => r.at)));

@@ -130,6 +130,8 @@ describe('verify-federation on a provisioned tenant', () => {
       ['discovery', 'pass', undefined],
       ['issuer', 'pass', undefined],
       ['app-client', 'pass', undefined],
+      // Provisioning chose managed login for the domain and applied Cognito's default style.
+      ['managed-login', 'pass', undefined],
       ['login-url', 'pass', undefined],
       ['redirect-uri', 'pass', undefined],
       ['test-login', 'pass', undefined],

@@ -310,6 +310,8 @@ describe('verify on a working federation', () => {
       ['discovery', 'pass'],
       ['issuer', 'pass'],
       ['app-client', 'pass'],
+      // No managed login version recorded in these resources: nothing to say about a style.
+      ['managed-login', 'not-applicable'],
       ['login-url', 'pass'],
       ['redirect-uri', 'pass'],
       ['test-login', 'pass'],

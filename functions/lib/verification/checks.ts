@@ -3,6 +3,7 @@
 import type { RedirectUri } from '#lib/authentik/providers.ts';
 import { COGNITO_PROVIDER } from '#lib/cognito.ts';
 import { hostedUiLoginUrl } from './login-url.ts';
+import { managedLoginCheck } from './managed-login.ts';
 import { testLoginCheck } from './test-login.ts';
 import type { CheckAnswer, CheckContext, FederationCheck } from './types.ts';
 
@@ -260,6 +261,7 @@ export const federationChecks: readonly FederationCheck[] = [
   discoveryCheck,
   issuerCheck,
   appClientCheck,
+  managedLoginCheck,
   loginUrlCheck,
   redirectUriCheck,
   testLoginCheck,

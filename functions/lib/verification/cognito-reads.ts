@@ -4,11 +4,13 @@
 // and user pool; without this they would send the same Describe* call three times, and Cognito's
 // read quotas (15 or 20 per second for the whole account) are what bound a verification of every
 // tenant. With it, one verification costs exactly one call in each of UserPoolRead,
-// UserPoolClientRead and UserPoolResourceRead, which is what the verification machine's
+// UserPoolClientRead and UserPoolResourceRead (two of the latter when the domain is on managed
+// login: the app client's branding style too), which is what the verification machine's
 // concurrency is sized by. A write is refused outright: a verification changes nothing.
 import {
   type CognitoIdentityProviderClient,
   DescribeIdentityProviderCommand,
+  DescribeManagedLoginBrandingByClientCommand,
   DescribeUserPoolClientCommand,
   DescribeUserPoolCommand,
 } from '@aws-sdk/client-cognito-identity-provider';
@@ -25,6 +27,7 @@ const READS: readonly [abstract new (...args: never[]) => object, string][] = [
   [DescribeUserPoolCommand, 'DescribeUserPool'],
   [DescribeUserPoolClientCommand, 'DescribeUserPoolClient'],
   [DescribeIdentityProviderCommand, 'DescribeIdentityProvider'],
+  [DescribeManagedLoginBrandingByClientCommand, 'DescribeManagedLoginBrandingByClient'],
 ];
 
 /** The operation name of a read this module allows, or undefined. */
@@ -73,7 +76,9 @@ export function cognitoReadsOnce(cognito: CognitoIdentityProviderClient): Cognit
     const operation = readOperationOf(command);
     if (!operation) {
       return Promise.reject(
-        new Error('a verification only describes the user pool, its app client and identity provider'),
+        new Error(
+          'a verification only describes the user pool, its app client (and its branding style) and identity provider',
+        ),
       );
     }
     const key = `${operation} ${stableJson(command.input)}`;

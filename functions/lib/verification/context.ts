@@ -1,12 +1,14 @@
 // What the checks look at, read once per verification however many checks need it: the Cognito
-// user pool, identity provider and app client, the Authentik provider and test user, the discovery
+// user pool, identity provider and app client (and its managed login branding style), the Authentik provider and test user, the discovery
 // document and the key set. Names come from the recorded resources first (what provisioning made),
 // then from the spec.
 import {
   DescribeIdentityProviderCommand,
+  DescribeManagedLoginBrandingByClientCommand,
   DescribeUserPoolClientCommand,
   DescribeUserPoolCommand,
   type IdentityProviderType,
+  type ManagedLoginBrandingType,
   type UserPoolClientType,
   type UserPoolType,
 } from '@aws-sdk/client-cognito-identity-provider';
@@ -73,6 +75,17 @@ export class VerificationContext implements CheckContext {
       ),
     );
     return found?.UserPoolClient;
+  });
+
+  readonly managedLoginBranding = once(async (): Promise<ManagedLoginBrandingType | undefined> => {
+    const { userPoolId, appClientId } = this.target;
+    if (!userPoolId || !appClientId) return undefined;
+    const found = await cognitoFind('DescribeManagedLoginBrandingByClient', () =>
+      this.clients.cognito.send(
+        new DescribeManagedLoginBrandingByClientCommand({ UserPoolId: userPoolId, ClientId: appClientId }),
+      ),
+    );
+    return found?.ManagedLoginBranding;
   });
 
   /** Carries `client_secret`: read fields from it, never log or return it. */

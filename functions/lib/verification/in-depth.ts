@@ -17,6 +17,7 @@ import {
 import { type CognitoReads, cognitoReadsOnce } from './cognito-reads.ts';
 import { VerificationContext } from './context.ts';
 import { hostedUiCheck } from './hosted-ui.ts';
+import { managedLoginCheck } from './managed-login.ts';
 import {
   accessCheck,
   attributeMappingCheck,
@@ -49,6 +50,7 @@ export const inDepthChecks: readonly FederationCheck[] = [
   clientCredentialsCheck,
   attributeMappingCheck,
   appClientCheck,
+  managedLoginCheck,
   loginUrlCheck,
   redirectUriCheck,
   poolDomainsCheck,
@@ -61,12 +63,19 @@ export const inDepthChecks: readonly FederationCheck[] = [
 ];
 
 /**
- * Sends the verification's three Cognito reads at once (DescribeUserPool, DescribeUserPoolClient,
- * DescribeIdentityProvider), so that a verification's whole Cognito cost falls at one known moment
- * (the verification machine paces from it); the checks then answer from these.
+ * Sends the verification's Cognito reads at once (DescribeUserPool, DescribeUserPoolClient,
+ * DescribeIdentityProvider, and on a managed-login domain DescribeManagedLoginBrandingByClient), so
+ * that a verification's whole Cognito cost falls at one known moment (the verification machine
+ * paces from it); the checks then answer from these.
  */
 export async function readCognito(context: CheckContext): Promise<void> {
-  await Promise.allSettled([context.userPool(), context.identityProvider(), context.appClient()]);
+  const branding = context.resources.managedLoginVersion === 2 ? [context.managedLoginBranding()] : [];
+  await Promise.allSettled([
+    context.userPool(),
+    context.identityProvider(),
+    context.appClient(),
+    ...branding,
+  ]);
 }
 
 /**

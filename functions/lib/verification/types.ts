@@ -12,6 +12,7 @@ import type { JsonWebKey } from 'node:crypto';
 import type {
   CognitoIdentityProviderClient,
   IdentityProviderType,
+  ManagedLoginBrandingType,
   UserPoolClientType,
   UserPoolType,
 } from '@aws-sdk/client-cognito-identity-provider';
@@ -46,6 +47,7 @@ export type ReasonCode =
   | 'COGNITO_NOT_ENABLED'
   | 'OAUTH_NOT_CONFIGURED'
   | 'CALLBACK_URL_MISSING'
+  | 'MANAGED_LOGIN_UNBRANDED'
   // The issuer, its discovery document, its keys and its token endpoint
   | 'ISSUER_HOST_MISMATCH'
   | 'DISCOVERY_UNREACHABLE'
@@ -179,6 +181,8 @@ export interface CheckContext {
   identityProvider(): Promise<IdentityProviderType | undefined>;
   userPool(): Promise<UserPoolType | undefined>;
   appClient(): Promise<UserPoolClientType | undefined>;
+  /** The app client's managed login branding style, if it has one. */
+  managedLoginBranding(): Promise<ManagedLoginBrandingType | undefined>;
   /** Carries `client_secret`: read fields from it, never log or return it. */
   provider(): Promise<OAuth2Provider | undefined>;
   testUser(): Promise<User | undefined>;

@@ -4,6 +4,7 @@
 // functions/lib/metric-names.ts, so a renamed metric fails the template test, not the graph.
 import { Duration } from 'aws-cdk-lib';
 import {
+  AlarmBase,
   AlarmStatusWidget,
   Dashboard,
   GraphWidget,
@@ -13,7 +14,7 @@ import {
   PeriodOverride,
   TextWidget,
 } from 'aws-cdk-lib/aws-cloudwatch';
-import { Construct } from 'constructs';
+import { Construct, type IConstruct } from 'constructs';
 import { PROVISIONING_STEPS } from '../functions/catalog.ts';
 import { SERVICE_NAME } from '../functions/lib/logger.ts';
 import {
@@ -41,6 +42,11 @@ const STEPS = ['validate-tenant', ...PROVISIONING_STEPS, 'verify-federation'] as
 const WIDTH = 24;
 const HALF = 12;
 const HEIGHT = 6;
+
+/** Every alarm (metric or composite) made in `scope` so far. */
+export function alarmsIn(scope: IConstruct): IAlarm[] {
+  return scope.node.findAll().filter((construct): construct is AlarmBase => construct instanceof AlarmBase);
+}
 
 export class FederationDashboard extends Construct {
   readonly dashboard: Dashboard;

@@ -30,7 +30,7 @@ import {
   type StartedMachine,
 } from './api-access.ts';
 import type { FederationConfig } from './config.ts';
-import { FederationDashboard } from './dashboard.ts';
+import { alarmsIn, FederationDashboard } from './dashboard.ts';
 import { dependOnRolePolicyOnly } from './dependencies.ts';
 import { apiEnvironment, type DeploymentValues, environmentOf } from './environments.ts';
 import { FederationFunction } from './federation-function.ts';
@@ -281,7 +281,7 @@ export class FederationStack extends Stack {
       });
     }
     acknowledgeApi(this.api.api, this.api.api.deploymentStage, config.apiAccessLogs);
-    const alarms = [...machines.values()].map((machine) => machine.failedExecutionsAlarm);
-    new FederationDashboard(this, 'Dashboard', { name: this.stackName, alarms });
+    // Last, so the dashboard shows every alarm made above.
+    new FederationDashboard(this, 'Dashboard', { name: this.stackName, alarms: alarmsIn(this) });
   }
 }

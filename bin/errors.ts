@@ -19,7 +19,7 @@ export interface ErrorFacts {
 }
 
 /** The `{"errorType","errorMessage"}` a Lambda reports, as an execution's cause carries it. */
-function lambdaCause(text: string): { name: string; message: string } | undefined {
+function lambdaCause(text: string): { name: string; message: string; context?: string } | undefined {
   const trimmed = text.trim();
   if (!trimmed.startsWith('{')) return undefined;
   try {
@@ -93,7 +93,7 @@ export function errorFacts(error: unknown): ErrorFacts {
   }
   const err = error instanceof Error ? error : new Error(String(error));
   const usage = err instanceof UsageError;
-  const cause = lambdaCause(err.message);
+  const cause = lambdaCause(err.message) ?? embeddedError(err.message);
   const name = cause?.name ?? err.name;
   const own =
     'fields' in err && err.fields && typeof err.fields === 'object' && Object.keys(err.fields).length > 0;
@@ -103,10 +103,25 @@ export function errorFacts(error: unknown): ErrorFacts {
   const known = (errorNames as readonly string[]).includes(name) || name in ADVICE;
   return {
     name,
-    message: parsed.message,
+    message: cause?.context ? `${cause.context}: ${parsed.message}` : parsed.message,
     fields: parsed.fields,
     advice: ADVICE[name] ?? (known ? '' : 'Run the command again; if it fails the same way, report it.'),
     exitCode: usage ? EXIT.usage : EXIT.failed,
+  };
+}
+
+/**
+ * `Provision of tenant acme failed at validate-tenant: ConflictError: …` (how a failed execution
+ * reads): the workflow's error name inside, and what came before it as the context.
+ */
+function embeddedError(text: string): { name: string; message: string; context?: string } | undefined {
+  const match = new RegExp(`\\b(${errorNames.join('|')}): `).exec(text);
+  if (!match?.[1]) return undefined;
+  const context = text.slice(0, match.index).replace(/[:\s]+$/, '');
+  return {
+    name: match[1],
+    message: text.slice(match.index + match[0].length),
+    ...(context ? { context } : {}),
   };
 }
 

@@ -218,9 +218,12 @@ export class FederationStateMachine extends Construct {
 
     // Step Functions recommends the /aws/vendedlogs/ prefix: log groups under it share one resource
     // policy entry instead of growing the account's 5,120-character CloudWatch Logs policy. Log
-    // groups are retained when the stack is destroyed, so the name ends with a part of the stack's
-    // id (a new UUID each time the stack is created): a redeploy after `cdk destroy` makes new log
-    // groups instead of failing on the retained ones' names.
+    // groups are retained when the stack is destroyed (DeletionPolicy Retain keeps the resource:
+    // https://docs.aws.amazon.com/AWSCloudFormation/latest/UserGuide/aws-attribute-deletionpolicy.html),
+    // and a named resource cannot be created while one of that name exists
+    // (https://docs.aws.amazon.com/AWSCloudFormation/latest/UserGuide/aws-properties-name.html), so the
+    // name ends with a part of the stack's id (a new UUID each time the stack is created): a redeploy
+    // after `cdk destroy` makes new log groups instead of failing on the retained ones' names.
     this.logGroup = new LogGroup(this, 'Logs', {
       logGroupName: `/aws/vendedlogs/states/${Stack.of(this).stackName}-${definition.name}-${stackIdSuffix(this)}`,
       retention: props.logRetention,

@@ -32,9 +32,10 @@ export interface ApiRoute {
  * logs) through one IAM role per account and region, the account setting `cloudWatchRoleArn`
  * (AWS::ApiGateway::Account); a stage with access logging fails to create while the setting is
  * empty, which it is on a fresh account. AWS: API Gateway Developer Guide, "Set up CloudWatch
- * logging for REST APIs in API Gateway" (permissions for CloudWatch logging);
- * CloudFormation User Guide, "AWS::ApiGateway::Account" (one per region per account; deleting the
- * stack leaves the setting in place).
+ * logging for REST APIs in API Gateway" (permissions for CloudWatch logging,
+ * https://docs.aws.amazon.com/apigateway/latest/developerguide/set-up-logging.html); CloudFormation
+ * User Guide, "AWS::ApiGateway::Account" (one per region per account; deleting the stack leaves the
+ * setting in place, https://docs.aws.amazon.com/AWSCloudFormation/latest/UserGuide/aws-resource-apigateway-account.html).
  *
  * - `stack-role`: the stack makes a role with AmazonAPIGatewayPushToCloudWatchLogs and sets it as
  *   the account's. On an account that already has a role, the setting now names this one (which may

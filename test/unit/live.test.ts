@@ -73,7 +73,6 @@ describe('splitCdkArgs', () => {
 
 describe('npm run live without its environment', () => {
   it('exits 2 at once, saying what it needs, and never prints a value it was given', () => {
-    const started = Date.now();
     const run = spawnSync(process.execPath, ['--import', 'tsx', 'bin/live.ts'], {
       encoding: 'utf8',
       env: { PATH: process.env.PATH ?? '', AUTHENTIK_TOKEN: 'token-value-never-printed' },
@@ -84,8 +83,8 @@ describe('npm run live without its environment', () => {
     for (const need of ['AWS credentials', 'AWS_REGION', 'AUTHENTIK_URL']) expect(run.stderr).toContain(need);
     expect(run.stderr).not.toContain('AUTHENTIK_TOKEN:');
     expect(run.stdout + run.stderr).not.toContain('token-value-never-printed');
-    // Nothing was deployed: no cdk output, and no time spent on the network.
+    // Nothing was deployed: no cdk output. (How long it took is not asserted: on a busy machine
+    // starting Node alone can take seconds.)
     expect(run.stdout).toBe('');
-    expect(Date.now() - started).toBeLessThan(20_000);
   }, 30_000);
 });

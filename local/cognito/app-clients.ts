@@ -1,3 +1,4 @@
+import { poolAttributeNames } from './attributes.ts';
 import { type CognitoResourceLimits, countPages, limitExceeded } from './limits.ts';
 import type { MotoUpstream } from './moto-upstream.ts';
 import { checkOAuthSettings, checkScopesExist, stringList } from './oauth.ts';
@@ -92,6 +93,25 @@ export async function checkSupportedIdentityProviders(
   }
 }
 
+/**
+ * WriteAttributes may name only attributes the pool has: Cognito answers "Invalid write attributes
+ * specified while creating a client" (or "updating"), as reported in
+ * https://github.com/jmaleonard/serverless-cognito-add-custom-attributes/issues/4; the member is
+ * described in the CreateUserPoolClient and UpdateUserPoolClient references.
+ */
+async function checkWriteAttributes(
+  client: Record<string, unknown>,
+  context: AppClientContext,
+  doing: 'creating' | 'updating',
+): Promise<void> {
+  const named = stringList(client.WriteAttributes, 'WriteAttributes');
+  if (named.length === 0) return;
+  const attributes = await poolAttributeNames(client.UserPoolId, context);
+  if (named.some((attribute) => !attributes.has(attribute))) {
+    throw invalidParameter(`Invalid write attributes specified while ${doing} a client`);
+  }
+}
+
 export interface AppClientContext {
   moto: MotoUpstream;
   authorization: string;
@@ -107,6 +127,7 @@ export async function prepareCreateUserPoolClient(
   });
   await checkScopesExist(input, context.moto, context.authorization);
   await checkSupportedIdentityProviders(input, context.moto, context.authorization);
+  await checkWriteAttributes(input, context, 'creating');
   const limit = context.limits.appClientsPerPool;
   const count = await countPages(
     context.moto,
@@ -132,5 +153,6 @@ export async function prepareUpdateUserPoolClient(
   checkOAuthSettings(complete, { hasSecret: typeof current.UserPoolClient.ClientSecret === 'string' });
   await checkScopesExist(complete, context.moto, context.authorization);
   await checkSupportedIdentityProviders(complete, context.moto, context.authorization);
+  await checkWriteAttributes(complete, context, 'updating');
   return complete;
 }

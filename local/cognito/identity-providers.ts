@@ -1,3 +1,4 @@
+import { poolAttributeNames, standardAttributes } from './attributes.ts';
 import type { LayerContext } from './context.ts';
 import { countPages, limitExceeded } from './limits.ts';
 import { withDiscoveredEndpoints } from './oidc-discovery.ts';
@@ -63,38 +64,6 @@ export function checkOidcDetails(details: unknown): asserts details is Record<st
 
 export type IdentityProviderContext = LayerContext;
 
-interface DescribedPool {
-  UserPool?: { SchemaAttributes?: { Name?: string }[] };
-}
-
-/**
- * Every pool has the standard attributes, whatever its Schema says ("Standard attributes" in
- * https://docs.aws.amazon.com/cognito/latest/developerguide/user-pool-settings-attributes.html);
- * moto lists only the ones a CreateUserPool Schema named, when it names any.
- */
-const standardAttributes: ReadonlySet<string> = new Set([
-  'address',
-  'birthdate',
-  'email',
-  'email_verified',
-  'family_name',
-  'gender',
-  'given_name',
-  'locale',
-  'middle_name',
-  'name',
-  'nickname',
-  'phone_number',
-  'phone_number_verified',
-  'picture',
-  'preferred_username',
-  'profile',
-  'sub',
-  'updated_at',
-  'website',
-  'zoneinfo',
-]);
-
 /**
  * AttributeMapping maps IdP claims to "standard and custom user pool attributes": a key the pool
  * does not have (a `custom:*` attribute never added, a typo) is refused; Cognito answers
@@ -113,12 +82,7 @@ export async function checkAttributeMapping(
   }
   const keys = Object.keys(mapping).filter((key) => key !== 'username' && !standardAttributes.has(key));
   if (keys.length === 0) return;
-  const described = await context.moto.call<DescribedPool>(
-    'DescribeUserPool',
-    { UserPoolId: userPoolId },
-    context.authorization,
-  );
-  const attributes = new Set((described.UserPool?.SchemaAttributes ?? []).map((attribute) => attribute.Name));
+  const attributes = await poolAttributeNames(userPoolId, context);
   const invalid = keys.filter((key) => !attributes.has(key));
   if (invalid.length > 0) {
     throw invalidParameter(`AttributeMapping contains invalid mapping: [${invalid.join(', ')}]`);

@@ -175,6 +175,38 @@ describe('scopes', () => {
   });
 });
 
+describe('WriteAttributes', () => {
+  it('naming an attribute the pool lacks: moto accepts it, the layer refuses it as Cognito does', async () => {
+    await refusedAsCognito(
+      { WriteAttributes: ['email', 'custom:tier'] },
+      'InvalidParameterException',
+      'Invalid write attributes specified while creating a client',
+    );
+  });
+
+  it('standard attributes are writable on any pool', async () => {
+    const { UserPoolClient } = await createClient(world.strict, {
+      WriteAttributes: ['email', 'name', 'given_name'],
+    });
+    expect(UserPoolClient?.WriteAttributes).toEqual(['email', 'name', 'given_name']);
+  });
+
+  it('an update naming a missing attribute is refused', async () => {
+    const { UserPoolClient } = await createClient(world.strict);
+    const error = await rejectionOf(
+      world.strict.send(
+        new UpdateUserPoolClientCommand({
+          UserPoolId: poolId,
+          ClientId: UserPoolClient?.ClientId,
+          WriteAttributes: ['custom:plan'],
+        }),
+      ),
+    );
+    expect(error.name).toBe('InvalidParameterException');
+    expect(error.message).toBe('Invalid write attributes specified while updating a client');
+  });
+});
+
 describe('app clients per user pool', () => {
   it('the create past the quota is LimitExceededException; moto has no quota', async () => {
     for (let n = 0; n < 3; n++) await createClient(world.strict, { ClientName: `app-${n}` });

@@ -1,5 +1,5 @@
 import { poolAttributeNames } from './attributes.ts';
-import { type CognitoResourceLimits, countPages, limitExceeded } from './limits.ts';
+import { type CognitoResourceLimits, checkRoomFor } from './limits.ts';
 import type { MotoUpstream } from './moto-upstream.ts';
 import { checkOAuthSettings, checkScopesExist, stringList } from './oauth.ts';
 import { invalidParameter } from './protocol.ts';
@@ -128,14 +128,7 @@ export async function prepareCreateUserPoolClient(
   await checkScopesExist(input, context.moto, context.authorization);
   await checkSupportedIdentityProviders(input, context.moto, context.authorization);
   await checkWriteAttributes(input, context, 'creating');
-  const limit = context.limits.appClientsPerPool;
-  const count = await countPages(
-    context.moto,
-    context.authorization,
-    'ListUserPoolClients',
-    input.UserPoolId,
-  );
-  if (count >= limit) throw limitExceeded('app clients', limit, input.UserPoolId);
+  await checkRoomFor('appClientsPerPool', input.UserPoolId, context);
   return input;
 }
 

@@ -1,34 +1,12 @@
+import { STANDARD_ATTRIBUTES } from '#lib/cognito-attributes.ts';
 import type { MotoUpstream } from './moto-upstream.ts';
 
 // The attributes a user pool has, as Cognito sees them.
 
-/**
- * Every pool has the standard attributes, whatever its Schema says ("Standard attributes" in
- * https://docs.aws.amazon.com/cognito/latest/developerguide/user-pool-settings-attributes.html);
- * moto lists only the ones a CreateUserPool Schema named, when it names any.
- */
-export const standardAttributes: ReadonlySet<string> = new Set([
-  'address',
-  'birthdate',
-  'email',
-  'email_verified',
-  'family_name',
-  'gender',
-  'given_name',
-  'locale',
-  'middle_name',
-  'name',
-  'nickname',
-  'phone_number',
-  'phone_number_verified',
-  'picture',
-  'preferred_username',
-  'profile',
-  'sub',
-  'updated_at',
-  'website',
-  'zoneinfo',
-]);
+// Every pool has the standard attributes, whatever its Schema says; moto lists only the ones a
+// CreateUserPool Schema named, when it names any. The list is the product's, from the same page
+// (functions/lib/cognito-attributes.ts): one list of one AWS fact.
+export const standardAttributes: ReadonlySet<string> = STANDARD_ATTRIBUTES;
 
 interface DescribedPool {
   UserPool?: { SchemaAttributes?: { Name?: string }[] };

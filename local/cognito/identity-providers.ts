@@ -1,6 +1,6 @@
 import { poolAttributeNames, standardAttributes } from './attributes.ts';
 import type { LayerContext } from './context.ts';
-import { countPages, limitExceeded } from './limits.ts';
+import { checkRoomFor } from './limits.ts';
 import { withDiscoveredEndpoints } from './oidc-discovery.ts';
 import { CognitoError, invalidParameter } from './protocol.ts';
 
@@ -106,14 +106,7 @@ export async function prepareCreateIdentityProvider(
   }
   await checkAttributeMapping(input.UserPoolId, input.AttributeMapping, context);
   // Identity providers per user pool: a resource quota (limits.ts), LimitExceededException.
-  const limit = context.limits.identityProvidersPerPool;
-  const count = await countPages(
-    context.moto,
-    context.authorization,
-    'ListIdentityProviders',
-    input.UserPoolId,
-  );
-  if (count >= limit) throw limitExceeded('identity providers', limit, input.UserPoolId);
+  await checkRoomFor('identityProvidersPerPool', input.UserPoolId, context);
   if (input.ProviderType !== 'OIDC') return input;
   const details = input.ProviderDetails as Record<string, string>;
   return { ...input, ProviderDetails: await withDiscoveredEndpoints(details, context.discoveryTimeoutMs) };

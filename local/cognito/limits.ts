@@ -25,6 +25,23 @@ export function resolveResourceLimits(settings: Partial<CognitoResourceLimits> =
   return { ...cognitoDefaultResourceLimits, ...settings };
 }
 
+const countedBy = {
+  appClientsPerPool: { operation: 'ListUserPoolClients', what: 'app clients' },
+  identityProvidersPerPool: { operation: 'ListIdentityProviders', what: 'identity providers' },
+} as const;
+
+/** Refuses a create that would take the pool past its quota of app clients or identity providers. */
+export async function checkRoomFor(
+  quota: keyof typeof countedBy,
+  userPoolId: unknown,
+  context: { moto: MotoUpstream; authorization: string; limits: CognitoResourceLimits },
+): Promise<void> {
+  const { operation, what } = countedBy[quota];
+  const limit = context.limits[quota];
+  const count = await countPages(context.moto, context.authorization, operation, userPoolId);
+  if (count >= limit) throw limitExceeded(what, limit, userPoolId);
+}
+
 /** LimitExceededException, which CreateUserPoolClient and CreateIdentityProvider both list. */
 export function limitExceeded(what: string, limit: number, userPoolId: unknown): CognitoError {
   return new CognitoError(

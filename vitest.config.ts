@@ -6,18 +6,24 @@ import { defineConfig } from 'vitest/config';
 const kinds = ['unit', 'integration', 'contract', 'workflow', 'infra'] as const;
 const worldKinds = new Set<string>(['integration', 'contract', 'workflow']);
 
-// Unit tests share one module cache per worker (isolate: false): loading the SDK and zod once
-// instead of once per file is most of the unit project's time. A file that replaces modules or
-// globals (vi.mock, vi.stubEnv, vi.stubGlobal) would leak them into the next file, so those files
-// are found here and keep a fresh module cache each.
-const replacesModules = /\bvi\.(mock|doMock|stubEnv|stubGlobal)\(/;
-const isolatedUnitFiles = readdirSync('test/unit', { recursive: true })
-  .map(String)
-  .filter((file) => file.endsWith('.test.ts'))
-  .filter((file) => replacesModules.test(readFileSync(`test/unit/${file}`, 'utf8')))
-  .map((file) => `test/unit/${file}`);
+// The files of a kind share one module cache per worker (isolate: false): loading the SDK, zod,
+// aws-cdk-lib and the emulator's compiled OpenAPI schema once per worker instead of once per file
+// halves the CPU the suite needs on this 2-core machine. A file that replaces modules, globals or
+// environment variables (vi.mock, vi.stubEnv, vi.stubGlobal, vi.spyOn, process.env.X = …) would
+// leak them into the next file, so those files are found here and run in a project of their own
+// with a fresh module cache each.
+const replacesModules =
+  /\bvi\.(mock|doMock|stubEnv|stubGlobal|spyOn)\(|process\.env\.\w+\s*=(?!=)|process\.env\[[^\]]+\]\s*=(?!=)/;
+const filesOf = (kind: string) =>
+  readdirSync(`test/${kind}`, { recursive: true })
+    .map(String)
+    .filter((file) => file.endsWith('.test.ts'))
+    .map((file) => `test/${kind}/${file}`);
+const isolatedFiles = kinds
+  .flatMap(filesOf)
+  .filter((file) => replacesModules.test(readFileSync(file, 'utf8')));
 
-const common = { extends: true } as const;
+const worldSetup = { globalSetup: ['./test/global-setup.ts'] };
 
 export default defineConfig({
   test: {
@@ -25,40 +31,36 @@ export default defineConfig({
     // every file waited for the one before it. Most of a world test's time is spent waiting (on
     // moto, on the emulator, on Cognito's pacing), so three files at once keep both cores busy.
     maxWorkers: 3,
+    setupFiles: ['./test/setup.ts'],
     projects: [
-      {
-        ...common,
+      ...kinds.map((kind) => ({
+        extends: true,
         test: {
-          name: 'unit',
-          include: ['test/unit/**/*.test.ts'],
-          exclude: isolatedUnitFiles,
+          name: kind,
+          include: [`test/${kind}/**/*.test.ts`],
+          exclude: isolatedFiles,
           isolate: false,
           setupFiles: ['./test/setup.ts', './test/support/shared-module-cache.ts'],
           // What one test spies on or stubs is put back before the next (files share a worker).
           restoreMocks: true,
           unstubEnvs: true,
           unstubGlobals: true,
-          testTimeout: 5_000,
+          testTimeout: kind === 'unit' ? 5_000 : 60_000,
+          hookTimeout: 60_000,
+          // Only the projects that start a world need moto (a pool of it, test/support/moto-pool.ts).
+          ...(worldKinds.has(kind) ? worldSetup : {}),
+        },
+      })),
+      {
+        extends: true,
+        test: {
+          name: 'isolated',
+          include: isolatedFiles,
+          testTimeout: 60_000,
+          hookTimeout: 60_000,
+          ...worldSetup,
         },
       },
-      {
-        ...common,
-        test: { name: 'unit-isolated', include: isolatedUnitFiles, testTimeout: 5_000 },
-      },
-      ...kinds
-        .filter((kind) => kind !== 'unit')
-        .map((kind) => ({
-          ...common,
-          test: {
-            name: kind,
-            include: [`test/${kind}/**/*.test.ts`],
-            testTimeout: 60_000,
-            hookTimeout: 60_000,
-            // Only the projects that start a world need moto (a pool of it, test/support/moto-pool.ts).
-            ...(worldKinds.has(kind) ? { globalSetup: ['./test/global-setup.ts'] } : {}),
-          },
-        })),
     ],
-    setupFiles: ['./test/setup.ts'],
   },
 });

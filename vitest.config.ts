@@ -34,7 +34,7 @@ export default defineConfig({
     setupFiles: ['./test/setup.ts'],
     projects: [
       ...kinds.map((kind) => ({
-        extends: true,
+        extends: true as const,
         test: {
           name: kind,
           include: [`test/${kind}/**/*.test.ts`],
@@ -52,7 +52,7 @@ export default defineConfig({
         },
       })),
       {
-        extends: true,
+        extends: true as const,
         test: {
           name: 'isolated',
           include: isolatedFiles,

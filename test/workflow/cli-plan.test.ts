@@ -150,7 +150,7 @@ describe('federation plan', () => {
     provider.client_secret = 'rotated-by-hand-0123456789';
 
     const { code, plan, stderr } = await planOf(file('spec.json', spec));
-    expect(code).toBe(3);
+    expect(code, stderr).toBe(3);
     const change = plan.steps.find((s) => s.step === 'ensure-oidc-provider')?.changes;
     expect(change).toContainEqual({ field: 'client_secret', current: '(secret)', desired: '(secret)' });
     const text = await runCli(['plan', file('spec.json', spec)], env);

@@ -50,6 +50,26 @@ export function changeOf(drift: Drift): PlanChange {
 const messageOf = (error: unknown) =>
   error instanceof Error ? `${error.name}: ${error.message}` : String(error);
 
+/**
+ * A plan reads in bursts (the preflight and nine checks, several of the same pool), and Cognito
+ * throttles reads per pool and operation (5 per second): a throttled or failing read is tried again
+ * with backoff, as the provision machine's Retry would, before it ends the plan.
+ */
+const READ_ATTEMPTS = 5;
+const READ_BACKOFF_MS = 250;
+
+export async function retried<T>(read: () => Promise<T>, backoffMs = READ_BACKOFF_MS): Promise<T> {
+  for (let attempt = 1; ; attempt += 1) {
+    try {
+      return await read();
+    } catch (error) {
+      if (!(error instanceof TransientError) || attempt >= READ_ATTEMPTS) throw error;
+      const ceiling = backoffMs * 2 ** (attempt - 1);
+      await new Promise((resolve) => setTimeout(resolve, ceiling / 2 + Math.random() * (ceiling / 2)));
+    }
+  }
+}
+
 async function planStep(
   step: ProvisioningStepName,
   spec: TenantSpec,
@@ -58,7 +78,7 @@ async function planStep(
   earlier: readonly StepPlan[],
 ): Promise<StepPlan> {
   try {
-    const result = await stepCoreChecks[step](spec, resources, clients);
+    const result = await retried(() => stepCoreChecks[step](spec, resources, clients));
     return { step, action: ACTIONS[result.outcome], changes: result.drift.map(changeOf) };
   } catch (error) {
     // A failing service or a refused token ends the plan, as it would end provisioning.
@@ -81,7 +101,7 @@ export async function planTenant(
   recorded: Resources | undefined,
   clients: PlanClients,
 ): Promise<TenantPlan> {
-  const found = await preflight(spec, recorded ?? {}, clients);
+  const found = await retried(() => preflight(spec, recorded ?? {}, clients));
   const problems: PlanProblem[] = found.problems.map((problem) => ({
     field: problem.field,
     message: problem.message,

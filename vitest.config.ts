@@ -3,8 +3,10 @@ import { defineConfig } from 'vitest/config';
 
 // Tests are kept apart by kind: unit tests use mocks only; integration, contract and workflow tests
 // run against the local world (moto behind the strict Cognito layer, the Authentik emulator).
-const kinds = ['unit', 'integration', 'contract', 'workflow', 'infra'] as const;
-const worldKinds = new Set<string>(['integration', 'contract', 'workflow']);
+// `local` holds the tests of the local world itself (moto's wrapper, the strict Cognito layer, the
+// Authentik emulator, the runner), apart from the product's.
+const kinds = ['unit', 'integration', 'contract', 'workflow', 'infra', 'local'] as const;
+const worldKinds = new Set<string>(['integration', 'contract', 'workflow', 'local']);
 
 // The files of a kind share one module cache per worker (isolate: false): loading the SDK, zod,
 // aws-cdk-lib and the emulator's compiled OpenAPI schema once per worker instead of once per file

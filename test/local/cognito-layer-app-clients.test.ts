@@ -7,27 +7,14 @@ import {
   UpdateUserPoolClientCommand,
   type UserPoolClientType,
 } from '@aws-sdk/client-cognito-identity-provider';
-import { afterAll, beforeAll, beforeEach, describe, expect, it } from 'vitest';
-import {
-  type CognitoTestWorld,
-  createUserPool,
-  rejectionOf,
-  startCognitoTestWorld,
-} from '../support/moto.ts';
+import { beforeEach, describe, expect, it } from 'vitest';
+import { createUserPool, rejectionOf, useCognitoTestWorld } from '../support/moto.ts';
 
 // Same SDK call against moto (wrongly accepted, asserted so a moto change gets noticed) and
 // through the layer (refused or handled as Cognito does).
 
-let world: CognitoTestWorld;
+const world = useCognitoTestWorld({ quotas: false });
 let poolId: string;
-
-beforeAll(async () => {
-  world = await startCognitoTestWorld({ quotas: false });
-});
-
-afterAll(async () => {
-  await world?.stop();
-});
 
 beforeEach(async () => {
   poolId = await createUserPool(world.direct);

@@ -6,28 +6,15 @@ import {
   DescribeManagedLoginBrandingCommand,
   UpdateManagedLoginBrandingCommand,
 } from '@aws-sdk/client-cognito-identity-provider';
-import { afterAll, beforeAll, beforeEach, describe, expect, it } from 'vitest';
-import {
-  type CognitoTestWorld,
-  createUserPool,
-  rejectionOf,
-  startCognitoTestWorld,
-} from '../support/moto.ts';
+import { beforeEach, describe, expect, it } from 'vitest';
+import { createUserPool, rejectionOf, useCognitoTestWorld } from '../support/moto.ts';
 
 // Managed login branding styles: moto lacks the operations (an HTML 500), the layer answers them
 // as the API reference describes.
 
-let world: CognitoTestWorld;
+const world = useCognitoTestWorld({ quotas: false, resourceLimits: { brandingStylesPerPool: 2 } });
 let poolId: string;
 let clientId: string;
-
-beforeAll(async () => {
-  world = await startCognitoTestWorld({ quotas: false, resourceLimits: { brandingStylesPerPool: 2 } });
-});
-
-afterAll(async () => {
-  await world?.stop();
-});
 
 const newClient = async (name = 'app') => {
   const { UserPoolClient } = await world.direct.send(

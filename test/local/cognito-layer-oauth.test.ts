@@ -5,28 +5,15 @@ import {
   type CreateUserPoolClientCommandInput,
   UpdateUserPoolClientCommand,
 } from '@aws-sdk/client-cognito-identity-provider';
-import { afterAll, beforeAll, beforeEach, describe, expect, it } from 'vitest';
-import {
-  type CognitoTestWorld,
-  createUserPool,
-  rejectionOf,
-  startCognitoTestWorld,
-} from '../support/moto.ts';
+import { beforeEach, describe, expect, it } from 'vitest';
+import { createUserPool, rejectionOf, useCognitoTestWorld } from '../support/moto.ts';
 
 // OAuth rules of CreateUserPoolClient / UpdateUserPoolClient that moto lacks, and the app-client
 // quota. Each sends the request as the SDK does, to moto (wrongly accepted, asserted so a moto
 // change gets noticed) and through the layer (refused with Cognito's exception and message).
 
-let world: CognitoTestWorld;
+const world = useCognitoTestWorld({ quotas: false, resourceLimits: { appClientsPerPool: 3 } });
 let poolId: string;
-
-beforeAll(async () => {
-  world = await startCognitoTestWorld({ quotas: false, resourceLimits: { appClientsPerPool: 3 } });
-});
-
-afterAll(async () => {
-  await world?.stop();
-});
 
 beforeEach(async () => {
   poolId = await createUserPool(world.direct);

@@ -8,29 +8,16 @@ import {
   UpdateUserPoolCommand,
   UpdateUserPoolDomainCommand,
 } from '@aws-sdk/client-cognito-identity-provider';
-import { afterAll, beforeAll, beforeEach, describe, expect, it } from 'vitest';
-import {
-  type CognitoTestWorld,
-  createUserPool,
-  rejectionOf,
-  startCognitoTestWorld,
-} from '../support/moto.ts';
+import { beforeEach, describe, expect, it } from 'vitest';
+import { createUserPool, rejectionOf, useCognitoTestWorld } from '../support/moto.ts';
 
 // User pools and their domains as Cognito treats them and moto does not: one pool per domain,
 // no deleting a pool with a domain or with deletion protection, a custom domain reported under
 // CustomDomain, and the domain's ManagedLoginVersion kept.
 
-let world: CognitoTestWorld;
+const world = useCognitoTestWorld({ quotas: false });
 let poolId: string;
 let domains = 0;
-
-beforeAll(async () => {
-  world = await startCognitoTestWorld({ quotas: false });
-});
-
-afterAll(async () => {
-  await world?.stop();
-});
 
 beforeEach(async () => {
   poolId = await createUserPool(world.direct);

@@ -7,27 +7,14 @@ import {
   ListUserPoolsCommand,
 } from '@aws-sdk/client-cognito-identity-provider';
 import { CreateSecretCommand, SecretsManagerClient } from '@aws-sdk/client-secrets-manager';
-import { afterAll, beforeAll, beforeEach, describe, expect, it } from 'vitest';
-import {
-  type CognitoTestWorld,
-  createUserPool,
-  rejectionOf,
-  startCognitoTestWorld,
-} from '../support/moto.ts';
+import { beforeEach, describe, expect, it } from 'vitest';
+import { createUserPool, rejectionOf, useCognitoTestWorld } from '../support/moto.ts';
 
 // Throttling, injected faults, the request log and pass-through: what the layer does to traffic
 // rather than to single operations.
 
-let world: CognitoTestWorld;
+const world = useCognitoTestWorld();
 let poolId: string;
-
-beforeAll(async () => {
-  world = await startCognitoTestWorld();
-});
-
-afterAll(async () => {
-  await world?.stop();
-});
 
 beforeEach(async () => {
   world.layer.setQuotas({});

@@ -4,6 +4,7 @@ import {
   CognitoIdentityProviderClient,
   CreateUserPoolCommand,
 } from '@aws-sdk/client-cognito-identity-provider';
+import { afterAll, beforeAll } from 'vitest';
 import { type CognitoLayer, type CognitoLayerOptions, startCognitoLayer } from '#local/cognito/index.ts';
 import type { MotoServer } from '#local/moto.ts';
 import { borrowMoto } from './moto-pool.ts';
@@ -37,6 +38,41 @@ export async function startCognitoTestWorld(
       await layer.stop();
       await moto.stop();
     },
+  };
+}
+
+/**
+ * The world of one test file, started before its tests and stopped after them. The fields read the
+ * started world, so the file can name them at its top level.
+ */
+export function useCognitoTestWorld(
+  layerOptions: Omit<CognitoLayerOptions, 'motoEndpoint'> = {},
+): CognitoTestWorld {
+  let started: CognitoTestWorld | undefined;
+  beforeAll(async () => {
+    started = await startCognitoTestWorld(layerOptions);
+  });
+  afterAll(async () => {
+    await started?.stop();
+  });
+  const world = () => {
+    if (!started) throw new Error('the Cognito test world is used before beforeAll started it');
+    return started;
+  };
+  return {
+    get moto() {
+      return world().moto;
+    },
+    get layer() {
+      return world().layer;
+    },
+    get direct() {
+      return world().direct;
+    },
+    get strict() {
+      return world().strict;
+    },
+    stop: () => world().stop(),
   };
 }
 

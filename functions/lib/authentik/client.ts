@@ -3,7 +3,8 @@
 // timeout and every failure becomes one of the workflow's error classes before a caller sees it.
 import createClient, { type Client } from 'openapi-fetch';
 import type { Deployment } from '#lib/authentik-address.ts';
-import { TransientError, ValidationError } from '#lib/errors.ts';
+import { ValidationError } from '#lib/errors.ts';
+import { retryTransient } from '#lib/retry-transient.ts';
 import { type OnThrottle, safely } from '#lib/throttles.ts';
 import { withinTime } from '#lib/within-time.ts';
 import { errorForFailure, errorForStatus } from './http-errors.ts';
@@ -92,19 +93,9 @@ export function createAuthentikClient(options: AuthentikClientOptions): Authenti
     });
   };
 
-  const attempts = Math.max(1, options.attempts ?? 3);
-  const retryBaseMs = options.retryBaseMs ?? 200;
-  const sendWithRetries = async (request: Request): Promise<Response> => {
-    for (let attempt = 1; ; attempt += 1) {
-      try {
-        return await send(request.clone());
-      } catch (error) {
-        if (!(error instanceof TransientError) || attempt >= attempts) throw error;
-        const ceiling = Math.min(2_000, retryBaseMs * 2 ** (attempt - 1));
-        await new Promise((resolve) => setTimeout(resolve, Math.random() * ceiling));
-      }
-    }
-  };
+  const retries = { attempts: options.attempts ?? 3, baseMs: options.retryBaseMs ?? 200 };
+  const sendWithRetries = (request: Request): Promise<Response> =>
+    retryTransient(() => send(request.clone()), retries);
 
   const api = createClient<paths>({
     baseUrl: `${origin}/api/v3`,

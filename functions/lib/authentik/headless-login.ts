@@ -12,6 +12,7 @@
 // destination ends the login with `off_origin_redirect`. Cookies are kept per host.
 import type { Deployment } from '#lib/authentik-address.ts';
 import { PreconditionError, TransientError } from '#lib/errors.ts';
+import { retryTransient } from '#lib/retry-transient.ts';
 import { authentikFetch } from './pinned-transport.ts';
 
 export interface HeadlessLoginOptions {
@@ -174,14 +175,7 @@ export async function headlessLogin(options: HeadlessLoginOptions): Promise<stri
         `login did not finish within ${maxRequests} requests`,
       );
     }
-    for (let attempt = 1; ; attempt += 1) {
-      try {
-        return await requestOnce(method, url, body, referer);
-      } catch (error) {
-        if (!(error instanceof TransientError) || attempt >= 3) throw error;
-        await new Promise((resolve) => setTimeout(resolve, Math.random() * 100 * 2 ** attempt));
-      }
-    }
+    return retryTransient(() => requestOnce(method, url, body, referer), { attempts: 3, baseMs: 200 });
   }
 
   async function requestOnce(

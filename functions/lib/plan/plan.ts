@@ -6,6 +6,7 @@ import { type StepCoreClients, stepCoreChecks } from '../../step-cores.ts';
 import { preflight } from '../../validate-tenant/core.ts';
 import { AuthentikAuthError, PreconditionError, TransientError } from '../errors.ts';
 import { mergeResources } from '../registry-records.ts';
+import { retryTransient } from '../retry-transient.ts';
 import type { CheckResult, Drift, Resources } from '../step.ts';
 import { parseTenantSpec, type TenantSpec } from '../tenant-spec.ts';
 import type { TenantVerifyClients } from '../verification/types.ts';
@@ -58,16 +59,8 @@ const messageOf = (error: unknown) =>
 const READ_ATTEMPTS = 5;
 const READ_BACKOFF_MS = 250;
 
-export async function retried<T>(read: () => Promise<T>, backoffMs = READ_BACKOFF_MS): Promise<T> {
-  for (let attempt = 1; ; attempt += 1) {
-    try {
-      return await read();
-    } catch (error) {
-      if (!(error instanceof TransientError) || attempt >= READ_ATTEMPTS) throw error;
-      const ceiling = backoffMs * 2 ** (attempt - 1);
-      await new Promise((resolve) => setTimeout(resolve, ceiling / 2 + Math.random() * (ceiling / 2)));
-    }
-  }
+export function retried<T>(read: () => Promise<T>, backoffMs = READ_BACKOFF_MS): Promise<T> {
+  return retryTransient(read, { attempts: READ_ATTEMPTS, baseMs: backoffMs });
 }
 
 async function planStep(

@@ -91,6 +91,14 @@ export interface CatalogEntry {
   readonly access: FunctionAccess;
 }
 
+/** The Cognito reads of one tenant's verification (verify-federation and each item of verify-tenant). */
+const VERIFICATION_READS = [
+  'DescribeIdentityProvider',
+  'DescribeManagedLoginBrandingByClient',
+  'DescribeUserPool',
+  'DescribeUserPoolClient',
+] as const;
+
 /** The functions the state machines call, in the order they call them. */
 export const stepFunctions = [
   {
@@ -211,12 +219,7 @@ export const stepFunctions = [
     usesAuthentik: true,
     env: stepEnv,
     access: {
-      cognito: [
-        'DescribeIdentityProvider',
-        'DescribeManagedLoginBrandingByClient',
-        'DescribeUserPool',
-        'DescribeUserPoolClient',
-      ],
+      cognito: [...VERIFICATION_READS],
       secrets: { 'test-user': 'read' },
       registry: 'none',
     },
@@ -244,12 +247,7 @@ export const stepFunctions = [
     usesAuthentik: true,
     env: stepEnv,
     access: {
-      cognito: [
-        'DescribeIdentityProvider',
-        'DescribeManagedLoginBrandingByClient',
-        'DescribeUserPool',
-        'DescribeUserPoolClient',
-      ],
+      cognito: [...VERIFICATION_READS],
       // The provider step's check compares the stored OIDC client with Authentik's.
       secrets: { 'test-user': 'read', 'oidc-client': 'read' },
       // Records each tenant's last verification.

@@ -25,6 +25,13 @@ export interface StartMotoOptions {
 
 export const defaultRegion = 'eu-west-1';
 
+/** Makes the moto at `endpoint` forget every resource (`POST /moto-api/reset`). */
+export async function resetMoto(endpoint: string): Promise<void> {
+  const response = await fetch(`${endpoint}/moto-api/reset`, { method: 'POST' });
+  await response.arrayBuffer();
+  if (!response.ok) throw new Error(`moto reset answered ${response.status}`);
+}
+
 const installHint = 'install it with pip install "moto[server]" (Python 3.9+)';
 
 // The wrapper binds port 0 itself, so no other process can take the port between choosing and
@@ -171,11 +178,7 @@ async function launch(
     endpoint,
     region,
     pid,
-    async reset() {
-      const response = await fetch(`${endpoint}/moto-api/reset`, { method: 'POST' });
-      if (!response.ok) throw new Error(`moto reset answered ${response.status}`);
-      await response.arrayBuffer();
-    },
+    reset: () => resetMoto(endpoint),
     stop() {
       stopped ??= (async () => {
         if (child.exitCode !== null || child.signalCode !== null) return;

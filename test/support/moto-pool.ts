@@ -6,7 +6,7 @@
 import { mkdirSync, rmSync } from 'node:fs';
 import { join } from 'node:path';
 import { inject } from 'vitest';
-import { defaultRegion, type MotoServer, startMoto } from '#local/moto.ts';
+import { defaultRegion, type MotoServer, resetMoto, startMoto } from '#local/moto.ts';
 
 export interface MotoPool {
   /** Where the leases live: one directory per server in use (mkdir is atomic across processes). */
@@ -28,13 +28,6 @@ function provided(): MotoPool | undefined {
   }
 }
 
-function reset(endpoint: string): Promise<void> {
-  return fetch(`${endpoint}/moto-api/reset`, { method: 'POST' }).then(async (response) => {
-    await response.arrayBuffer();
-    if (!response.ok) throw new Error(`moto reset answered ${response.status}`);
-  });
-}
-
 /** A moto of the run's pool when one is free, else a new one this file owns. */
 export async function borrowMoto(region = defaultRegion): Promise<MotoServer> {
   const pool = provided();
@@ -47,7 +40,7 @@ export async function borrowMoto(region = defaultRegion): Promise<MotoServer> {
     }
     const release = () => rmSync(lease, { recursive: true, force: true });
     try {
-      await reset(endpoint);
+      await resetMoto(endpoint);
     } catch {
       continue; // keep the lease: a server that cannot reset is not lent again
     }
@@ -56,10 +49,10 @@ export async function borrowMoto(region = defaultRegion): Promise<MotoServer> {
       endpoint,
       region,
       pid: 0,
-      reset: () => reset(endpoint),
+      reset: () => resetMoto(endpoint),
       // Giving it back empties it first, so nothing of this file can reach the next one.
       stop: () => {
-        returned ??= reset(endpoint).then(release);
+        returned ??= resetMoto(endpoint).then(release);
         return returned;
       },
     };

@@ -16,6 +16,7 @@ import { runStateMachine } from '../local/runner.ts';
 import { configWrites, startWorld } from '../local/world.ts';
 import { localTenantSpec, prepareWorld, worldStepClients } from '../local/world-clients.ts';
 import { authentikSnapshot, cognitoSnapshot, secretNames } from '../test/support/snapshots.ts';
+import { motoObserver } from '../test/support/world.ts';
 import { printFigure } from './figure.ts';
 
 process.env.POWERTOOLS_LOG_LEVEL = 'ERROR';
@@ -30,6 +31,7 @@ await new Promise<void>((resolve) => attacker.listen(0, '127.0.0.1', resolve));
 try {
   await prepareWorld(world.endpoints);
   const clients = worldStepClients(world.endpoints);
+  const observer = motoObserver(world);
   const handlers = await localHandlers(clients);
   const api = createAuthentikClient({
     baseUrl: world.endpoints.authentik,
@@ -50,7 +52,7 @@ try {
   const state = async () =>
     JSON.stringify({
       authentik: authentikSnapshot(world),
-      cognito: await cognitoSnapshot(world),
+      cognito: await cognitoSnapshot(observer),
       secrets: (await secretNames(clients)).filter((n) => !n.endsWith('/authentik-token')),
     });
 

@@ -43,7 +43,7 @@ describe('POST /tenants/{tenantId}/plan', () => {
     // The token is stored as an operator stores it before provisioning (the plan reads with it).
     const { tenantId: _id, ...spec } = await fixture.tenant('api-plan');
     const before = { writes: configWrites(fixture.world), authentik: authentikSnapshot(fixture.world) };
-    const cognito = await cognitoSnapshot(fixture.world);
+    const cognito = await cognitoSnapshot(fixture.observer);
     const { status, body } = await post('/tenants/api-plan/plan', { spec });
     expect(status).toBe(200);
     const plan = body as TenantPlan;
@@ -52,7 +52,7 @@ describe('POST /tenants/{tenantId}/plan', () => {
     expect({ writes: configWrites(fixture.world), authentik: authentikSnapshot(fixture.world) }).toEqual(
       before,
     );
-    expect(await cognitoSnapshot(fixture.world)).toEqual(cognito);
+    expect(await cognitoSnapshot(fixture.observer)).toEqual(cognito);
     expect(await fixture.clients.registry.get('api-plan')).toBeUndefined();
   });
 

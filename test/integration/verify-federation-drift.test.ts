@@ -4,7 +4,6 @@
 // Authentik's API (an admin in the UI), through Cognito's API, or (for what Cognito's own checks
 // would refuse) in moto directly.
 import {
-  CognitoIdentityProviderClient,
   DescribeIdentityProviderCommand,
   DescribeUserPoolClientCommand,
   UpdateIdentityProviderCommand,
@@ -20,9 +19,9 @@ import type { TenantRecord } from '#lib/registry.ts';
 import { parseTenantSpec } from '#lib/tenant-spec.ts';
 import { verifyTenant } from '#lib/verification/tenant.ts';
 import type { StoredVerification, TenantVerification } from '#lib/verification/types.ts';
-import { localCredentials } from '#local/world.ts';
 import { localHandlers } from '../../local/handlers.ts';
 import { runStateMachine } from '../../local/runner.ts';
+import { dropIssuerSlashInMoto } from '../support/drift.ts';
 import { useWorld } from '../support/world.ts';
 
 const fixture = useWorld();
@@ -97,14 +96,6 @@ async function verified(tenantId: string, extraSecrets: string[] = []): Promise<
 
 function reasonsOf(result: TenantVerification): Record<string, string> {
   return Object.fromEntries(result.failing.map((f) => [f.check, f.reason]));
-}
-
-function cognitoVia(endpoint: string) {
-  return new CognitoIdentityProviderClient({
-    region: fixture.world.endpoints.region,
-    endpoint,
-    credentials: localCredentials,
-  });
 }
 
 describe('a provisioned tenant', () => {
@@ -279,23 +270,11 @@ describe('drift injected behind the product’s back', () => {
 
   it('issuer without its trailing slash in Cognito (made in moto: Cognito itself refuses it): ISSUER_MISMATCH', async () => {
     const { resources } = await record('dr-issuer');
-    const moto = cognitoVia(fixture.world.moto.endpoint);
-    try {
-      const name = resources.identityProviderName as string;
-      const current = await moto.send(
-        new DescribeIdentityProviderCommand({ UserPoolId: resources.userPoolId, ProviderName: name }),
-      );
-      const details = current.IdentityProvider?.ProviderDetails ?? {};
-      await moto.send(
-        new UpdateIdentityProviderCommand({
-          UserPoolId: resources.userPoolId,
-          ProviderName: name,
-          ProviderDetails: { ...details, oidc_issuer: (details.oidc_issuer as string).replace(/\/$/, '') },
-        }),
-      );
-    } finally {
-      moto.destroy();
-    }
+    await dropIssuerSlashInMoto(
+      fixture.observer,
+      resources.userPoolId,
+      resources.identityProviderName as string,
+    );
     const result = await verified('dr-issuer');
     expect(result.state).toBe('broken');
     expect(reasonsOf(result)).toMatchObject({

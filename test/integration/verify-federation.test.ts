@@ -3,10 +3,7 @@
 // executor and lands on Cognito's idpresponse URL with a code), then drift is injected behind the
 // product's back and the right reason code comes out.
 import {
-  CognitoIdentityProviderClient,
-  DescribeIdentityProviderCommand,
   DescribeUserPoolClientCommand,
-  UpdateIdentityProviderCommand,
   UpdateUserPoolClientCommand,
 } from '@aws-sdk/client-cognito-identity-provider';
 import { GetSecretValueCommand } from '@aws-sdk/client-secrets-manager';
@@ -19,7 +16,6 @@ import { mergeResources } from '#lib/registry.ts';
 import type { Resources } from '#lib/step.ts';
 import { localDeployment, parseTenantSpec, type TenantSpec } from '#lib/tenant-spec.ts';
 import type { StepModule } from '#lib/workflow-step.ts';
-import { localCredentials } from '#local/world.ts';
 import * as enableIdentityProvider from '../../functions/enable-identity-provider/core.ts';
 import * as ensureAccessPolicy from '../../functions/ensure-access-policy/core.ts';
 import * as ensureApplication from '../../functions/ensure-application/core.ts';
@@ -30,6 +26,7 @@ import * as ensureTestUser from '../../functions/ensure-test-user/core.ts';
 import * as ensureUserPool from '../../functions/ensure-user-pool/core.ts';
 import * as validateTenant from '../../functions/validate-tenant/core.ts';
 import { apply, check, type VerificationReport, verify } from '../../functions/verify-federation/core.ts';
+import { dropIssuerSlashInMoto } from '../support/drift.ts';
 import { useWorld } from '../support/world.ts';
 
 const fixture = useWorld();
@@ -225,41 +222,24 @@ describe('verify-federation on drift injected behind its back', () => {
   it('ISSUER_MISMATCH when the issuer loses its trailing slash in Cognito; ensure-identity-provider repairs it', async () => {
     // The strict layer would refuse this issuer (its discovery URL does not resolve), as Cognito
     // would: the change is made in moto directly, as drift that slipped past Cognito's checks.
-    const moto = new CognitoIdentityProviderClient({
-      region: fixture.world.endpoints.region,
-      endpoint: fixture.world.moto.endpoint,
-      credentials: localCredentials,
-    });
-    try {
-      const name = resources.identityProviderName as string;
-      const current = await moto.send(
-        new DescribeIdentityProviderCommand({ UserPoolId: resources.userPoolId, ProviderName: name }),
-      );
-      const details = current.IdentityProvider?.ProviderDetails ?? {};
-      const issuer = details.oidc_issuer as string;
-      expect(issuer.endsWith('/')).toBe(true);
-      await moto.send(
-        new UpdateIdentityProviderCommand({
-          UserPoolId: resources.userPoolId,
-          ProviderName: name,
-          ProviderDetails: { ...details, oidc_issuer: issuer.slice(0, -1) },
-        }),
-      );
+    const issuer = await dropIssuerSlashInMoto(
+      fixture.observer,
+      resources.userPoolId,
+      resources.identityProviderName as string,
+    );
+    expect(issuer.endsWith('/')).toBe(true);
 
-      const report = await retrying(() => verify(spec, resources, clients));
-      const result = byId(report, 'issuer');
-      expect(result).toMatchObject({
-        status: 'fail',
-        reason: 'ISSUER_MISMATCH',
-        expected: issuer,
-        actual: issuer.slice(0, -1),
-      });
-      expect(result.message).toContain('trailing slash');
-      const text = JSON.stringify(report);
-      for (const secret of await secretValues()) expect(text).not.toContain(secret);
-    } finally {
-      moto.destroy();
-    }
+    const report = await retrying(() => verify(spec, resources, clients));
+    const result = byId(report, 'issuer');
+    expect(result).toMatchObject({
+      status: 'fail',
+      reason: 'ISSUER_MISMATCH',
+      expected: issuer,
+      actual: issuer.slice(0, -1),
+    });
+    expect(result.message).toContain('trailing slash');
+    const text = JSON.stringify(report);
+    for (const secret of await secretValues()) expect(text).not.toContain(secret);
 
     await retrying(() => ensureIdentityProvider.apply(spec, resources, clients));
     expect((await retrying(() => verify(spec, resources, clients))).status).toBe('pass');

@@ -1,7 +1,7 @@
 // What Authentik and Cognito hold, in a form two moments can be compared by: names and settings,
 // sorted, without timestamps.
 import {
-  CognitoIdentityProviderClient,
+  type CognitoIdentityProviderClient,
   DescribeUserPoolClientCommand,
   DescribeUserPoolCommand,
   ListIdentityProvidersCommand,
@@ -25,24 +25,8 @@ export function authentikSnapshot(world: World) {
   };
 }
 
-/**
- * Reads moto directly, not through the strict layer: the observer's own reads must not spend the
- * per-pool request quota the product is being tested against (nor meet injected faults).
- */
-export async function cognitoSnapshot(world: World) {
-  const cognito = new CognitoIdentityProviderClient({
-    endpoint: world.moto.endpoint,
-    region: world.endpoints.region,
-    credentials: { accessKeyId: 'test', secretAccessKey: 'test' },
-  });
-  try {
-    return await describePools(cognito);
-  } finally {
-    cognito.destroy();
-  }
-}
-
-async function describePools(cognito: CognitoIdentityProviderClient) {
+/** What Cognito holds, read through `observer` (a moto client: `motoObserver`, `fixture.observer`). */
+export async function cognitoSnapshot(cognito: CognitoIdentityProviderClient) {
   const pools = (await cognito.send(new ListUserPoolsCommand({ MaxResults: 60 }))).UserPools ?? [];
   const result = [];
   for (const pool of pools.sort((a, b) => String(a.Id).localeCompare(String(b.Id)))) {

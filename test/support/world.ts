@@ -13,13 +13,23 @@ import { localTenantSpec, prepareWorld, worldStepClients } from '../../local/wor
 export interface WorldFixture {
   world: World;
   clients: StepClients;
-  /**
-   * Reads moto directly, for a test's own observations: they must not spend the per-pool quota the
-   * strict layer holds the product to, nor meet its injected faults.
-   */
+  /** Moto directly (`motoObserver`): the test's own reads, and drift Cognito would refuse. */
   observer: CognitoIdentityProviderClient;
   /** A tenant spec input pointed at this world's Authentik, its token stored in Secrets Manager. */
   tenant(tenantId: string, overrides?: Record<string, unknown>): Promise<Record<string, unknown>>;
+}
+
+/**
+ * A Cognito client to moto directly, for a test's own observations (they must not spend the
+ * per-pool quota the strict layer holds the product to, nor meet its injected faults) and for drift
+ * that Cognito itself would refuse (support/drift.ts).
+ */
+export function motoObserver(world: World): CognitoIdentityProviderClient {
+  return new CognitoIdentityProviderClient({
+    endpoint: world.moto.endpoint,
+    region: world.endpoints.region,
+    credentials: { accessKeyId: 'test', secretAccessKey: 'test' },
+  });
 }
 
 export function useWorld(options: WorldOptions = {}): WorldFixture {
@@ -30,11 +40,7 @@ export function useWorld(options: WorldOptions = {}): WorldFixture {
     const clients = worldStepClients(world.endpoints);
     fixture.world = world;
     fixture.clients = clients;
-    fixture.observer = new CognitoIdentityProviderClient({
-      endpoint: world.moto.endpoint,
-      region: world.endpoints.region,
-      credentials: { accessKeyId: 'test', secretAccessKey: 'test' },
-    });
+    fixture.observer = motoObserver(world);
     fixture.tenant = (tenantId, overrides = {}) =>
       localTenantSpec(world.endpoints, clients, {
         tenantId,

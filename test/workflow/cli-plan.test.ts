@@ -54,7 +54,7 @@ async function worldState() {
   return {
     configWrites: configWrites(fixture.world),
     authentik: authentikSnapshot(fixture.world),
-    cognito: await cognitoSnapshot(fixture.world),
+    cognito: await cognitoSnapshot(fixture.observer),
     secrets: (secrets.SecretList ?? []).map((s) => `${s.Name} ${s.LastChangedDate?.toISOString()}`).sort(),
     registry: await fixture.clients.registry.get(TENANT),
   };

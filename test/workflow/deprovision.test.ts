@@ -19,7 +19,7 @@ beforeAll(async () => {
 async function snapshot() {
   return {
     authentik: authentikSnapshot(fixture.world),
-    cognito: await cognitoSnapshot(fixture.world),
+    cognito: await cognitoSnapshot(fixture.observer),
     secrets: await secretNames(fixture.clients),
   };
 }

@@ -73,7 +73,9 @@ describe('transient faults', () => {
 
     const pools = (await fixture.observer.send(new ListUserPoolsCommand({ MaxResults: 60 }))).UserPools ?? [];
     expect(pools.filter((p) => p.Name?.includes('wf-fault'))).toHaveLength(TENANTS);
-    for (const pool of (await cognitoSnapshot(fixture.world)).filter((p) => p.name?.includes('wf-fault'))) {
+    for (const pool of (await cognitoSnapshot(fixture.observer)).filter((p) =>
+      p.name?.includes('wf-fault'),
+    )) {
       expect(pool.appClients, pool.name).toHaveLength(1);
       expect(pool.identityProviders, pool.name).toHaveLength(1);
       expect(pool.appClients[0]?.identityProviders).toEqual(['COGNITO', pool.identityProviders[0]].sort());

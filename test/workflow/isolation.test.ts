@@ -40,7 +40,7 @@ const deprovision = (tenantId: string) =>
 async function everything() {
   return {
     authentik: authentikSnapshot(fixture.world),
-    cognito: await cognitoSnapshot(fixture.world),
+    cognito: await cognitoSnapshot(fixture.observer),
     // Tokens are stored by the fixture for each spec it makes, as an operator would beforehand.
     secrets: (await secretNames(fixture.clients)).filter((name) => !name.endsWith('/authentik-token')),
   };

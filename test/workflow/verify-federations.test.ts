@@ -8,9 +8,7 @@ import {
   CreateUserPoolDomainCommand,
   DeleteUserPoolCommand,
   DeleteUserPoolDomainCommand,
-  DescribeIdentityProviderCommand,
   DescribeUserPoolClientCommand,
-  UpdateIdentityProviderCommand,
   UpdateUserPoolClientCommand,
 } from '@aws-sdk/client-cognito-identity-provider';
 import { GetSecretValueCommand } from '@aws-sdk/client-secrets-manager';
@@ -22,12 +20,12 @@ import { clientUpdateInput } from '#lib/cognito.ts';
 import { MemoryMetrics } from '#lib/metrics.ts';
 import type { TenantRecord } from '#lib/registry.ts';
 import { parseTenantSpec } from '#lib/tenant-spec.ts';
-import { localCredentials } from '#local/world.ts';
 import type { RunSummary } from '../../functions/report-verification/core.ts';
 import { memoryEventSink } from '../../functions/report-verification/events.ts';
 import type { TenantResult } from '../../functions/verify-tenant/core.ts';
 import { localHandlers } from '../../local/handlers.ts';
 import { type ExecutionResult, type HandlersByPlaceholder, runStateMachine } from '../../local/runner.ts';
+import { dropIssuerSlashInMoto } from '../support/drift.ts';
 import { useWorld } from '../support/world.ts';
 
 const fixture = useWorld();
@@ -344,27 +342,7 @@ async function injectDrift(): Promise<void> {
 
   // Cognito itself refuses an issuer whose discovery URL does not resolve: made in moto directly.
   const iss = await provider('wf-v-issuer');
-  const moto = new (await import('@aws-sdk/client-cognito-identity-provider')).CognitoIdentityProviderClient({
-    region: fixture.world.endpoints.region,
-    endpoint: fixture.world.moto.endpoint,
-    credentials: localCredentials,
-  });
-  try {
-    const name = iss.identityProviderName as string;
-    const current = await moto.send(
-      new DescribeIdentityProviderCommand({ UserPoolId: iss.userPoolId, ProviderName: name }),
-    );
-    const details = current.IdentityProvider?.ProviderDetails ?? {};
-    await moto.send(
-      new UpdateIdentityProviderCommand({
-        UserPoolId: iss.userPoolId,
-        ProviderName: name,
-        ProviderDetails: { ...details, oidc_issuer: (details.oidc_issuer as string).replace(/\/$/, '') },
-      }),
-    );
-  } finally {
-    moto.destroy();
-  }
+  await dropIssuerSlashInMoto(fixture.observer, iss.userPoolId, iss.identityProviderName as string);
 
   const u = await provider('wf-v-user');
   await updateUser(await authentikFor('wf-v-user'), u.testUserPk as number, { is_active: false });

@@ -112,10 +112,7 @@ export class ExecutionLimits {
   historyEvents = 0;
   largestPayloadBytes = 0;
 
-  constructor(
-    private readonly taskKinds: ReadonlyMap<string, TaskKind>,
-    private readonly quotas = { historyEvents: HISTORY_EVENTS_QUOTA, payloadBytes: PAYLOAD_BYTES_QUOTA },
-  ) {}
+  constructor(private readonly taskKinds: ReadonlyMap<string, TaskKind>) {}
 
   /** The failure Step Functions would end the execution with, once this event is recorded. */
   record(event: LocalEvent): { error: string; cause: string } | undefined {
@@ -123,17 +120,17 @@ export class ExecutionLimits {
     for (const [what, payload] of payloadsOf(event)) {
       const bytes = payloadBytes(payload);
       this.largestPayloadBytes = Math.max(this.largestPayloadBytes, bytes);
-      if (bytes > this.quotas.payloadBytes) {
+      if (bytes > PAYLOAD_BYTES_QUOTA) {
         return {
           error: DATA_LIMIT_EXCEEDED,
-          cause: `${what} is ${bytes} bytes, over the ${this.quotas.payloadBytes}-byte payload quota of Step Functions`,
+          cause: `${what} is ${bytes} bytes, over the ${PAYLOAD_BYTES_QUOTA}-byte payload quota of Step Functions`,
         };
       }
     }
-    if (this.historyEvents > this.quotas.historyEvents) {
+    if (this.historyEvents > HISTORY_EVENTS_QUOTA) {
       return {
         error: HISTORY_LIMIT_EXCEEDED,
-        cause: `the execution history reached ${this.historyEvents} events, over the quota of ${this.quotas.historyEvents} events per execution`,
+        cause: `the execution history reached ${this.historyEvents} events, over the quota of ${HISTORY_EVENTS_QUOTA} events per execution`,
       };
     }
     return undefined;

@@ -12,7 +12,7 @@ import type {
 } from './backend.ts';
 import { verifyPassword } from './passwords.ts';
 import { evaluatePolicies } from './policy-engine.ts';
-import { DEFAULT_SCOPE_EXPRESSIONS, MANAGED_SCOPES } from './seed.ts';
+import { DEFAULT_SCOPE_EXPRESSIONS, EMAIL_SCOPE_EXPRESSIONS, MANAGED_SCOPES } from './seed.ts';
 import type {
   ApplicationRecord,
   AuthentikStore,
@@ -64,12 +64,16 @@ function provider(store: AuthentikStore, p: OAuth2ProviderRecord): OidcProvider 
   };
 }
 
-// The claims of Authentik's default scope mappings, computed instead of run (no Python here).
-function defaultClaims(managed: string, user: OidcUser): Record<string, unknown> | undefined {
-  switch (managed) {
-    case MANAGED_SCOPES.email:
+// The claims of the scope mappings Authentik's blueprints ship, computed instead of run (no Python
+// here): a mapping is known by its expression, whatever its name, so the email mapping of a
+// release before 2025.10 (email_verified True) and of 2025.10 on (False) each yield their own.
+function knownClaims(expression: string, user: OidcUser): Record<string, unknown> | undefined {
+  switch (expression) {
+    case EMAIL_SCOPE_EXPRESSIONS.verified:
+      return { email: user.email, email_verified: true };
+    case EMAIL_SCOPE_EXPRESSIONS.unverified:
       return { email: user.email, email_verified: false };
-    case MANAGED_SCOPES.profile:
+    case DEFAULT_SCOPE_EXPRESSIONS[MANAGED_SCOPES.profile]:
       return {
         name: user.name,
         given_name: user.name,
@@ -77,11 +81,11 @@ function defaultClaims(managed: string, user: OidcUser): Record<string, unknown>
         nickname: user.username,
         groups: user.groups,
       };
-    case MANAGED_SCOPES.entitlements:
+    case DEFAULT_SCOPE_EXPRESSIONS[MANAGED_SCOPES.entitlements]:
       return { entitlements: [], roles: [] };
-    case MANAGED_SCOPES.openid:
-    case MANAGED_SCOPES.offlineAccess:
-    case MANAGED_SCOPES.authentikApi:
+    case DEFAULT_SCOPE_EXPRESSIONS[MANAGED_SCOPES.openid]:
+    case DEFAULT_SCOPE_EXPRESSIONS[MANAGED_SCOPES.offlineAccess]:
+    case DEFAULT_SCOPE_EXPRESSIONS[MANAGED_SCOPES.authentikApi]:
       return {};
     default:
       return undefined;
@@ -92,10 +96,11 @@ export function storeBackend(
   store: AuthentikStore,
   options: { baseUrl: () => string; noPython: () => void },
 ): AuthentikBackend {
-  const mappingFor = (scopeName: string): ScopeMappingRecord | undefined => {
-    const candidates = [...store.scopeMappings.values()].filter((m) => m.scope_name === scopeName);
-    return candidates.find((m) => m.managed !== null) ?? candidates[0];
-  };
+  // The provider's own scope mappings with this scope name (its property_mappings).
+  const mappingsOf = (providerPk: number, scopeName: string): ScopeMappingRecord[] =>
+    (store.providers.get(providerPk)?.property_mappings ?? [])
+      .map((pk) => store.scopeMappings.get(pk))
+      .filter((m): m is ScopeMappingRecord => m !== undefined && m.scope_name === scopeName);
   return {
     baseUrl: options.baseUrl,
     findApplication: (slug) => {
@@ -153,17 +158,17 @@ export function storeBackend(
         consent: flow.consent,
       };
     },
-    scopeClaims: (scopeName, user) => {
-      const mapping = mappingFor(scopeName);
-      if (mapping === undefined) return undefined;
-      const managed = mapping.managed ?? '';
-      if (DEFAULT_SCOPE_EXPRESSIONS[managed] === mapping.expression) {
-        const claims = defaultClaims(managed, user);
-        if (claims !== undefined) return claims;
+    scopeClaims: (scopeName, user, forProvider) => {
+      const mappings = mappingsOf(forProvider.pk, scopeName);
+      if (mappings.length === 0) return undefined;
+      const claims: Record<string, unknown> = {};
+      for (const mapping of mappings) {
+        const known = knownClaims(mapping.expression, user);
+        if (known === undefined) options.noPython(); // Python the emulator cannot run: no claims
+        Object.assign(claims, known ?? {});
       }
-      options.noPython(); // a custom mapping is Python the emulator cannot run: it yields no claims
-      return {};
+      return claims;
     },
-    scopeDescription: (scopeName) => mappingFor(scopeName)?.description ?? '',
+    scopeDescription: (scopeName, forProvider) => mappingsOf(forProvider.pk, scopeName)[0]?.description ?? '',
   };
 }

@@ -121,8 +121,17 @@ export interface AuthentikBackend {
   checkAccess(applicationSlug: string, userPk: number): Awaitable<AccessResult>;
   /** The flow with this slug. */
   findFlow(slug: string): Awaitable<FlowSummary | undefined>;
-  /** Claims a scope mapping yields for a user (openid → {}, email → {email, email_verified}, …); undefined when no mapping has this scope name. */
-  scopeClaims(scopeName: string, user: OidcUser): Awaitable<Record<string, unknown> | undefined>;
-  /** The scope mapping's description shown on the consent stage (e.g. "Email address"); "" when none. */
-  scopeDescription(scopeName: string): Awaitable<string>;
+  /**
+   * Claims the provider's own scope mappings with this scope name yield for a user (openid → {},
+   * email → {email, email_verified}, …); undefined when the provider has no such mapping.
+   * Authentik reads only the provider's property_mappings (ScopeMapping.objects.filter(provider=…),
+   * authentik/providers/oauth2/views/userinfo.py), never another mapping with the same scope name.
+   */
+  scopeClaims(
+    scopeName: string,
+    user: OidcUser,
+    provider: OidcProvider,
+  ): Awaitable<Record<string, unknown> | undefined>;
+  /** The provider's scope mapping's description shown on the consent stage (e.g. "Email address"); "" when none. */
+  scopeDescription(scopeName: string, provider: OidcProvider): Awaitable<string>;
 }

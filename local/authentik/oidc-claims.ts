@@ -42,20 +42,31 @@ const SAMPLE_USER: OidcUser = {
 };
 
 /** The claim names each of the provider's scopes yields (oidc-provider filters claims by these). */
-export async function claimNamesFor(backend: AuthentikBackend, scopeNames: readonly string[]) {
+export async function claimNamesFor(backend: AuthentikBackend, provider: OidcProvider) {
   const names: Record<string, string[]> = {};
-  for (const scope of scopeNames) {
-    const claims = await backend.scopeClaims(scope, SAMPLE_USER);
-    if (claims) names[scope] = Object.keys(claims).filter((claim) => claim !== 'sub');
-  }
+  for (const { scopeName, claims } of await scopeClaimNames(backend, provider)) names[scopeName] = claims;
   return names;
 }
 
-/** The consent stage's permission list: each granted scope with a description. */
-export async function consentPermissions(backend: AuthentikBackend, scopes: readonly string[]) {
+/** Each of the provider's scopes with the claims its mappings yield, for the discovery document. */
+export async function scopeClaimNames(backend: AuthentikBackend, provider: OidcProvider) {
+  const scopes: { scopeName: string; claims: string[] }[] = [];
+  for (const scopeName of provider.scopeNames) {
+    const claims = await backend.scopeClaims(scopeName, SAMPLE_USER, provider);
+    if (claims) scopes.push({ scopeName, claims: Object.keys(claims).filter((claim) => claim !== 'sub') });
+  }
+  return scopes;
+}
+
+/** The consent stage's permission list: each granted scope with its mapping's description. */
+export async function consentPermissions(
+  backend: AuthentikBackend,
+  provider: OidcProvider,
+  scopes: readonly string[],
+) {
   const permissions: { id: string; name: string }[] = [];
   for (const scope of scopes) {
-    const name = await backend.scopeDescription(scope);
+    const name = await backend.scopeDescription(scope, provider);
     if (name) permissions.push({ id: scope, name });
   }
   return permissions;
@@ -75,7 +86,7 @@ export function accountFor(
       const granted = new Set(scope.split(' '));
       for (const name of provider.scopeNames) {
         if (!granted.has(name)) continue;
-        Object.assign(claims, await backend.scopeClaims(name, user));
+        Object.assign(claims, await backend.scopeClaims(name, user, provider));
       }
       return { ...claims, sub };
     },

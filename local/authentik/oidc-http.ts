@@ -3,7 +3,7 @@
 // request, and the client id or token a request carries.
 import type { IncomingMessage, ServerResponse } from 'node:http';
 import { Readable } from 'node:stream';
-import { htmlPage } from './oidc-page.ts';
+import { deniedPage, errorPage } from './oidc-page.ts';
 
 const MAX_BODY_BYTES = 56 * 1024;
 // oidc-provider's own session cookie: every authorization must consult the Authentik session
@@ -15,8 +15,17 @@ const PROVIDER_SESSION_COOKIES = new Set([
   '_session.legacy.sig',
 ]);
 
-export function page(res: ServerResponse, status: number, title: string, text: string): void {
-  const html = htmlPage(title, text);
+/** Authentik's if/error.html, HTTP 400 (see oidc-page.ts). */
+export function sendErrorPage(res: ServerResponse, title: string, text: string): void {
+  sendHtml(res, 400, errorPage(title, text));
+}
+
+/** Authentik's policies/denied.html, HTTP 200 (see oidc-page.ts). */
+export function sendDeniedPage(res: ServerResponse, error?: string): void {
+  sendHtml(res, 200, deniedPage(error));
+}
+
+function sendHtml(res: ServerResponse, status: number, html: string): void {
   res.writeHead(status, {
     'content-type': 'text/html; charset=utf-8',
     'content-length': Buffer.byteLength(html),

@@ -4,7 +4,7 @@
 // JWKS sits under the issuer.
 // Before oidc-provider: its runtime warning is filtered (see oidc-runtime.ts).
 import './oidc-runtime.ts';
-import { createHash, createPrivateKey, X509Certificate } from 'node:crypto';
+import { createHash, createPrivateKey } from 'node:crypto';
 import {
   type Account,
   type ClientMetadata,
@@ -15,7 +15,7 @@ import {
   Provider,
 } from 'oidc-provider';
 import type { OidcApplication, OidcProvider, SigningKey } from './backend.ts';
-import { htmlPage } from './oidc-page.ts';
+import { errorPage } from './oidc-page.ts';
 import { redirectUriAllowed } from './oidc-redirect-uri.ts';
 import type { OidcStore } from './oidc-store.ts';
 
@@ -70,25 +70,38 @@ interface SigningSetup {
   alg: string;
 }
 
-function signingSetup(key: SigningKey | undefined): SigningSetup {
-  // Without a signing key Authentik signs ID tokens HS256 with the client secret.
-  if (!key) return { jwks: { keys: [] }, alg: 'HS256' };
+/**
+ * The algorithm a provider signs ID tokens with (OAuth2Provider.jwt_key and
+ * JWTAlgorithms.from_private_key, authentik/providers/oauth2/models.py): RS256 for an RSA key,
+ * ES256/ES384/ES512 by curve, and HS256 with the client secret when the provider has no key.
+ */
+export function signingAlgorithm(key: SigningKey | undefined): string {
+  if (!key) return 'HS256';
   const jwk = createPrivateKey(key.privateKeyPem).export({ format: 'jwk' }) as Record<string, unknown>;
   const alg =
-    jwk.kty === 'RSA' ? 'RS256' : jwk.crv === 'P-256' ? 'ES256' : jwk.crv === 'P-384' ? 'ES384' : undefined;
+    jwk.kty === 'RSA'
+      ? 'RS256'
+      : jwk.crv === 'P-256'
+        ? 'ES256'
+        : jwk.crv === 'P-384'
+          ? 'ES384'
+          : jwk.crv === 'P-521'
+            ? 'ES512'
+            : undefined;
   if (!alg) throw new Error(`certificate key pair ${key.name} has a key type Authentik cannot sign with`);
-  const kid = createHash('md5').update(key.privateKeyPem).digest('hex');
-  const x5c = certificateChain(key.certificatePem);
-  return { jwks: { keys: [{ ...jwk, kid, use: 'sig', alg, ...(x5c ? { x5c } : {}) }] }, alg };
+  return alg;
 }
 
-function certificateChain(pem: string | undefined): string[] | undefined {
-  if (!pem) return undefined;
-  try {
-    return [new X509Certificate(pem).raw.toString('base64')];
-  } catch {
-    return undefined;
-  }
+/** The key's `kid`: CertificateKeyPair.kid, the MD5 of its key data (authentik/crypto/models.py). */
+export function keyId(key: SigningKey): string {
+  return createHash('md5').update(key.privateKeyPem).digest('hex');
+}
+
+function signingSetup(key: SigningKey | undefined): SigningSetup {
+  const alg = signingAlgorithm(key);
+  if (!key) return { jwks: { keys: [] }, alg };
+  const jwk = createPrivateKey(key.privateKeyPem).export({ format: 'jwk' }) as Record<string, unknown>;
+  return { jwks: { keys: [{ ...jwk, kid: keyId(key), use: 'sig', alg }] }, alg };
 }
 
 function clientMetadata(provider: OidcProvider, alg: string): ClientMetadata {
@@ -161,7 +174,7 @@ export function createOidcInstance(options: OidcInstanceOptions): Provider {
     adapter: (model: string) => options.store.adapterFor(model),
     clients: [clientMetadata(provider, alg)],
     jwks,
-    enabledJWA: { idTokenSigningAlgValues: ['RS256', 'ES256', 'ES384', 'HS256'] },
+    enabledJWA: { idTokenSigningAlgValues: ['RS256', 'ES256', 'ES384', 'ES512', 'HS256'] },
     findAccount: (_ctx: KoaContext, sub: string) => options.findAccount(sub),
     // Authentik's ID tokens always carry acr, amr and auth_time: granting them with openid does that.
     claims: { sid: null, ...options.claimNames, openid: ['sub', 'acr', 'amr', 'auth_time'] },
@@ -200,11 +213,11 @@ export function createOidcInstance(options: OidcInstanceOptions): Provider {
       Interaction: INTERACTION_TTL_SECONDS,
     },
     renderError: async (ctx: KoaContext, out: Record<string, string>) => {
-      // Authentik answers a bad redirect URI with an error page, never with a redirect.
-      const title = out.error === 'invalid_redirect_uri' ? 'Redirect URI Error' : (out.error ?? 'Error');
-      const text = out.error_description ?? '';
+      // What Authentik checks itself (client, redirect URI) never gets here (oidc.ts); anything
+      // else oidc-provider refuses is shown as Authentik shows a bad request: if/error.html, 400.
+      ctx.status = 400;
       ctx.type = 'html';
-      ctx.body = htmlPage(title, text);
+      ctx.body = errorPage(out.error ?? 'Bad Request', out.error_description ?? '');
     },
   };
 

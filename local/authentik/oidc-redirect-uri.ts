@@ -13,9 +13,18 @@ function fullMatch(pattern: string, uri: string): boolean {
   }
 }
 
-export function redirectUriAllowed(rules: readonly RedirectUriRule[], uri: string | undefined): boolean {
-  if (uri === undefined || uri === '') return false;
+/** Whether one rule admits the URI, before the scheme check. */
+export function ruleMatches(rule: RedirectUriRule, uri: string): boolean {
+  return rule.matching_mode === 'regex' ? fullMatch(rule.url, uri) : rule.url === uri;
+}
+
+/** Whether the URI's scheme is one Authentik never redirects to. */
+export function forbiddenScheme(uri: string): boolean {
   const scheme = /^([a-z][a-z0-9+.-]*):/i.exec(uri)?.[1]?.toLowerCase();
-  if (scheme !== undefined && FORBIDDEN_SCHEMES.has(scheme)) return false;
-  return rules.some((rule) => (rule.matching_mode === 'regex' ? fullMatch(rule.url, uri) : rule.url === uri));
+  return scheme !== undefined && FORBIDDEN_SCHEMES.has(scheme);
+}
+
+export function redirectUriAllowed(rules: readonly RedirectUriRule[], uri: string | undefined): boolean {
+  if (uri === undefined || uri === '' || forbiddenScheme(uri)) return false;
+  return rules.some((rule) => ruleMatches(rule, uri));
 }

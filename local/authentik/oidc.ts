@@ -14,20 +14,30 @@ import type { IncomingMessage, ServerResponse } from 'node:http';
 import type { Interaction, KoaContext, Provider } from 'oidc-provider';
 import type { AuthentikBackend, OidcApplication, OidcProvider, OidcUser } from './backend.ts';
 import { createFlowExecutor, DEFAULT_AUTHENTICATION_PATH, type FlowExecutor } from './flows.ts';
-import { accountFor, claimNamesFor, consentPermissions, grantedScopes, subjectFor } from './oidc-claims.ts';
 import {
-  basicClientId,
+  accountFor,
+  claimNamesFor,
+  consentPermissions,
+  grantedScopes,
+  scopeClaimNames,
+  subjectFor,
+} from './oidc-claims.ts';
+import { discoveryDocument, keySet } from './oidc-discovery.ts';
+import {
   bearerToken,
   formParams,
-  page,
   readRawBody,
   replay,
+  sendDeniedPage,
+  sendErrorPage,
   sendJson,
   withoutProviderSession,
 } from './oidc-http.ts';
-import { AUTHENTIK_ACR, createOidcInstance, GLOBAL_PATHS } from './oidc-instance.ts';
+import { AUTHENTIK_ACR, createOidcInstance, GLOBAL_PATHS, keyId } from './oidc-instance.ts';
 import { redirectUriAllowed } from './oidc-redirect-uri.ts';
 import { OidcStore } from './oidc-store.ts';
+import { clientAuth, tokenRefusal } from './oidc-token.ts';
+import { requestOrigin } from './origin.ts';
 import { type AuthentikSession, AuthentikSessions } from './sessions.ts';
 
 export interface OidcHandler {
@@ -47,7 +57,18 @@ interface Resolved {
   application: OidcApplication;
   provider: OidcProvider;
   instance: Instance;
+  issuer: string;
 }
+
+// authentik/common/oauth/errors.py: ClientIdError and RedirectUriError, rendered by if/error.html.
+const CLIENT_ID_ERROR = [
+  'Client ID Error',
+  'The client identifier (client_id) is missing or invalid.',
+] as const;
+const REDIRECT_URI_ERROR = [
+  'Redirect URI Error',
+  'The request fails due to a missing, invalid, or mismatching redirection URI (redirect_uri).',
+] as const;
 
 const RESUME_PATH = /^\/application\/o\/authorize\/([^/]+)$/;
 const DISCOVERY_PATH = /^\/application\/o\/([^/]+)\/\.well-known\/(openid-configuration)$/;
@@ -65,21 +86,28 @@ export function createOidcHandler(backend: AuthentikBackend, sessions: Authentik
   const accounts = new Map<string, number>();
   const accountKey = (clientId: string, sub: string) => `${clientId}\u0000${sub}`;
 
-  async function instanceFor(application: OidcApplication, provider: OidcProvider): Promise<Instance> {
+  // One instance per application and per origin the requests name (origin.ts): the issuer is built
+  // from the request, so the same application seen through a proxy has the proxy's issuer.
+  async function instanceFor(
+    application: OidcApplication,
+    provider: OidcProvider,
+    issuer: string,
+  ): Promise<Instance> {
     const signingKey =
       provider.signingKeyPk === null ? undefined : await backend.signingKey(provider.signingKeyPk);
     const fingerprint = createHash('sha256')
-      .update(JSON.stringify({ application, provider, key: signingKey ?? null, base: backend.baseUrl() }))
+      .update(JSON.stringify({ application, provider, key: signingKey ?? null, issuer }))
       .digest('hex');
-    const cached = instances.get(application.slug);
+    const cacheKey = `${application.slug}\u0000${issuer}`;
+    const cached = instances.get(cacheKey);
     if (cached?.fingerprint === fingerprint) return cached;
 
     const oidc = createOidcInstance({
-      issuer: `${backend.baseUrl()}/application/o/${application.slug}/`,
+      issuer,
       application,
       provider,
       signingKey,
-      claimNames: await claimNamesFor(backend, provider.scopeNames),
+      claimNames: await claimNamesFor(backend, provider),
       store,
       cookieKeys,
       findAccount: async (sub) => {
@@ -96,25 +124,43 @@ export function createOidcHandler(backend: AuthentikBackend, sessions: Authentik
       );
     });
     const instance = { fingerprint, provider: oidc, callback: oidc.callback() };
-    instances.set(application.slug, instance);
+    instances.set(cacheKey, instance);
     return instance;
   }
 
-  async function resolveSlug(slug: string): Promise<Resolved | undefined> {
+  // OAuth2Provider.get_issuer (authentik/providers/oauth2/models.py): the instance root for
+  // issuer_mode global, the application's path for per_provider, both from the request.
+  function issuerOf(origin: string, application: OidcApplication, provider: OidcProvider): string {
+    return provider.issuerMode === 'global' ? `${origin}/` : `${origin}/application/o/${application.slug}/`;
+  }
+
+  async function resolved(
+    application: OidcApplication,
+    provider: OidcProvider,
+    origin: string,
+  ): Promise<Resolved> {
+    const issuer = issuerOf(origin, application, provider);
+    return { application, provider, issuer, instance: await instanceFor(application, provider, issuer) };
+  }
+
+  async function resolveSlug(slug: string, origin: string): Promise<Resolved | undefined> {
     const application = await backend.findApplication(slug);
     if (!application || application.providerPk === null) return undefined;
     const provider = await backend.findProvider(application.providerPk);
     if (!provider) return undefined;
-    return { application, provider, instance: await instanceFor(application, provider) };
+    return resolved(application, provider, origin);
   }
 
-  async function resolveClient(clientId: string | undefined | null): Promise<Resolved | undefined> {
+  async function resolveClient(
+    clientId: string | undefined | null,
+    origin: string,
+  ): Promise<Resolved | undefined> {
     if (!clientId) return undefined;
     const provider = await backend.findProviderByClientId(clientId);
     if (!provider) return undefined;
     const application = await backend.findApplicationByProvider(provider.pk);
     if (!application) return undefined;
-    return { application, provider, instance: await instanceFor(application, provider) };
+    return resolved(application, provider, origin);
   }
 
   async function sessionUser(session: AuthentikSession | undefined): Promise<OidcUser | undefined> {
@@ -156,7 +202,7 @@ export function createOidcHandler(backend: AuthentikBackend, sessions: Authentik
       pendingUser: { identifier: user.username, user },
       consent: {
         headerText: `You're about to sign into ${application.name}.`,
-        permissions: await consentPermissions(backend, scopes),
+        permissions: await consentPermissions(backend, provider, scopes),
       },
       fulfil: () => fulfil(instance, interaction.uid, provider, user, scopes, session.authTime),
     };
@@ -190,25 +236,24 @@ export function createOidcHandler(backend: AuthentikBackend, sessions: Authentik
   }
 
   // Only GET: oidc-provider's POST authorization needs SameSite=None cookies, which need https.
-  async function authorize(req: IncomingMessage, res: ServerResponse, url: URL): Promise<void> {
+  // Authentik checks the client, then the redirect URI (OAuthAuthorizationParams.__post_init__,
+  // authentik/providers/oauth2/views/authorize.py), each refused with if/error.html (HTTP 400);
+  // then the session, then the application's policies, refused with policies/denied.html
+  // (HTTP 200, PolicyAccessView): never a redirect to the client.
+  async function authorize(req: IncomingMessage, res: ServerResponse, url: URL, origin: string) {
     const params = url.searchParams;
-    const resolved = await resolveClient(params.get('client_id'));
-    if (!resolved) {
-      return page(res, 400, 'Client ID Error', 'The client identifier (client_id) is missing or invalid.');
+    const found = await resolveClient(params.get('client_id'), origin);
+    if (!found) return sendErrorPage(res, ...CLIENT_ID_ERROR);
+    if (!redirectUriAllowed(found.provider.redirectUris, params.get('redirect_uri') ?? undefined)) {
+      return sendErrorPage(res, ...REDIRECT_URI_ERROR);
     }
-    // Authentik checks the request, then the session, then the application's policies; a denial
-    // is its "Access denied" page (HTTP 200), never a redirect to the client.
-    if (redirectUriAllowed(resolved.provider.redirectUris, params.get('redirect_uri') ?? undefined)) {
-      const user = await sessionUser(sessions.find(req));
-      if (user) {
-        const access = await backend.checkAccess(resolved.application.slug, user.pk);
-        if (!access.passing) {
-          return page(res, 200, 'Access denied', access.messages.join(' ') || 'Access denied');
-        }
-      }
+    const user = await sessionUser(sessions.find(req));
+    if (user) {
+      const access = await backend.checkAccess(found.application.slug, user.pk);
+      if (!access.passing) return sendDeniedPage(res);
     }
     withoutProviderSession(req);
-    await resolved.instance.callback(req, res);
+    await found.instance.callback(req, res);
   }
 
   return {
@@ -216,9 +261,10 @@ export function createOidcHandler(backend: AuthentikBackend, sessions: Authentik
       const url = new URL(req.url ?? '/', 'http://authentik.invalid');
       const path = url.pathname;
       if (!path.startsWith('/application/o/')) return false;
+      const origin = requestOrigin(req, backend.baseUrl());
 
       if (path === GLOBAL_PATHS.authorization) {
-        await authorize(req, res, url);
+        await authorize(req, res, url, origin);
         return true;
       }
 
@@ -226,13 +272,13 @@ export function createOidcHandler(backend: AuthentikBackend, sessions: Authentik
       if (resume) {
         const interaction = store.get('Interaction', decodeURIComponent(resume[1] ?? ''));
         const params = interaction?.params as { client_id?: string } | undefined;
-        const resolved = await resolveClient(params?.client_id);
-        if (!resolved) {
-          page(res, 400, 'Error', 'The authorization request has expired.');
+        const found = await resolveClient(params?.client_id, origin);
+        if (!found) {
+          sendErrorPage(res, ...CLIENT_ID_ERROR);
           return true;
         }
         withoutProviderSession(req);
-        await resolved.instance.callback(req, res);
+        await found.instance.callback(req, res);
         return true;
       }
 
@@ -248,12 +294,15 @@ export function createOidcHandler(backend: AuthentikBackend, sessions: Authentik
           form = formParams(req, body);
           forward = replay(req, body);
         }
-        let resolved: Resolved | undefined;
+        let found: Resolved | undefined;
         if (path === GLOBAL_PATHS.userinfo) {
           const token = bearerToken(req) ?? form.get('access_token') ?? undefined;
           const stored = token === undefined ? undefined : store.get('AccessToken', token);
-          resolved = await resolveClient(typeof stored?.clientId === 'string' ? stored.clientId : undefined);
-          if (!resolved) {
+          found = await resolveClient(
+            typeof stored?.clientId === 'string' ? stored.clientId : undefined,
+            origin,
+          );
+          if (!found) {
             sendJson(
               res,
               401,
@@ -263,8 +312,16 @@ export function createOidcHandler(backend: AuthentikBackend, sessions: Authentik
             return true;
           }
         } else {
-          resolved = await resolveClient(basicClientId(req) ?? form.get('client_id'));
-          if (!resolved) {
+          const client = clientAuth(req, form);
+          found = await resolveClient(client.id, origin);
+          if (path === GLOBAL_PATHS.token) {
+            const refusal = tokenRefusal(found?.provider, client.secret, form);
+            if (refusal) {
+              sendJson(res, refusal.status, refusal.body);
+              return true;
+            }
+          }
+          if (!found) {
             sendJson(res, 401, {
               error: 'invalid_client',
               error_description: 'client authentication failed',
@@ -272,19 +329,37 @@ export function createOidcHandler(backend: AuthentikBackend, sessions: Authentik
             return true;
           }
         }
-        await resolved.instance.callback(forward, res);
+        await found.instance.callback(forward, res);
         return true;
       }
 
       const discovery = DISCOVERY_PATH.exec(path) ?? JWKS_PATH.exec(path);
       if (discovery) {
-        const resolved = await resolveSlug(decodeURIComponent(discovery[1] ?? ''));
-        if (!resolved) {
+        const found = await resolveSlug(decodeURIComponent(discovery[1] ?? ''), origin);
+        if (!found) {
           sendJson(res, 404, { detail: 'Not found.' });
           return true;
         }
-        if (DISCOVERY_PATH.test(path)) req.url = `/.well-known/${discovery[2]}`;
-        await resolved.instance.callback(req, res);
+        const { provider } = found;
+        const signingKey =
+          provider.signingKeyPk === null ? undefined : await backend.signingKey(provider.signingKeyPk);
+        if (JWKS_PATH.test(path)) {
+          sendJson(res, 200, keySet(signingKey, signingKey && keyId(signingKey)), {
+            'access-control-allow-origin': '*',
+          });
+          return true;
+        }
+        sendJson(
+          res,
+          200,
+          discoveryDocument({
+            origin,
+            issuer: found.issuer,
+            applicationSlug: found.application.slug,
+            signingKey,
+            scopes: await scopeClaimNames(backend, provider),
+          }),
+        );
         return true;
       }
       return false;

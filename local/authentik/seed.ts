@@ -2,6 +2,7 @@
 // with akadmin in it, one API token for akadmin, the default authentication, authorization and
 // invalidation flows, the "authentik Self-signed Certificate" key pair, and the managed OAuth2 scope
 // mappings with Authentik's own expressions.
+import { isAtLeast, parseAuthentikVersion } from '#lib/authentik/version.ts';
 import { generateKey } from './resources/tokens.ts';
 import type { AuthentikStore, FlowRecord, ScopeMappingRecord } from './store.ts';
 import { generateSelfSignedKeyPair } from './x509.ts';
@@ -17,13 +18,21 @@ export const MANAGED_SCOPES = {
   authentikApi: 'goauthentik.io/providers/oauth2/scope-authentik_api',
 } as const;
 
+// The email mapping's expression: email_verified True through 2025.8, False since 2025.10
+// (docs.goauthentik.io/add-secure-apps/providers/oauth2/verify-email-address: "Since authentik
+// 2025.10, the default email scope mapping returns False").
+export const EMAIL_SCOPE_EXPRESSIONS = {
+  verified: 'return {\n    "email": request.user.email,\n    "email_verified": True\n}\n',
+  unverified: 'return {\n    "email": request.user.email,\n    "email_verified": False\n}\n',
+} as const;
+
 // The expressions of blueprints/system/providers-oauth2.yaml; scope claims are only computed for
 // mappings whose expression is still exactly this text (the emulator runs no Python).
 export const DEFAULT_SCOPE_EXPRESSIONS: Record<string, string> = {
   [MANAGED_SCOPES.openid]:
     '# This scope is required by the OpenID-spec, and must as such exist in authentik.\n' +
     '# The scope by itself does not grant any information\nreturn {}\n',
-  [MANAGED_SCOPES.email]: 'return {\n    "email": request.user.email,\n    "email_verified": False\n}\n',
+  [MANAGED_SCOPES.email]: EMAIL_SCOPE_EXPRESSIONS.unverified,
   [MANAGED_SCOPES.profile]:
     'return {\n' +
     "    # Because authentik only saves the user's full name, and has no concept of first and last names,\n" +
@@ -130,7 +139,16 @@ export interface SeedResult {
   token: string;
 }
 
-export async function seed(store: AuthentikStore, options: { token?: string } = {}): Promise<SeedResult> {
+/** Whether the release's email mapping says email_verified True (before 2025.10). */
+export function emailVerifiedByDefault(version: string | undefined): boolean {
+  const parsed = version === undefined ? undefined : parseAuthentikVersion(version);
+  return parsed !== undefined && !isAtLeast(parsed, { year: 2025, month: 10, patch: 0, text: '2025.10' });
+}
+
+export async function seed(
+  store: AuthentikStore,
+  options: { token?: string; version?: string } = {},
+): Promise<SeedResult> {
   const keyPair = generateSelfSignedKeyPair(SELF_SIGNED_CERTIFICATE);
   const at = new Date().toISOString();
 
@@ -196,7 +214,10 @@ export async function seed(store: AuthentikStore, options: { token?: string } = 
     store.scopeMappings.set(pk, {
       pk,
       ...scope,
-      expression: DEFAULT_SCOPE_EXPRESSIONS[scope.managed ?? ''] ?? '',
+      expression:
+        scope.managed === MANAGED_SCOPES.email && emailVerifiedByDefault(options.version)
+          ? EMAIL_SCOPE_EXPRESSIONS.verified
+          : (DEFAULT_SCOPE_EXPRESSIONS[scope.managed ?? ''] ?? ''),
     });
   }
 

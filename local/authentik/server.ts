@@ -1,5 +1,6 @@
 // The Authentik emulator: a real HTTP server on loopback that answers as Authentik 2026.8 does, shaped
-// by the official schema.yml. Tests start one per file, read its request log, inject faults and
+// by the official schema.yml. Absolute URLs in its answers name the host the request names
+// (origin.ts), so it answers through a reverse proxy as Authentik does. Tests start one per file, read its request log, inject faults and
 // reach into its store to stage drift.
 import { randomUUID } from 'node:crypto';
 import { createServer, type IncomingMessage, type ServerResponse } from 'node:http';
@@ -7,6 +8,7 @@ import type { AddressInfo } from 'node:net';
 import { storeBackend } from './backend-store.ts';
 import { type AuthentikFaults, FaultInjector, faultResponse } from './faults.ts';
 import { createOidcAndFlows } from './oidc.ts';
+import { requestOrigin } from './origin.ts';
 import { NO_PYTHON_MESSAGE } from './policy-engine.ts';
 import { generateKey } from './resources/tokens.ts';
 import { API_PREFIX, handleApiRequest } from './rest.ts';
@@ -84,7 +86,11 @@ export async function startAuthentikEmulator(
 ): Promise<AuthentikEmulator> {
   const store = new AuthentikStore();
   // Seeding generates an RSA key on libuv's thread pool: start it before the schema loads on this one.
-  const seeded = seed(store, options.token === undefined ? {} : { token: options.token });
+  // Without a version the schema's (the newest) applies, whose email mapping is the default one.
+  const seeded = seed(store, {
+    ...(options.version === undefined ? {} : { version: options.version }),
+    ...(options.token === undefined ? {} : { token: options.token }),
+  });
   const schema = authentikSchema();
   const requests: AuthentikRequestRecord[] = [];
   const schemaViolations: string[] = [];
@@ -100,10 +106,10 @@ export async function startAuthentikEmulator(
     warnedNoPython = true;
     log(`[authentik emulator] ${NO_PYTHON_MESSAGE}`);
   };
-  const restOptions = () => ({
+  const restOptions = (req: IncomingMessage) => ({
     store,
     installId,
-    baseUrl,
+    baseUrl: requestOrigin(req, baseUrl),
     version,
     checkResponses: options.checkResponses ?? true,
     violations: schemaViolations,
@@ -120,7 +126,7 @@ export async function startAuthentikEmulator(
   ): Promise<void> {
     if (LOGIN_PATHS.some((prefix) => path.startsWith(prefix)) && (await login.handle(req, res))) return;
     if (path === API_PREFIX || path.startsWith(`${API_PREFIX}/`)) {
-      const answer = await handleApiRequest(req, path.slice(API_PREFIX.length), query, restOptions());
+      const answer = await handleApiRequest(req, path.slice(API_PREFIX.length), query, restOptions(req));
       send(res, answer.status, answer.body, answer.headers);
       return;
     }

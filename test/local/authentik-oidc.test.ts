@@ -197,7 +197,8 @@ describe('authorization code flow', () => {
         redirect_uri: CALLBACK,
       }),
     });
-    expect(response.status).toBe(401);
+    // TokenView.post answers every TokenError with HTTP 400 (authentik/providers/oauth2/views/token.py).
+    expect(response.status).toBe(400);
     expect(await response.json()).toMatchObject({ error: 'invalid_client' });
     expect(code).toBeTruthy();
   });

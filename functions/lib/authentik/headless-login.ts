@@ -45,6 +45,7 @@ export type HeadlessLoginFailure =
   | 'redirect_uri_rejected'
   | 'client_rejected'
   | 'consent_declined'
+  | 'flow_error'
   | 'unsupported_stage'
   | 'unexpected_response'
   | 'too_many_requests'
@@ -141,6 +142,8 @@ interface Challenge {
   token?: string;
   password_fields?: boolean;
   error_message?: string;
+  /** ak-stage-flow-error: what went wrong (FlowErrorChallenge, authentik/flows/challenge.py). */
+  error?: string;
   response_errors?: Record<string, { string?: string }[]>;
 }
 
@@ -154,6 +157,35 @@ function errorStrings(challenge: Challenge): string {
 
 function pageTitle(html: string): string | undefined {
   return /<title>([^<]*)<\/title>/i.exec(html)?.[1]?.trim() || undefined;
+}
+
+/** The first <h1>'s text: the card title of Authentik's login-style pages. */
+function pageHeading(html: string): string | undefined {
+  const inner = /<h1\b[^>]*>([\s\S]*?)<\/h1>/i.exec(html)?.[1] ?? '';
+  return (
+    inner
+      .replace(/<[^>]*>/g, '')
+      .replace(/\s+/g, ' ')
+      .trim() || undefined
+  );
+}
+
+/**
+ * Authentik's error pages, told apart by what the real templates carry: a policy denial is
+ * policies/denied.html (HTTP 200, title "Permission denied - <brand>", <h1> "Permission denied");
+ * a refused client or redirect URI is if/error.html (HTTP 400, the title only the brand, the error
+ * in the <h1>: "Client ID Error", "Redirect URI Error", authentik/common/oauth/errors.py).
+ */
+function classifyPage(status: number, title: string | undefined, heading: string | undefined) {
+  if (heading === 'Permission denied' || title?.startsWith('Permission denied')) {
+    return { reason: 'access_denied' as const, label: 'Permission denied' };
+  }
+  if (status === 400 && heading === 'Redirect URI Error') {
+    return { reason: 'redirect_uri_rejected' as const, label: heading };
+  }
+  if (status === 400 && heading === 'Client ID Error')
+    return { reason: 'client_rejected' as const, label: heading };
+  return { reason: 'unexpected_response' as const, label: heading ?? title };
 }
 
 /** Logs in and returns the URL Authentik finally redirects to (the client's callback with `code`). */
@@ -231,18 +263,11 @@ export async function headlessLogin(options: HeadlessLoginOptions): Promise<stri
     return new URL(target, from);
   };
   const unexpected = async (response: Response, url: URL): Promise<HeadlessLoginError> => {
-    const title = pageTitle(await response.text());
-    // Authentik's error pages are told apart by their title (a brand suffix may follow it).
-    const reason: HeadlessLoginFailure = title?.startsWith('Access denied')
-      ? 'access_denied'
-      : title?.startsWith('Redirect URI Error')
-        ? 'redirect_uri_rejected'
-        : title?.startsWith('Client ID Error')
-          ? 'client_rejected'
-          : 'unexpected_response';
+    const html = await response.text();
+    const { reason, label } = classifyPage(response.status, pageTitle(html), pageHeading(html));
     return new HeadlessLoginError(
       reason,
-      `${url.pathname} answered ${response.status}${title ? ` (${title})` : ''} instead of a redirect`,
+      `${url.pathname} answered ${response.status}${label ? ` (${label})` : ''} instead of a redirect`,
     );
   };
   const expected = options.redirectUri === undefined ? undefined : new URL(options.redirectUri);
@@ -303,6 +328,17 @@ export async function headlessLogin(options: HeadlessLoginOptions): Promise<stri
           }
           response = await request('POST', executor, { component, token: challenge.token ?? '' }, shell);
           break;
+        case 'ak-stage-user-login':
+          // The "stay signed in?" stage (UserLoginChallengeResponse, authentik/stages/user_login/
+          // stage.py) requires remember_me; a verification asks for the shortest session.
+          response = await request('POST', executor, { component, remember_me: false }, shell);
+          break;
+        case 'ak-stage-flow-error':
+          // An unhandled error in a stage (FlowExecutorView.handle_exception).
+          throw new HeadlessLoginError(
+            'flow_error',
+            `flow ${slug} failed in Authentik: ${challenge.error || "no error message (see Authentik's logs)"}`,
+          );
         case 'ak-stage-access-denied':
           throw new HeadlessLoginError(
             'access_denied',
@@ -311,7 +347,9 @@ export async function headlessLogin(options: HeadlessLoginOptions): Promise<stri
         default:
           throw new HeadlessLoginError(
             'unsupported_stage',
-            `flow ${slug} shows ${component || 'an unknown stage'}`,
+            component
+              ? `flow ${slug} shows the stage ${component}, which the headless login cannot answer`
+              : `flow ${slug} answered a challenge without a component`,
           );
       }
     }

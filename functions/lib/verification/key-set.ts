@@ -21,7 +21,10 @@ export async function fetchKeySet(context: CheckContext): Promise<KeySetResult> 
   if (!answer.ok) return { ok: false, url, why: `the key set at ${url} ${answer.why}` };
   if (answer.status !== 200)
     return { ok: false, url, why: `the key set at ${url} answered HTTP ${answer.status}` };
-  const keys = jsonObject(answer.body)?.keys;
+  const document = jsonObject(answer.body);
+  // A provider without a signing key answers `{}`: Authentik's JWKSView adds "keys" only when it has
+  // one (authentik/providers/oauth2/views/jwks.py). That is an empty key set, not an unreadable one.
+  const keys = document && !('keys' in document) ? [] : document?.keys;
   if (!Array.isArray(keys)) return { ok: false, url, why: `the key set at ${url} has no "keys" list` };
   return { ok: true, url, keys: keys.filter((key): key is Jwk => !!key && typeof key === 'object') };
 }

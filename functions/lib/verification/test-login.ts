@@ -28,6 +28,7 @@ const reasonFor: Record<HeadlessLoginFailure, ReasonCode> = {
   redirect_uri_rejected: 'REDIRECT_URI_MISSING',
   client_rejected: 'CLIENT_REJECTED',
   consent_declined: 'LOGIN_FAILED',
+  flow_error: 'LOGIN_FAILED',
   unsupported_stage: 'LOGIN_FAILED',
   unexpected_response: 'LOGIN_FAILED',
   too_many_requests: 'LOGIN_FAILED',

@@ -2,6 +2,7 @@
 // for the identity provider (what a sign-in really sends), in the request body
 // (client_secret_post). The secret goes into that one request body and nowhere else.
 import { type AuthentikAnswer, jsonObject, requestAuthentik } from './authentik-http.ts';
+import { listsRedirectUri } from './checks.ts';
 import type { CheckAnswer, CheckContext, FederationCheck } from './types.ts';
 
 export interface ClientCredentials {
@@ -91,6 +92,21 @@ export const tokenEndpointCheck: FederationCheck = {
       };
     }
     if (error === 'invalid_client' || answer.status === 401) {
+      // Authentik checks the redirect URI before the code and answers a mismatch with
+      // invalid_client too (TokenParams.__check_redirect_uri, authentik/providers/oauth2/views/
+      // token.py): when the provider no longer lists Cognito's idpresponse URL, that is the cause,
+      // and a new secret would not help.
+      const provider = await context.provider().catch(() => undefined);
+      const redirectUri = context.target.redirectUri;
+      if (provider && redirectUri && !listsRedirectUri(provider.redirect_uris ?? [], redirectUri)) {
+        return {
+          status: 'fail',
+          reason: 'REDIRECT_URI_MISSING',
+          message: `Authentik's token endpoint refuses the code exchange (invalid_client) because provider "${provider.name}" no longer allows the redirect URI ${redirectUri} Cognito sends; run provisioning again to add it`,
+          expected: redirectUri,
+          actual: (provider.redirect_uris ?? []).map((uri) => uri.url),
+        };
+      }
       return {
         status: 'fail',
         reason: 'CLIENT_CREDENTIALS_REJECTED',

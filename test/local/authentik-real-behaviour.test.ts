@@ -1,0 +1,303 @@
+// The emulator answers as the real Authentik does where the product depends on it, each behaviour
+// checked against what Authentik's source says (the paths are beside each test): absolute URLs
+// from the request's Host and X-Forwarded-Proto, the real error pages, the token endpoint's order
+// of checks, Authentik's own discovery document and key set, claims from the provider's own scope
+// mappings and email_verified per release.
+import { request as httpRequest } from 'node:http';
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { HeadlessLoginError, headlessLogin } from '#lib/authentik/headless-login.ts';
+import { localDeployment } from '#lib/authentik-address.ts';
+import { type AuthentikEmulator, startAuthentikEmulator } from '#local/authentik/server.ts';
+
+const CALLBACK = 'https://tenant-r.auth.eu-west-1.amazoncognito.com/oauth2/idpresponse';
+const MEMBER = { username: 'Real-User', password: 'Xq7-generated-password-9', email: 'real@example.com' };
+
+type Json = Record<string, unknown>;
+
+interface Tenant {
+  slug: string;
+  clientId: string;
+  clientSecret: string;
+  providerPk: number;
+}
+
+async function api(emulator: AuthentikEmulator, method: string, path: string, body?: unknown) {
+  const response = await fetch(`${emulator.url}/api/v3${path}`, {
+    method,
+    headers: { authorization: `Bearer ${emulator.token}`, 'content-type': 'application/json' },
+    ...(body === undefined ? {} : { body: JSON.stringify(body) }),
+  });
+  const text = await response.text();
+  return { status: response.status, body: (text === '' ? {} : JSON.parse(text)) as Json };
+}
+
+async function first(emulator: AuthentikEmulator, path: string): Promise<Json> {
+  const answer = await api(emulator, 'GET', path);
+  return (answer.body.results as Json[])[0] as Json;
+}
+
+/** A provider and application through the REST API, as the product makes them. */
+async function tenant(
+  emulator: AuthentikEmulator,
+  slug: string,
+  options: { signingKey?: boolean; scopes?: string[]; flow?: string } = {},
+): Promise<Tenant> {
+  const flow = await first(
+    emulator,
+    `/flows/instances/?slug=${options.flow ?? 'default-provider-authorization-explicit-consent'}`,
+  );
+  const invalidation = await first(emulator, '/flows/instances/?slug=default-provider-invalidation-flow');
+  const key = await first(emulator, '/crypto/certificatekeypairs/?has_key=true');
+  const managed = (options.scopes ?? ['openid', 'email', 'profile'])
+    .map((s) => `managed=goauthentik.io/providers/oauth2/scope-${s}`)
+    .join('&');
+  const scopes = (
+    (await api(emulator, 'GET', `/propertymappings/provider/scope/?${managed}`)).body.results as Json[]
+  ).map((m) => m.pk);
+  const provider = await api(emulator, 'POST', '/providers/oauth2/', {
+    name: `provider-${slug}`,
+    authorization_flow: flow.pk,
+    invalidation_flow: invalidation.pk,
+    client_type: 'confidential',
+    signing_key: options.signingKey === false ? null : key.pk,
+    property_mappings: scopes,
+    redirect_uris: [{ matching_mode: 'strict', url: CALLBACK }],
+    sub_mode: 'hashed_user_id',
+    issuer_mode: 'per_provider',
+  });
+  expect(provider.status, JSON.stringify(provider.body)).toBe(201);
+  const app = await api(emulator, 'POST', '/core/applications/', {
+    name: slug,
+    slug,
+    provider: provider.body.pk,
+  });
+  expect(app.status).toBe(201);
+  return {
+    slug,
+    clientId: String(provider.body.client_id),
+    clientSecret: String(provider.body.client_secret),
+    providerPk: Number(provider.body.pk),
+  };
+}
+
+async function addUser(emulator: AuthentikEmulator): Promise<void> {
+  const user = await api(emulator, 'POST', '/core/users/', {
+    username: MEMBER.username,
+    name: MEMBER.username,
+    email: MEMBER.email,
+    path: 'users',
+    type: 'internal',
+  });
+  expect(user.status).toBe(201);
+  await api(emulator, 'POST', `/core/users/${user.body.pk}/set_password/`, { password: MEMBER.password });
+}
+
+function authorizeUrl(emulator: AuthentikEmulator, clientId: string, redirectUri = CALLBACK): string {
+  const query = new URLSearchParams({
+    client_id: clientId,
+    redirect_uri: redirectUri,
+    response_type: 'code',
+    scope: 'openid email profile',
+    state: 'st',
+  });
+  return `${emulator.url}/application/o/authorize/?${query}`;
+}
+
+function token(emulator: AuthentikEmulator, form: Record<string, string>) {
+  return fetch(`${emulator.url}/application/o/token/`, {
+    method: 'POST',
+    headers: { 'content-type': 'application/x-www-form-urlencoded' },
+    body: new URLSearchParams(form),
+  });
+}
+
+/** A GET with the Host header of our choosing (fetch does not let a caller set it). */
+function getWithHost(url: string, headers: Record<string, string>): Promise<Json> {
+  return new Promise((resolve, reject) => {
+    const req = httpRequest(url, { headers }, (res) => {
+      const chunks: Buffer[] = [];
+      res.on('data', (chunk: Buffer) => chunks.push(chunk));
+      res.on('end', () => resolve(JSON.parse(Buffer.concat(chunks).toString('utf8')) as Json));
+    });
+    req.on('error', reject);
+    req.end();
+  });
+}
+
+const titleOf = (html: string) => /<title>([^<]*)<\/title>/.exec(html)?.[1];
+const headingOf = (html: string) => /<h1[^>]*>([^<]*)<\/h1>/.exec(html)?.[1];
+
+let emulator: AuthentikEmulator;
+let signed: Tenant;
+let unsigned: Tenant;
+
+beforeAll(async () => {
+  emulator = await startAuthentikEmulator({ log: () => {} });
+  signed = await tenant(emulator, 'tenant-r');
+  unsigned = await tenant(emulator, 'tenant-hs', { signingKey: false });
+  await addUser(emulator);
+});
+
+afterAll(async () => {
+  await emulator?.stop();
+});
+
+describe('behind a reverse proxy (authentik/root/settings.py, docs: install-config/reverse-proxy)', () => {
+  it('builds the issuer and every endpoint from Host and X-Forwarded-Proto', async () => {
+    const headers = { host: 'auth.example.test:8443', 'x-forwarded-proto': 'https' };
+    const discovery = `${emulator.url}/application/o/tenant-r/.well-known/openid-configuration`;
+    const document = await getWithHost(discovery, headers);
+    expect(document.issuer).toBe('https://auth.example.test:8443/application/o/tenant-r/');
+    expect(document.token_endpoint).toBe('https://auth.example.test:8443/application/o/token/');
+    expect(document.jwks_uri).toBe('https://auth.example.test:8443/application/o/tenant-r/jwks/');
+    const setup = await getWithHost(
+      `${emulator.url}/api/v3/providers/oauth2/${signed.providerPk}/setup_urls/`,
+      {
+        ...headers,
+        authorization: `Bearer ${emulator.token}`,
+      },
+    );
+    expect(setup.issuer).toBe('https://auth.example.test:8443/application/o/tenant-r/');
+    // Without X-Forwarded-Proto: https the scheme is the connection's.
+    const plain = await getWithHost(discovery, { host: 'auth.example.test' });
+    expect(plain.issuer).toBe('http://auth.example.test/application/o/tenant-r/');
+  });
+});
+
+describe('error pages (policies/denied.html, if/error.html)', () => {
+  it('refuses an unknown client with if/error.html: HTTP 400, the brand as title, the error in <h1>', async () => {
+    const response = await fetch(authorizeUrl(emulator, 'nobody'), { redirect: 'manual' });
+    expect(response.status).toBe(400);
+    const html = await response.text();
+    expect(titleOf(html)).toBe('authentik');
+    expect(headingOf(html)).toBe('Client ID Error');
+    const error = await headlessLogin({
+      deployment: localDeployment,
+      baseUrl: emulator.url,
+      authorizeUrl: authorizeUrl(emulator, 'nobody'),
+      ...MEMBER,
+    }).catch((e: unknown) => e as HeadlessLoginError);
+    expect(error.reason).toBe('client_rejected');
+  });
+
+  it('refuses a redirect URI the provider does not list the same way, before any login', async () => {
+    const url = authorizeUrl(emulator, signed.clientId, 'https://elsewhere.example/cb');
+    const response = await fetch(url, { redirect: 'manual' });
+    expect(response.status).toBe(400);
+    const html = await response.text();
+    expect(titleOf(html)).toBe('authentik');
+    expect(headingOf(html)).toBe('Redirect URI Error');
+    const error = await headlessLogin({
+      deployment: localDeployment,
+      baseUrl: emulator.url,
+      authorizeUrl: url,
+      ...MEMBER,
+    }).catch((e: unknown) => e as HeadlessLoginError);
+    expect(error.reason).toBe('redirect_uri_rejected');
+  });
+
+  it('denies a user the policy refuses with policies/denied.html: HTTP 200, "Permission denied - authentik"', async () => {
+    const denied = await tenant(emulator, 'tenant-denied');
+    const application = await first(emulator, '/core/applications/?slug=tenant-denied');
+    const policy = await api(emulator, 'POST', '/policies/expression/', {
+      name: 'members-of-nobody',
+      expression: 'return ak_is_group_member(request.user, name="nobody-is-here")',
+    });
+    expect(policy.status, JSON.stringify(policy.body)).toBe(201);
+    await api(emulator, 'POST', '/policies/bindings/', {
+      target: application.pk,
+      policy: policy.body.pk,
+      order: 0,
+      enabled: true,
+      negate: false,
+      timeout: 30,
+    });
+    const error = await headlessLogin({
+      deployment: localDeployment,
+      baseUrl: emulator.url,
+      authorizeUrl: authorizeUrl(emulator, denied.clientId),
+      ...MEMBER,
+      redirectUri: CALLBACK,
+    }).catch((e: unknown) => e as HeadlessLoginError);
+    expect(error).toBeInstanceOf(HeadlessLoginError);
+    expect(error.reason).toBe('access_denied');
+    expect(error.message).toContain('answered 200 (Permission denied)');
+  });
+});
+
+describe('token endpoint (authentik/providers/oauth2/views/token.py)', () => {
+  const good = () => ({
+    grant_type: 'authorization_code',
+    client_id: signed.clientId,
+    client_secret: signed.clientSecret,
+    redirect_uri: CALLBACK,
+    code: 'not-a-code',
+  });
+
+  it('answers every refusal with HTTP 400, invalid_client for an unknown client or a wrong secret', async () => {
+    for (const form of [
+      { ...good(), client_id: 'nobody' },
+      { ...good(), client_secret: 'wrong' },
+    ]) {
+      const response = await token(emulator, form);
+      expect(response.status).toBe(400);
+      expect(await response.json()).toMatchObject({ error: 'invalid_client' });
+    }
+  });
+
+  it('checks the redirect URI before the code: a drifted redirect URI is invalid_client even for a made-up code', async () => {
+    const drifted = await token(emulator, { ...good(), redirect_uri: 'https://elsewhere.example/cb' });
+    expect(drifted.status).toBe(400);
+    expect(await drifted.json()).toMatchObject({ error: 'invalid_client' });
+    const unknownCode = await token(emulator, good());
+    expect(unknownCode.status).toBe(400);
+    expect(await unknownCode.json()).toMatchObject({ error: 'invalid_grant' });
+    const noCode = await token(emulator, { ...good(), code: '' });
+    expect(await noCode.json()).toMatchObject({ error: 'invalid_grant' });
+  });
+});
+
+describe("Authentik's discovery document and key set (views/provider.py, views/jwks.py)", () => {
+  it("lists only the provider's algorithm, Authentik's auth methods, grant types and PKCE methods", async () => {
+    const document = (await (
+      await fetch(`${emulator.url}/application/o/tenant-r/.well-known/openid-configuration`)
+    ).json()) as Json;
+    expect(document.id_token_signing_alg_values_supported).toEqual(['RS256']);
+    expect(document.token_endpoint_auth_methods_supported).toEqual([
+      'client_secret_post',
+      'client_secret_basic',
+    ]);
+    expect(document.code_challenge_methods_supported).toEqual(['plain', 'S256']);
+    expect(document.grant_types_supported).toContain('urn:ietf:params:oauth:grant-type:device_code');
+    expect(document.response_modes_supported).toEqual(['query', 'fragment', 'form_post']);
+    expect([...(document.scopes_supported as string[])].sort()).toEqual(['email', 'openid', 'profile']);
+    expect(document.claims_supported).toEqual(
+      expect.arrayContaining(['sub', 'email', 'email_verified', 'groups']),
+    );
+    expect(document.end_session_endpoint).toBe(`${emulator.url}/application/o/tenant-r/end-session/`);
+    const jwks = (await (await fetch(`${emulator.url}/application/o/tenant-r/jwks/`)).json()) as {
+      keys: Json[];
+    };
+    expect(jwks.keys).toHaveLength(1);
+    expect(Object.keys(jwks.keys[0] ?? {})).toEqual([
+      'alg',
+      'kid',
+      'kty',
+      'use',
+      'n',
+      'e',
+      'x5c',
+      'x5t',
+      'x5t#S256',
+    ]);
+  });
+
+  it('a provider without a signing key: HS256 only, and its key set is {} with no "keys" at all', async () => {
+    const document = (await (
+      await fetch(`${emulator.url}/application/o/tenant-hs/.well-known/openid-configuration`)
+    ).json()) as Json;
+    expect(document.id_token_signing_alg_values_supported).toEqual(['HS256']);
+    const jwks = await (await fetch(`${emulator.url}/application/o/tenant-hs/jwks/`)).json();
+    expect(jwks).toEqual({});
+  });
+});

@@ -11,6 +11,7 @@ import { memoryEventSink } from '../functions/report-verification/events.ts';
 import { localHandlers } from '../local/handlers.ts';
 import { type EventLog, runStateMachine } from '../local/runner.ts';
 import type { LocalSession } from '../local/session.ts';
+import { hostedUiBaseUrl } from '../local/world.ts';
 import { localTenantSpec } from '../local/world-clients.ts';
 import { type Output, TenantNotFoundError } from './output.ts';
 import { createProgressTracker, formatStep } from './progress.ts';
@@ -130,7 +131,8 @@ export async function verify(session: LocalSession, tenantId: string, out: Outpu
   await status(session, tenantId);
   out.line(`Verifying tenant ${tenantId}`);
   const started = Date.now();
-  const verification = await verifyTenant(tenantId, session.clients, {
+  const clients = { ...session.clients, hostedUiBaseUrl: hostedUiBaseUrl(session.endpoints) };
+  const verification = await verifyTenant(tenantId, clients, {
     onCheck: (result) => out.line(checkLine(result, started)),
   });
   const { report, spec: _spec, ...rest } = verification;
@@ -188,7 +190,10 @@ function tenantOf(event: EventLog): TenantLine | undefined {
  */
 export async function verifyAll(session: LocalSession, out: Output, options: { repair?: boolean } = {}) {
   const events = memoryEventSink();
-  const handlers = await localHandlers(session.clients, { events });
+  const handlers = await localHandlers(session.clients, {
+    events,
+    hostedUiBaseUrl: hostedUiBaseUrl(session.endpoints),
+  });
   out.line(`Verifying every tenant${options.repair ? ', repairing what provisioning can fix' : ''}`);
   const started = Date.now();
   const tenants: TenantLine[] = [];

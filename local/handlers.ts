@@ -27,6 +27,8 @@ export interface LocalHandlerOptions {
    * on Lambda they are Powertools' EMF lines on stdout.
    */
   metrics?: Metrics;
+  /** Where the world's hosted UI serves the pools' domains (`hostedUiBaseUrl` of world.ts). */
+  hostedUiBaseUrl?: string;
 }
 
 /** A workflow step's handler: its core (the folder its catalog name names) in the step wrapper. */
@@ -59,7 +61,10 @@ export async function localHandlers(
       metrics,
     }) as LambdaHandler,
     'list-tenants': listTenantsTask(pickClients('list-tenants', clients)) as LambdaHandler,
-    'verify-tenant': verifyTenantTask(pickClients('verify-tenant', clients)) as LambdaHandler,
+    'verify-tenant': verifyTenantTask({
+      ...pickClients('verify-tenant', clients),
+      ...(options.hostedUiBaseUrl ? { hostedUiBaseUrl: options.hostedUiBaseUrl } : {}),
+    }) as LambdaHandler,
     // The local world has no EventBridge: the events and metrics go to the sinks given.
     'report-verification': reportVerificationTask({
       events: options.events ?? memoryEventSink(),

@@ -4,7 +4,7 @@
 import type { StepClients } from '#lib/clients.ts';
 import { localHandlers } from './handlers.ts';
 import type { HandlersByPlaceholder } from './runner.ts';
-import { startWorld, type WorldEndpoints } from './world.ts';
+import { hostedUiBaseUrl, startWorld, type WorldEndpoints } from './world.ts';
 import { prepareWorld, worldStepClients } from './world-clients.ts';
 
 export interface LocalSession {
@@ -23,6 +23,7 @@ const endpointKeys = [
   'dynamodb',
   'authentik',
   'authentikToken',
+  'hostedUi',
 ] as const;
 
 export function parseWorldEndpoints(text: string): WorldEndpoints {
@@ -51,7 +52,7 @@ export async function openLocalSession(env: NodeJS.ProcessEnv = process.env): Pr
     return {
       endpoints,
       clients,
-      handlers: await localHandlers(clients),
+      handlers: await localHandlers(clients, { hostedUiBaseUrl: hostedUiBaseUrl(endpoints) }),
       ownsWorld: world !== undefined,
       close: async () => {
         clients.cognito.destroy();

@@ -4,6 +4,7 @@
 import './polyfills.ts';
 import { type AuthentikEmulator, startAuthentikEmulator } from './authentik/server.ts';
 import { type CognitoLayer, type CognitoQuotaSettings, startCognitoLayer } from './cognito/index.ts';
+import { type HostedUi, startHostedUi } from './hosted-ui/server.ts';
 import { type MotoServer, startMoto } from './moto.ts';
 
 /** What `npm run world` prints, and what `FEDERATION_WORLD` carries to the CLI. */
@@ -14,6 +15,8 @@ export interface WorldEndpoints {
   dynamodb: string;
   authentik: string;
   authentikToken: string;
+  /** Cognito's hosted UI: a pool's domain `<domain>` is served at `<hostedUi>/<domain>`. */
+  hostedUi: string;
 }
 
 export interface World {
@@ -21,6 +24,7 @@ export interface World {
   moto: MotoServer;
   cognito: CognitoLayer;
   authentik: AuthentikEmulator;
+  hostedUi: HostedUi;
   stop(): Promise<void>;
 }
 
@@ -31,6 +35,11 @@ export interface WorldOptions {
   authentikVersion?: string;
   /** Where moto comes from: a new server by default; the tests borrow one of a pool. */
   moto?: (region: string) => Promise<MotoServer>;
+}
+
+/** The verification's `hostedUiBaseUrl` in a world: its hosted UI, a domain under its host's path. */
+export function hostedUiBaseUrl(endpoints: Pick<WorldEndpoints, 'hostedUi'>): string {
+  return `${endpoints.hostedUi}/{domain}`;
 }
 
 /** Fake credentials: moto accepts any, and the SDK refuses to sign without some. */
@@ -61,6 +70,7 @@ export async function startWorld(options: WorldOptions = {}): Promise<World> {
       ...(options.quotas !== undefined ? { quotas: options.quotas } : {}),
     });
     started.push(cognito);
+    const hostedUi = remember(await startHostedUi({ motoEndpoint: moto.endpoint, region }));
     return {
       endpoints: {
         region,
@@ -69,10 +79,12 @@ export async function startWorld(options: WorldOptions = {}): Promise<World> {
         dynamodb: moto.endpoint,
         authentik: authentik.url,
         authentikToken: authentik.token,
+        hostedUi: hostedUi.url,
       },
       moto,
       cognito,
       authentik,
+      hostedUi,
       stop: stopAll,
     };
   } catch (error) {

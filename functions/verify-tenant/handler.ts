@@ -3,6 +3,7 @@
 // then the core.
 import { functionEnv, lambdaClients, lambdaEntry } from '#lib/lambda.ts';
 import { createLogger } from '#lib/logger.ts';
+import { AWS_HOSTED_UI_BASE_URL } from '#lib/verification/hosted-ui.ts';
 import type { TenantVerifyClients } from '#lib/verification/types.ts';
 import { authentik } from '#lib/wiring/authentik.ts';
 import { cognito } from '#lib/wiring/cognito.ts';
@@ -31,7 +32,8 @@ export const handler = lambdaEntry(() => {
   const env = functionEnv('verify-tenant');
   return verifyTenantTask({
     ...lambdaClients('verify-tenant', { cognito, secrets, registry, authentik }, env),
-    // Real Cognito serves the pools' hosted UI; an endpoint override is a local stand-in without one.
-    hostedUi: env.COGNITO_ENDPOINT === undefined,
+    // Real Cognito serves each pool's hosted UI on its domain; an endpoint override is a stand-in
+    // that may have none.
+    ...(env.COGNITO_ENDPOINT === undefined ? { hostedUiBaseUrl: AWS_HOSTED_UI_BASE_URL } : {}),
   });
 });

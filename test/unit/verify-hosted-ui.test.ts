@@ -1,6 +1,7 @@
-// The hosted-UI leg of the verification: not applicable in the local world (never faked), and on a
-// deployment the whole round trip authorize → Authentik → idpresponse → callback → token, against a
-// fake Cognito domain (the login at Authentik is staged; its own tests drive it for real).
+// The hosted-UI leg of the verification: not applicable without a configured hosted UI (never
+// faked), and with one the whole round trip authorize → Authentik → idpresponse → callback → token,
+// against a fake Cognito domain, on AWS's `https://{domain}` or under another base URL (the local
+// world's); the login at Authentik is staged, its own tests drive it for real.
 import 'aws-sdk-client-mock-vitest/extend';
 import {
   CognitoIdentityProviderClient,
@@ -16,6 +17,7 @@ import { parseTenantSpec } from '#lib/tenant-spec.ts';
 import { VerificationContext } from '#lib/verification/context.ts';
 import { hostedUiCheck } from '#lib/verification/hosted-ui.ts';
 
+const AWS = 'https://{domain}';
 const login = vi.hoisted(() => ({ calls: [] as HeadlessLoginOptions[] }));
 vi.mock('#lib/authentik/headless-login.ts', async (importOriginal) => {
   const original = await importOriginal<typeof import('#lib/authentik/headless-login.ts')>();
@@ -32,6 +34,7 @@ vi.mock('#lib/authentik/headless-login.ts', async (importOriginal) => {
 const ORIGIN = 'https://authentik.example.com';
 const DOMAIN = 'acme-login.auth.eu-west-1.amazoncognito.com';
 const COGNITO = `https://${DOMAIN}`;
+const ELSEWHERE = 'http://127.0.0.1:4567';
 const CALLBACK = 'https://app.acme.example/cb';
 const PASSWORD = 'Test-User-Password-4e2b';
 const APP_SECRET = 'app-client-secret-99ab';
@@ -75,8 +78,11 @@ const cognitoDomain = async (input: string | URL | Request, init?: RequestInit):
     headers,
     ...(typeof init?.body === 'string' ? { body: init.body } : {}),
   });
-  if (url.origin !== COGNITO) throw new Error(`unexpected request to ${url.href}`);
-  if (url.pathname === '/oauth2/authorize') {
+  // The same fake domain answers under another base URL's path (the local world's hosted UI).
+  const onBase = url.origin === ELSEWHERE && url.pathname.startsWith(`/${DOMAIN}/`);
+  if (url.origin !== COGNITO && !onBase) throw new Error(`unexpected request to ${url.href}`);
+  const pathname = onBase ? url.pathname.slice(DOMAIN.length + 1) : url.pathname;
+  if (pathname === '/oauth2/authorize') {
     const authorize = new URL('/application/o/authorize/', ORIGIN);
     authorize.search = new URLSearchParams({
       client_id: 'x',
@@ -88,23 +94,23 @@ const cognitoDomain = async (input: string | URL | Request, init?: RequestInit):
       headers: { location: authorize.href, 'set-cookie': 'XSRF-TOKEN=t; Path=/' },
     });
   }
-  if (url.pathname === '/oauth2/idpresponse') {
+  if (pathname === '/oauth2/idpresponse') {
     return new Response(null, { status: 302, headers: { location: fake.toCallback } });
   }
-  if (url.pathname === '/oauth2/token') {
+  if (pathname === '/oauth2/token') {
     const payload = Buffer.from(JSON.stringify({ email: fake.email })).toString('base64url');
     return Response.json({ id_token: `e30.${payload}.sig`, access_token: 'a' });
   }
   return new Response('not found', { status: 404 });
 };
 
-function context(hostedUi: boolean): VerificationContext {
+function context(hostedUiBaseUrl: string | undefined): VerificationContext {
   return new VerificationContext(spec, resources, {
     cognito: new CognitoIdentityProviderClient({ region: 'eu-west-1' }),
     secrets: new SecretsManagerClient({ region: 'eu-west-1' }),
     authentik: createAuthentikClient({ baseUrl: ORIGIN, token: 'fake-token-123456' }),
     fetch: cognitoDomain as typeof fetch,
-    hostedUi,
+    ...(hostedUiBaseUrl ? { hostedUiBaseUrl } : {}),
   });
 }
 
@@ -131,8 +137,8 @@ beforeEach(() => {
 });
 
 describe('hosted-ui-login', () => {
-  it('is not applicable in the local world, and sends nothing', async () => {
-    expect(await hostedUiCheck.run(context(false))).toMatchObject({
+  it('is not applicable without a hosted UI to sign in through, and sends nothing', async () => {
+    expect(await hostedUiCheck.run(context(undefined))).toMatchObject({
       status: 'not-applicable',
       reason: 'NO_HOSTED_UI',
     });
@@ -140,7 +146,7 @@ describe('hosted-ui-login', () => {
   });
 
   it('on a deployment: signs in through the hosted UI and Authentik, and checks the email of Cognito’s ID token', async () => {
-    const answer = await hostedUiCheck.run(context(true));
+    const answer = await hostedUiCheck.run(context(AWS));
     expect(answer).toMatchObject({ status: 'pass' });
     expect(fake.requests.map((r) => new URL(r.url).pathname)).toEqual([
       '/oauth2/authorize',
@@ -162,16 +168,37 @@ describe('hosted-ui-login', () => {
     expect(text).not.toContain(APP_SECRET);
   });
 
-  it('HOSTED_UI_LOGIN_FAILED when Cognito sends the user back with an error', async () => {
-    fake.toCallback = `${CALLBACK}?error=server_error&error_description=Bad+id_token+issuer`;
-    const answer = await hostedUiCheck.run(context(true));
+  it('under another base URL (the local world’s hosted UI): the same round trip, on that base', async () => {
+    const answer = await hostedUiCheck.run(context(`${ELSEWHERE}/{domain}`));
+    expect(answer).toMatchObject({ status: 'pass' });
+    expect(fake.requests.map((r) => r.url.split('?')[0])).toEqual([
+      `${ELSEWHERE}/${DOMAIN}/oauth2/authorize`,
+      `${ELSEWHERE}/${DOMAIN}/oauth2/idpresponse`,
+      `${ELSEWHERE}/${DOMAIN}/oauth2/token`,
+    ]);
+  });
+
+  it('HOSTED_UI_LOGIN_FAILED when Cognito sends the user back with an error it does not explain', async () => {
+    fake.toCallback = `${CALLBACK}?error=server_error&error_description=Something+went+wrong`;
+    const answer = await hostedUiCheck.run(context(AWS));
     expect(answer).toMatchObject({ status: 'fail', reason: 'HOSTED_UI_LOGIN_FAILED' });
-    expect(answer.message).toContain('Bad id_token issuer');
+    expect(answer.message).toContain('Something went wrong');
+  });
+
+  it.each([
+    ['Bad id_token issuer http://a.example/application/o/x', 'ISSUER_MISMATCH'],
+    ['authentik-acme Error - 401 invalid_client client authentication failed', 'CLIENT_CREDENTIALS_REJECTED'],
+    ['Invalid user attributes: email: Attribute is required.', 'ATTRIBUTE_MAPPING_CHANGED'],
+  ])('the reason Cognito’s error points to: %s → %s', async (description, reason) => {
+    fake.toCallback = `${CALLBACK}?${new URLSearchParams({ error_description: description, error: 'invalid_request' })}`;
+    const answer = await hostedUiCheck.run(context(AWS));
+    expect(answer).toMatchObject({ status: 'fail', reason });
+    expect(answer.message).toContain(description);
   });
 
   it('EMAIL_CLAIM_MISMATCH when Cognito’s ID token carries another email', async () => {
     fake.email = 'someone@else.example';
-    expect(await hostedUiCheck.run(context(true))).toMatchObject({
+    expect(await hostedUiCheck.run(context(AWS))).toMatchObject({
       status: 'fail',
       reason: 'EMAIL_CLAIM_MISMATCH',
     });

@@ -2,16 +2,52 @@
 // authorize URL sends the test user to Authentik, Authentik's login sends the code to Cognito's
 // idpresponse URL, Cognito exchanges it (with the client secret it holds) and sends a code of its
 // own to the app's callback, which the app client exchanges at Cognito's token endpoint for an ID
-// token whose email must be the test user's. Only a deployment has a hosted UI: in the local world
-// this check says so and is not faked. Requests go to the pool's domain and the tenant's Authentik
-// only; the app client's secret (when it has one) goes only into Cognito's token request.
+// token whose email must be the test user's. Where the hosted UI is comes from configuration
+// (`hostedUiBaseUrl`: `https://{domain}` on AWS, the local world's hosted UI there), so the same
+// code runs against both; without one the check says so and is not faked. Requests go to the
+// hosted UI and the tenant's Authentik only; the app client's secret (when it has one) goes only
+// into Cognito's token request.
 import { CookieJar, HeadlessLoginError, headlessLogin } from '#lib/authentik/headless-login.ts';
 import { TransientError } from '#lib/errors.ts';
 import { loginUrlOf } from './checks.ts';
 import { storedCredentials } from './test-login.ts';
-import type { CheckAnswer, CheckContext, FederationCheck } from './types.ts';
+import type { CheckAnswer, CheckContext, FederationCheck, ReasonCode } from './types.ts';
 
 const TIMEOUT_MS = 10_000;
+
+/** Cognito serves a pool's hosted UI on the pool's domain. */
+export const AWS_HOSTED_UI_BASE_URL = 'https://{domain}';
+
+/**
+ * A URL on the pool's domain (`https://<domain>/...`), as the configured hosted UI serves it; a URL
+ * elsewhere is undefined.
+ */
+export function onHostedUi(url: URL, domain: string, baseUrl: string): URL | undefined {
+  if (url.origin !== `https://${domain}`) return undefined;
+  return new URL(`${baseUrl.replaceAll('{domain}', domain).replace(/\/$/, '')}${url.pathname}${url.search}`);
+}
+
+/**
+ * The reason code an error Cognito sent to the callback points to. Cognito's descriptions "are not
+ * fixed strings" (https://docs.aws.amazon.com/cognito/latest/developerguide/federation-endpoint-idp-responses.html),
+ * so only what they name is read: the IdP's refusal of Cognito's client (its `invalid_client`), the
+ * ID token's issuer, an attribute the mapping did not fill.
+ */
+export function reasonOfCallbackError(description: string): ReasonCode {
+  if (/\binvalid_client\b/.test(description)) return 'CLIENT_CREDENTIALS_REJECTED';
+  if (/\bissuer\b/i.test(description)) return 'ISSUER_MISMATCH';
+  if (/\battributes?\b.*\brequired\b/i.test(description)) return 'ATTRIBUTE_MAPPING_CHANGED';
+  return 'HOSTED_UI_LOGIN_FAILED';
+}
+
+const adviceFor: Partial<Record<ReasonCode, string>> = {
+  CLIENT_CREDENTIALS_REJECTED:
+    "Authentik refused the client secret Cognito holds (rotated on one side only?): run provisioning again to give Cognito Authentik's secret",
+  ISSUER_MISMATCH:
+    "the ID token's issuer is not byte for byte the identity provider's oidc_issuer: run provisioning again to set the issuer Authentik publishes",
+  ATTRIBUTE_MAPPING_CHANGED:
+    'the attribute mapping does not fill an attribute the user pool requires: run provisioning again to restore the mapping',
+};
 
 const failed = (message: string, actual?: unknown): CheckAnswer => ({
   status: 'fail',
@@ -52,13 +88,14 @@ function emailOf(idToken: unknown): unknown {
   }
 }
 
-async function hostedUiLogin(context: CheckContext): Promise<CheckAnswer> {
+async function hostedUiLogin(context: CheckContext, baseUrl: string): Promise<CheckAnswer> {
   const built = await loginUrlOf(context);
   if (!('url' in built)) return built;
   const credentials = await storedCredentials(context);
   const client = await context.appClient();
+  const domain = context.target.domain ?? '';
   if (!credentials || !client?.ClientId) return failed('the test user or the app client is missing');
-  const start = new URL(built.url);
+  const start = onHostedUi(new URL(built.url), domain, baseUrl) as URL;
   const callback = new URL(start.searchParams.get('redirect_uri') ?? '');
   const fetcher = context.http;
   const cognito = browserFor(start.origin, fetcher);
@@ -101,21 +138,33 @@ async function hostedUiLogin(context: CheckContext): Promise<CheckAnswer> {
     throw error;
   }
   // 3. Cognito exchanges Authentik's code and sends its own to the app's callback.
-  const toApp = locationOf(await cognito(idpresponse), idpresponse);
+  const onCognito = onHostedUi(idpresponse, domain, baseUrl);
+  if (!onCognito)
+    return failed(`Authentik sent the browser to ${idpresponse.origin}, not to Cognito's domain`);
+  const toApp = locationOf(await cognito(onCognito), onCognito);
   if (!toApp || toApp.origin + toApp.pathname !== callback.origin + callback.pathname) {
     return failed(`Cognito's idpresponse did not send the browser to the callback URL`, toApp?.href ?? null);
   }
   const problem = toApp.searchParams.get('error_description') ?? toApp.searchParams.get('error');
   const code = toApp.searchParams.get('code');
-  if (problem || !code) {
-    return failed(`Cognito refused the sign-in through Authentik: ${problem ?? 'no code'}`, problem ?? null);
+  if (problem) {
+    const reason = reasonOfCallbackError(problem);
+    const advice = adviceFor[reason];
+    return {
+      status: 'fail',
+      reason,
+      message: `Cognito refused the sign-in through Authentik: ${problem}${advice ? `; ${advice}` : ''}`,
+      expected: 'a code at the callback URL',
+      actual: { error: toApp.searchParams.get('error'), error_description: problem },
+    };
   }
+  if (!code) return failed('Cognito sent the browser to the callback URL without a code', null);
   // 4. The app client exchanges Cognito's code for tokens; the ID token carries the user's email.
   const headers: Record<string, string> = { 'content-type': 'application/x-www-form-urlencoded' };
   if (client.ClientSecret) {
     headers.authorization = `Basic ${Buffer.from(`${client.ClientId}:${client.ClientSecret}`).toString('base64')}`;
   }
-  const token = await cognito(new URL('/oauth2/token', start.origin), {
+  const token = await cognito(onHostedUi(new URL(`https://${domain}/oauth2/token`), domain, baseUrl) as URL, {
     method: 'POST',
     headers,
     body: new URLSearchParams({
@@ -150,16 +199,17 @@ export const hostedUiCheck: FederationCheck = {
   id: 'hosted-ui-login',
   needs: ['test-login', 'login-url'],
   async run(context) {
-    if (!context.clients.hostedUi) {
+    const baseUrl = context.clients.hostedUiBaseUrl;
+    if (!baseUrl) {
       return {
         status: 'not-applicable',
         reason: 'NO_HOSTED_UI',
         message:
-          'the local world has no Cognito hosted UI: the sign-in through it (authorize → Authentik → idpresponse → token) is checked against a deployment only, and not faked here',
+          'no Cognito hosted UI is configured for this verification (hostedUiBaseUrl): the sign-in through it (authorize → Authentik → idpresponse → token) is not checked, and not faked',
       };
     }
     try {
-      return await hostedUiLogin(context);
+      return await hostedUiLogin(context, baseUrl);
     } catch (error) {
       if (error instanceof TransientError) throw error;
       const err = error instanceof Error ? error : new Error(String(error));

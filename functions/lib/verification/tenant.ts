@@ -129,7 +129,7 @@ async function verifyWith(
       deployment: clients.deployment,
       ...(clients.fetch ? { fetch: clients.fetch } : {}),
       ...(clients.timeoutMs ? { timeoutMs: clients.timeoutMs } : {}),
-      ...(clients.hostedUi ? { hostedUi: true } : {}),
+      ...(clients.hostedUiBaseUrl ? { hostedUiBaseUrl: clients.hostedUiBaseUrl } : {}),
     });
     await early;
     await readCognito(context);

@@ -138,8 +138,12 @@ export interface VerifyClients {
   deployment?: Deployment;
   /** Per HTTP request of the discovery and the headless login (default 5 s). */
   timeoutMs?: number;
-  /** The pool's domain serves Cognito's hosted UI (a deployment; the local world has none). */
-  hostedUi?: boolean;
+  /**
+   * Where the pools' domains serve Cognito's hosted UI, with `{domain}` standing for the domain's
+   * host: `https://{domain}` on AWS, the local world's hosted UI elsewhere. Without it the
+   * hosted-UI leg is not checked (a Cognito stand-in without a hosted UI).
+   */
+  hostedUiBaseUrl?: string;
 }
 
 /** The names of what provisioning made, as far as they are known. */
@@ -213,8 +217,8 @@ export interface TenantVerifyClients {
   /** Discovery, keys, token endpoint and login requests (default: global fetch). */
   fetch?: typeof fetch;
   timeoutMs?: number;
-  /** The pools' domains serve Cognito's hosted UI (a deployment), so its sign-in is checked too. */
-  hostedUi?: boolean;
+  /** Where the pools' domains serve Cognito's hosted UI (see `VerifyClients.hostedUiBaseUrl`). */
+  hostedUiBaseUrl?: string;
 }
 
 export interface VerifyTenantOptions {

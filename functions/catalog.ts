@@ -9,6 +9,7 @@ import type * as z from 'zod/mini';
 import { apiEnv, registryStepEnv, stepEnv } from './lib/env.ts';
 import type { SecretKind } from './lib/secrets.ts';
 import { reportEnv } from './report-verification/env.ts';
+import { rotationEnv } from './rotate-secret/env.ts';
 
 /** The Cognito user pool actions (without `cognito-idp:`). */
 export type CognitoAction =
@@ -36,9 +37,11 @@ export type CognitoAction =
 
 /**
  * `read`: GetSecretValue. `store`: create or update a value (putSecret). `manage`: store and delete
- * (deprovisioning). See functions/lib/secrets.ts for the calls behind each.
+ * (deprovisioning), and turn rotation on (RotateSecret). See functions/lib/secrets.ts for the calls
+ * behind each. `rotate`: what a rotation function does to the versions (rotate-secret/versions.ts).
+ * `read-and-rotate`: read, and start a rotation now (the API).
  */
-export type SecretUse = 'read' | 'store' | 'manage';
+export type SecretUse = 'read' | 'store' | 'manage' | 'rotate' | 'read-and-rotate';
 
 export type RegistryUse = 'none' | 'read' | 'write';
 
@@ -76,8 +79,16 @@ export interface FunctionAccess {
  * - `registry`: the registry's bookkeeping at the start and end of each execution;
  * - `verification-run`: the verification machine (verify-federations), in this table's order;
  * - `api`: the tenant API behind API Gateway; no state machine calls it.
+ * - `rotation`: Secrets Manager invokes it to rotate a tenant's secrets; no state machine calls it.
  */
-export type FunctionRole = 'preflight' | 'step' | 'verification' | 'registry' | 'verification-run' | 'api';
+export type FunctionRole =
+  | 'preflight'
+  | 'step'
+  | 'verification'
+  | 'registry'
+  | 'verification-run'
+  | 'api'
+  | 'rotation';
 
 export interface CatalogEntry {
   readonly name: string;
@@ -284,14 +295,34 @@ export const apiFunction = {
       'DescribeUserPoolClient',
       'DescribeUserPoolDomain',
     ],
-    secrets: { 'authentik-token': 'store', 'oidc-client': 'read', 'test-user': 'read' },
+    // POST /tenants/{id}/rotate starts a rotation of the OIDC client and the test user's password.
+    secrets: { 'authentik-token': 'store', 'oidc-client': 'read-and-rotate', 'test-user': 'read-and-rotate' },
     registry: 'read',
     startsExecutions: true,
   },
 } as const satisfies CatalogEntry;
 
-/** Every function: the ones the state machines call, then the API. */
-export const functionCatalog = [...stepFunctions, apiFunction] as const;
+/**
+ * The rotation function, which Secrets Manager invokes for each step of a rotation of a tenant's
+ * OIDC client secret or test-user password. It writes the new OIDC client secret to Cognito's
+ * identity provider, reads what the verification in depth reads (testSecret), records the rotation
+ * in the registry and announces it on the default bus.
+ */
+export const rotationFunction = {
+  name: 'rotate-secret',
+  role: 'rotation',
+  usesAuthentik: true,
+  env: rotationEnv,
+  access: {
+    cognito: [...VERIFICATION_READS, 'UpdateIdentityProvider'],
+    secrets: { 'oidc-client': 'rotate', 'test-user': 'rotate' },
+    registry: 'write',
+    defaultBusEvents: true,
+  },
+} as const satisfies CatalogEntry;
+
+/** Every function: the ones the state machines call, the API, then the rotation function. */
+export const functionCatalog = [...stepFunctions, apiFunction, rotationFunction] as const;
 
 type Entry = (typeof functionCatalog)[number];
 export type StepFunctionName = (typeof stepFunctions)[number]['name'];

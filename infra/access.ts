@@ -54,6 +54,7 @@ export const SECRET_ACTIONS: Record<SecretUse, readonly string[]> = {
     'secretsmanager:RestoreSecret',
     'secretsmanager:TagResource',
   ],
+  // …and turn rotation on when the secret is stored (functions/lib/rotation-schedule.ts).
   manage: [
     'secretsmanager:CreateSecret',
     'secretsmanager:DeleteSecret',
@@ -61,8 +62,19 @@ export const SECRET_ACTIONS: Record<SecretUse, readonly string[]> = {
     'secretsmanager:GetSecretValue',
     'secretsmanager:PutSecretValue',
     'secretsmanager:RestoreSecret',
+    'secretsmanager:RotateSecret',
     'secretsmanager:TagResource',
   ],
+  // The rotation function: read the versions, store the pending one, move the labels
+  // (functions/rotate-secret/versions.ts). It never creates, tags or deletes a secret.
+  rotate: [
+    'secretsmanager:DescribeSecret',
+    'secretsmanager:GetSecretValue',
+    'secretsmanager:PutSecretValue',
+    'secretsmanager:UpdateSecretVersionStage',
+  ],
+  // The API: a plan reads the value; POST /tenants/{id}/rotate starts a rotation now.
+  'read-and-rotate': ['secretsmanager:GetSecretValue', 'secretsmanager:RotateSecret'],
 };
 
 export const REGISTRY_ACTIONS: Record<'read' | 'write', readonly string[]> = {

@@ -48,6 +48,16 @@ export const federationConfigSchema = z.strictObject({
       for (const message of scheduleExpressionProblems(value)) ctx.addIssue({ code: 'custom', message });
     })
     .default('rate(1 day)'),
+  /**
+   * Days between rotations of each tenant's OIDC client secret and test-user password (Secrets
+   * Manager's RotationRules, 1 to 1000); a tenant's spec may set its own (`rotation`).
+   */
+  rotationAfterDays: days
+    .refine(
+      (d) => Number.isInteger(d) && d >= 1 && d <= 1000,
+      'must be a whole number of days from 1 to 1000',
+    )
+    .default(90),
   /** Retention of every log group of the stack (functions, state machines, API access logs). */
   logRetentionDays: days
     .refine(

@@ -6,6 +6,7 @@ import type { z } from 'zod';
 import { catalogEntry, type FunctionEnvInput, type StepFunctionName } from '../functions/catalog.ts';
 import { registryStepEnv, stepEnv } from '../functions/lib/env.ts';
 import { reportEnv } from '../functions/report-verification/env.ts';
+import { rotationEnv } from '../functions/rotate-secret/env.ts';
 import type { FederationConfig } from './config.ts';
 
 export interface DeploymentValues {
@@ -15,6 +16,8 @@ export interface DeploymentValues {
   readonly secretsKmsKeyId: string;
   /** The role every tenant's secrets are reached through (infra/tenant-secrets-role.ts). */
   readonly tenantSecretsRoleArn: string;
+  /** The function Secrets Manager rotates the tenants' secrets with (functions/rotate-secret/). */
+  readonly rotationFunctionArn?: string;
 }
 
 /** The SSRF boundary as every function that parses a spec reads it. Loopback is never allowed on AWS. */
@@ -34,7 +37,16 @@ function stepEnvironment(values: DeploymentValues): FunctionEnvInput<'ensure-gro
     TENANT_SECRETS_ROLE_ARN: values.tenantSecretsRoleArn,
     // The schema asks every step for the table name; only the functions granted the table use it.
     REGISTRY_TABLE_NAME: values.registryTableName,
+    // The steps that store the OIDC client and the test user's password turn rotation on.
+    ROTATION_AFTER_DAYS: String(values.config.rotationAfterDays),
+    ...(values.rotationFunctionArn ? { ROTATION_FUNCTION_ARN: values.rotationFunctionArn } : {}),
   };
+}
+
+/** The rotation function: a step's variables (not its own ARN), and the bus's defaults. */
+function rotationEnvironment(values: DeploymentValues): z.input<typeof rotationEnv> {
+  const { ROTATION_FUNCTION_ARN: _self, ...step } = stepEnvironment(values);
+  return step;
 }
 
 function registryEnvironment(values: DeploymentValues): FunctionEnvInput<'record-outcome'> {
@@ -47,10 +59,14 @@ const ENVIRONMENTS = new Map<unknown, (values: DeploymentValues) => object>([
   [registryStepEnv, registryEnvironment],
   // The default bus, the product's event source and metric namespace are reportEnv's defaults.
   [reportEnv, (): z.input<typeof reportEnv> => ({})],
+  [rotationEnv, rotationEnvironment],
 ]);
 
 /** The variables a step function is deployed with (strings only; unset optional ones left out). */
-export function environmentOf(name: StepFunctionName, values: DeploymentValues): Record<string, string> {
+export function environmentOf(
+  name: StepFunctionName | 'rotate-secret',
+  values: DeploymentValues,
+): Record<string, string> {
   const environment = ENVIRONMENTS.get(catalogEntry(name).env);
   if (!environment) {
     throw new Error(

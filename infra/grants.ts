@@ -143,6 +143,8 @@ const ON_EXISTING = new Set([
   'secretsmanager:GetSecretValue',
   'secretsmanager:PutSecretValue',
   'secretsmanager:RestoreSecret',
+  'secretsmanager:RotateSecret',
+  'secretsmanager:UpdateSecretVersionStage',
 ]);
 const LOOKUP = new Set(['secretsmanager:DescribeSecret']);
 const TAGGING = new Set(['secretsmanager:CreateSecret', 'secretsmanager:TagResource']);
@@ -265,7 +267,9 @@ export function tenantSecretsStatements(
   });
   const readers = users.filter((u) => Object.keys(u.secrets).length > 0).map((u) => u.name);
   const writers = users
-    .filter((u) => Object.values(u.secrets).some((use) => use === 'store' || use === 'manage'))
+    .filter((u) =>
+      Object.values(u.secrets).some((use) => use === 'store' || use === 'manage' || use === 'rotate'),
+    )
     .map((u) => u.name);
   statements.push(
     new PolicyStatement({

@@ -19,8 +19,8 @@ import type { PolicyStatement, Role } from 'aws-cdk-lib/aws-iam';
 import { Key } from 'aws-cdk-lib/aws-kms';
 import type { IFunction } from 'aws-cdk-lib/aws-lambda';
 import type { Construct } from 'constructs';
-import { type StepFunctionName, stepFunctions } from '../functions/catalog.ts';
-import { stepAccess } from './access.ts';
+import { rotationFunction, type StepFunctionName, stepFunctions } from '../functions/catalog.ts';
+import { grantedAccess, stepAccess } from './access.ts';
 import {
   apiAccess,
   apiAccessStatements,
@@ -41,6 +41,7 @@ import {
   acknowledgeStateMachineRole,
   acknowledgeWildcardResources,
 } from './nag.ts';
+import { rotationInvokedBySecretsManager, rotationInvokeStatement } from './rotation.ts';
 import {
   type AslDefinition,
   FederationStateMachine,
@@ -109,7 +110,7 @@ function grant(fn: FederationFunction, statements: readonly PolicyStatement[]): 
 }
 
 export class FederationStack extends Stack {
-  readonly functions: ReadonlyMap<StepFunctionName | 'api', FederationFunction>;
+  readonly functions: ReadonlyMap<StepFunctionName | 'api' | 'rotate-secret', FederationFunction>;
   readonly stateMachines: ReadonlyMap<string, FederationStateMachine>;
   readonly registry: TableV2;
   readonly secretsKey: Key;
@@ -160,12 +161,27 @@ export class FederationStack extends Stack {
       }),
     };
 
-    const functions = new Map<StepFunctionName | 'api', FederationFunction>();
+    const functions = new Map<StepFunctionName | 'api' | 'rotate-secret', FederationFunction>();
+    // Secrets Manager's rotation function, first: the steps that store secrets turn rotation on with it.
+    const rotation = new FederationFunction(this, 'RotateSecret', {
+      name: rotationFunction.name,
+      description: "Rotates a tenant's OIDC client secret or test-user password for Secrets Manager",
+      environment: environmentOf(rotationFunction.name, values),
+      logRetention: config.logRetentionDays,
+      // testSecret runs the verification in depth, discovery and a headless login included.
+      timeout: Duration.seconds(60),
+    });
+    const rotationAccess = grantedAccess(rotationFunction);
+    grant(rotation, accessStatements(rotation, rotationAccess, targets));
+    rotationInvokedBySecretsManager(rotation, config.secretPrefix);
+    functions.set(rotationFunction.name, rotation);
+    const stepValues: DeploymentValues = { ...values, rotationFunctionArn: rotation.function.functionArn };
+
     for (const step of stepFunctions) {
       const fn = new FederationFunction(this, pascalCase(step.name), {
         name: step.name,
         description: STEP_DESCRIPTIONS[step.name] ?? `Workflow step ${step.name}`,
-        environment: environmentOf(step.name, values),
+        environment: environmentOf(step.name, stepValues),
         logRetention: config.logRetentionDays,
         ...(STEP_TIMEOUT[step.name] ? { timeout: STEP_TIMEOUT[step.name] } : {}),
       });
@@ -231,7 +247,7 @@ export class FederationStack extends Stack {
     const apiFunction = new FederationFunction(this, 'Api', {
       name: 'api',
       description: 'Tenant API: validates specs, stores Authentik tokens, starts and reports executions',
-      environment: apiEnvironment(values, {
+      environment: apiEnvironment(stepValues, {
         provision: provision.stateMachineArn,
         deprovision: deprovision.stateMachineArn,
         verify: verifyMachine?.stateMachineArn,
@@ -258,9 +274,13 @@ export class FederationStack extends Stack {
         secrets: stepAccess[step.name].secrets,
       })),
       { fn: apiFunction, secrets: apiAccess.secrets },
+      { fn: rotation, secrets: rotationAccess.secrets },
     ].filter((user) => Object.keys(user.secrets).length > 0);
     tenantSecrets = new TenantSecretsRole(this, 'TenantSecrets', { users: secretsUsers, targets });
     this.tenantSecrets = tenantSecrets;
+    // RotateSecret also needs lambda:InvokeFunction on the rotation function (API Reference,
+    // RotateSecret): for the sessions of the functions that turn rotation on or rotate now.
+    tenantSecrets.role.addToPolicy(rotationInvokeStatement(rotation, secretsUsers));
 
     this.api = new TenantApi(this, 'TenantApi', {
       routes: apiRoutes,

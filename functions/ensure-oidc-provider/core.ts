@@ -35,6 +35,7 @@ import {
   providerEvidence,
 } from '#lib/ownership.ts';
 import { withoutResources } from '#lib/registry.ts';
+import { ensureRotation } from '#lib/rotation-schedule.ts';
 import { deleteSecret, putSecret, readSecretJson, secretName } from '#lib/secrets.ts';
 import type { ApplyResult, CheckResult, DestroyResult, Drift, Resources } from '#lib/step.ts';
 import type { TenantSpec } from '#lib/tenant-spec.ts';
@@ -42,7 +43,7 @@ import { desiredProvider, providerDrift, providerPatch } from './desired.ts';
 import { resolveProviderReferences } from './references.ts';
 
 export type OidcProviderClients = Pick<ResolvedClients, 'authentik' | 'secrets' | 'secretPrefix'> &
-  Partial<Pick<ResolvedClients, 'secretsKmsKeyId'>>;
+  Partial<Pick<ResolvedClients, 'secretsKmsKeyId' | 'rotation'>>;
 
 const oidcClientSecret = z.object({
   client_id: z.string().check(z.minLength(1)),
@@ -151,7 +152,13 @@ export async function apply(
     description: `OIDC client of the Authentik provider of tenant ${spec.tenantId}`,
   });
   writes += secret.writes;
-  if (secret.writes > 0 && outcome === 'unchanged') outcome = 'updated';
+  // Secrets Manager rotates the secret from now on (functions/rotate-secret/), on the tenant's
+  // schedule or the deployment's.
+  if (clients.rotation) {
+    const days = spec.rotation?.automaticallyAfterDays ?? clients.rotation.afterDays;
+    writes += await ensureRotation(clients.secrets, secret.arn, clients.rotation, days);
+  }
+  if (writes > 0 && outcome === 'unchanged') outcome = 'updated';
 
   return {
     outcome,

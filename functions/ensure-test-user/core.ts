@@ -38,13 +38,14 @@ import {
   ownershipOf,
 } from '#lib/ownership.ts';
 import { withoutResources } from '#lib/registry.ts';
+import { ensureRotation } from '#lib/rotation-schedule.ts';
 import { deleteSecret, putSecret, secretName } from '#lib/secrets.ts';
 import type { ApplyResult, CheckResult, DestroyResult, Drift, Resources } from '#lib/step.ts';
 import type { TenantSpec } from '#lib/tenant-spec.ts';
 import { generatePassword, readStoredPassword } from './password.ts';
 
 export type TestUserClients = Pick<ResolvedClients, 'authentik' | 'secrets' | 'secretPrefix'> &
-  Partial<Pick<ResolvedClients, 'secretsKmsKeyId'>>;
+  Partial<Pick<ResolvedClients, 'secretsKmsKeyId' | 'rotation'>>;
 
 export { OWNER_ATTRIBUTE };
 
@@ -194,6 +195,13 @@ export async function apply(
     writes += 1;
     user = await updateUser(client, user.pk, patch);
     if (outcome === 'unchanged') outcome = 'updated';
+  }
+  // The password rotates from now on (functions/rotate-secret/), once the user holds it.
+  if (clients.rotation) {
+    const days = spec.rotation?.automaticallyAfterDays ?? clients.rotation.afterDays;
+    const scheduled = await ensureRotation(clients.secrets, secret.arn, clients.rotation, days);
+    writes += scheduled;
+    if (scheduled > 0 && outcome === 'unchanged') outcome = 'updated';
   }
 
   return {

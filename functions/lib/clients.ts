@@ -14,7 +14,14 @@ import { secrets, tenantSecrets } from './wiring/secrets.ts';
 export interface StepClients
   extends Pick<
     AllClients,
-    'cognito' | 'secretsFor' | 'registry' | 'secretPrefix' | 'secretsKmsKeyId' | 'deployment' | 'authentik'
+    | 'cognito'
+    | 'secretsFor'
+    | 'registry'
+    | 'secretPrefix'
+    | 'secretsKmsKeyId'
+    | 'rotation'
+    | 'deployment'
+    | 'authentik'
   > {
   /**
    * Secrets Manager with the function's own credentials. On AWS these reach no tenant's secret:

@@ -56,6 +56,27 @@ const secretsEnv = {
     z.string().check(z.regex(/^arn:aws[\w-]*:iam::\d{12}:role\/[\w+=,.@/-]+$/, 'must be an IAM role ARN')),
   ),
   STS_ENDPOINT: endpoint,
+  /**
+   * The rotation function Secrets Manager calls for the tenants' OIDC client and test-user secrets
+   * (functions/rotate-secret/); unset where no Lambda can be invoked (the local world).
+   */
+  ROTATION_FUNCTION_ARN: z.optional(
+    z
+      .string()
+      .check(
+        z.regex(/^arn:aws[\w-]*:lambda:[\w-]+:\d{12}:function:[\w-]+$/, 'must be a Lambda function ARN'),
+      ),
+  ),
+  /** Days between rotations unless a tenant's spec says otherwise; unset: provisioning turns none on. */
+  ROTATION_AFTER_DAYS: z.optional(
+    z.pipe(
+      z.string().check(z.regex(/^\d{1,4}$/, 'must be a number of days')),
+      z.pipe(
+        z.transform((value: string) => Number(value)),
+        z.number().check(z.minimum(1, 'must be 1 to 1000 days'), z.maximum(1000, 'must be 1 to 1000 days')),
+      ),
+    ),
+  ),
 };
 const registryEnv = {
   DYNAMODB_ENDPOINT: endpoint,

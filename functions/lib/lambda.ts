@@ -60,6 +60,10 @@ export function lambdaClients<N extends FunctionName>(
     // Each tenant's secrets through a session of the tenant-secrets role tagged with it.
     tenantSecretsRoleArn: vars.TENANT_SECRETS_ROLE_ARN,
     registryTableName: vars.REGISTRY_TABLE_NAME,
+    rotation:
+      vars.ROTATION_AFTER_DAYS === undefined
+        ? undefined
+        : { functionArn: vars.ROTATION_FUNCTION_ARN, afterDays: vars.ROTATION_AFTER_DAYS },
     // Every throttled attempt of the function's clients, as the Throttles metric.
     onThrottle: throttleMetric(lambdaMetrics()),
   };

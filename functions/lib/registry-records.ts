@@ -41,6 +41,17 @@ export interface VerificationRecord {
   drift?: Drift[];
 }
 
+/**
+ * The last rotation of one of a tenant's secrets (rotate-secret's finishSecret), and the last failed
+ * attempt of a rotation step. Version ids and names only, never a value.
+ */
+export interface RotationRecord {
+  /** The version that became AWSCURRENT (the rotation's ClientRequestToken). */
+  versionId?: string;
+  rotatedAt?: string;
+  lastFailure?: { step: string; versionId: string; errorName: string; message: string; at: string };
+}
+
 export interface TenantRecord {
   tenantId: string;
   spec: TenantSpec;
@@ -50,6 +61,8 @@ export interface TenantRecord {
   lastExecution?: ExecutionRecord;
   lastError?: ErrorRecord;
   lastVerification?: VerificationRecord;
+  /** By secret kind (`oidc-client`, `test-user`). */
+  rotations?: Partial<Record<'oidc-client' | 'test-user', RotationRecord>>;
   createdAt: string;
   updatedAt: string;
   /** Incremented by every write; writes are conditional on it. */

@@ -51,6 +51,7 @@ export {
   type LockRequest,
   mergeResources,
   projectionOf,
+  type RotationRecord,
   type StepRecord,
   TENANT_STATUSES,
   type TenantRecord,
@@ -184,6 +185,7 @@ export class TenantRegistry {
       lastExecution: { ...execution, startedAt: at },
       ...(current?.lastError ? { lastError: current.lastError } : {}),
       ...(current?.lastVerification ? { lastVerification: current.lastVerification } : {}),
+      ...(current?.rotations ? { rotations: current.rotations } : {}),
       createdAt: current?.createdAt ?? at,
     }));
   }

@@ -158,3 +158,20 @@ export const access = z
     { error: (issue) => (issue.code === 'invalid_union' ? ACCESS_TEMPLATES : undefined) },
   )
   .check(z.describe(`Who may sign in through the application; ${NO_EXPRESSIONS}.`));
+
+// Secrets Manager's RotationRules.AutomaticallyAfterDays: 1 to 1000 (API Reference, RotationRulesType).
+const ROTATION_DAYS_RULE = 'must be a whole number of days from 1 to 1000';
+
+export const rotation = z
+  .strictObject({
+    automaticallyAfterDays: z.number({ error: ROTATION_DAYS_RULE }).check(
+      z.refine((days: number) => Number.isInteger(days), ROTATION_DAYS_RULE),
+      z.minimum(1, ROTATION_DAYS_RULE),
+      z.maximum(1000, ROTATION_DAYS_RULE),
+    ),
+  })
+  .check(
+    z.describe(
+      "How often Secrets Manager rotates the tenant's OIDC client secret and test-user password (default: the deployment's, 90 days unless configured).",
+    ),
+  );

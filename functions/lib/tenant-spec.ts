@@ -34,6 +34,7 @@ import {
   identityProviderName,
   noControlChars,
   RESERVED_IN_DOMAIN_PREFIX,
+  rotation,
   scope,
   secretArn,
   slug,
@@ -177,6 +178,7 @@ function buildSchema(deployment: Deployment | undefined) {
     authentik,
     access: z.optional(access),
     cognito,
+    rotation: z.optional(rotation),
   });
 
   return z.pipe(
@@ -236,6 +238,7 @@ function buildSchema(deployment: Deployment | undefined) {
           },
         },
         access: accessOut,
+        ...(s.rotation === undefined ? {} : { rotation: s.rotation }),
         cognito: {
           ...s.cognito,
           ...(prefix === undefined ? {} : { domainPrefix: prefix }),

@@ -100,20 +100,20 @@ export const resourcesOf = (statement: Statement): unknown[] =>
   Array.isArray(statement.Resource) ? statement.Resource : [statement.Resource];
 
 /** The role of a function of the stack (step name or `api`), by logical id. */
-export function functionRoleId(s: Synthesized, name: StepFunctionName | 'api'): string {
+export function functionRoleId(s: Synthesized, name: StepFunctionName | 'api' | 'rotate-secret'): string {
   const fn = s.stack.functions.get(name);
   if (!fn) throw new Error(`no function ${name} in the stack`);
   return logicalId(s.stack, fn.role.node.defaultChild);
 }
 
-export function functionLogicalId(s: Synthesized, name: StepFunctionName | 'api'): string {
+export function functionLogicalId(s: Synthesized, name: StepFunctionName | 'api' | 'rotate-secret'): string {
   const fn = s.stack.functions.get(name);
   if (!fn) throw new Error(`no function ${name} in the stack`);
   return logicalId(s.stack, fn.function.node.defaultChild);
 }
 
 /** Every action a function's role is granted, by service prefix. */
-export function grantedActions(s: Synthesized, name: StepFunctionName | 'api'): string[] {
+export function grantedActions(s: Synthesized, name: StepFunctionName | 'api' | 'rotate-secret'): string[] {
   return [...new Set(roleStatements(s.json, functionRoleId(s, name)).flatMap(actionsOf))].sort();
 }
 

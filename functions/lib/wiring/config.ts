@@ -3,6 +3,7 @@
 // each function has only part of it; a builder fails at cold start, naming what is missing, when it
 // is asked for a client its function's configuration cannot make.
 import type { Deployment } from '../authentik-address.ts';
+import type { RotationSchedule } from '../rotation-schedule.ts';
 import type { OnThrottle } from '../throttles.ts';
 
 export interface ClientsConfig {
@@ -19,6 +20,8 @@ export interface ClientsConfig {
   secretPrefix?: string | undefined;
   /** The KMS key new secrets are encrypted with; the account's default key when unset. */
   secretsKmsKeyId?: string | undefined;
+  /** The deployment's rotation of the tenants' secrets; unset: provisioning turns none on. */
+  rotation?: RotationSchedule | undefined;
   /** The tenant-secrets role (see tenant-secrets.ts); unset: the plain client serves every tenant. */
   tenantSecretsRoleArn?: string | undefined;
   registryTableName?: string | undefined;

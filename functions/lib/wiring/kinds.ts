@@ -11,6 +11,7 @@ import type { CatalogEntry, EntryOf, FunctionEnv, FunctionName } from '../../cat
 import type { AuthentikClient } from '../authentik/client.ts';
 import type { Deployment } from '../authentik-address.ts';
 import type { TenantRegistry } from '../registry.ts';
+import type { RotationSchedule } from '../rotation-schedule.ts';
 import type { SecretsForTenant } from '../tenant-secrets.ts';
 import type { TenantSpec } from '../tenant-spec.ts';
 import type { ClientsConfig } from './config.ts';
@@ -24,6 +25,8 @@ export interface AllClients {
   secretPrefix: string;
   /** The KMS key new secrets are encrypted with; the account's default key when unset. */
   secretsKmsKeyId?: string | undefined;
+  /** The rotation provisioning turns on for the secrets it stores; unset: none. */
+  rotation?: RotationSchedule | undefined;
   registry: TenantRegistry;
   /** An Authentik client for the tenant, its token read from Secrets Manager inside this Lambda. */
   authentik(spec: TenantSpec): Promise<AuthentikClient>;
@@ -36,7 +39,7 @@ export interface AllClients {
 /** The fields each kind of client brings. */
 export const CLIENT_FIELDS = {
   cognito: ['cognito'],
-  secrets: ['secretsFor', 'secretPrefix', 'secretsKmsKeyId'],
+  secrets: ['secretsFor', 'secretPrefix', 'secretsKmsKeyId', 'rotation'],
   registry: ['registry'],
   authentik: ['authentik'],
   events: ['events'],

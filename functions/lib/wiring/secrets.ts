@@ -34,4 +34,5 @@ export const secrets: Builder<'secrets'> = (config) => ({
   secretsFor: tenantSecrets(config).secretsFor,
   secretPrefix: configured(config.secretPrefix, 'a secret prefix (SECRET_PREFIX)', config),
   secretsKmsKeyId: config.secretsKmsKeyId,
+  rotation: config.rotation,
 });

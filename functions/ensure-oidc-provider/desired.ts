@@ -36,6 +36,9 @@ export function desiredProvider(
     sub_mode: SUB_MODE,
     // The issuer is then https://<host>/application/o/<slug>/, the one Cognito is given.
     issuer_mode: 'per_provider',
+    // Cognito reads the user's email from the ID token (it maps email to the pool's required
+    // attribute); with false Authentik leaves the scope claims to userinfo.
+    include_claims_in_id_token: true,
   };
 }
 
@@ -60,7 +63,8 @@ type ScalarField =
   | 'client_type'
   | 'signing_key'
   | 'sub_mode'
-  | 'issuer_mode';
+  | 'issuer_mode'
+  | 'include_claims_in_id_token';
 const SCALAR_FIELDS: readonly ScalarField[] = [
   'name',
   'authorization_flow',
@@ -69,6 +73,7 @@ const SCALAR_FIELDS: readonly ScalarField[] = [
   'signing_key',
   'sub_mode',
   'issuer_mode',
+  'include_claims_in_id_token',
 ];
 
 /** Each field that differs, with what it should be and what it is (none of them secret). */

@@ -129,12 +129,11 @@ const headingOf = (html: string) => /<h1[^>]*>([^<]*)<\/h1>/.exec(html)?.[1];
 
 let emulator: AuthentikEmulator;
 let signed: Tenant;
-let unsigned: Tenant;
 
 beforeAll(async () => {
   emulator = await startAuthentikEmulator({ log: () => {} });
   signed = await tenant(emulator, 'tenant-r');
-  unsigned = await tenant(emulator, 'tenant-hs', { signingKey: false });
+  await tenant(emulator, 'tenant-hs', { signingKey: false });
   await addUser(emulator);
 });
 
@@ -176,7 +175,10 @@ describe('error pages (policies/denied.html, if/error.html)', () => {
       baseUrl: emulator.url,
       authorizeUrl: authorizeUrl(emulator, 'nobody'),
       ...MEMBER,
-    }).catch((e: unknown) => e as HeadlessLoginError);
+    }).then(
+      () => new HeadlessLoginError('unexpected_response', 'the login succeeded'),
+      (e: unknown) => e as HeadlessLoginError,
+    );
     expect(error.reason).toBe('client_rejected');
   });
 
@@ -192,7 +194,10 @@ describe('error pages (policies/denied.html, if/error.html)', () => {
       baseUrl: emulator.url,
       authorizeUrl: url,
       ...MEMBER,
-    }).catch((e: unknown) => e as HeadlessLoginError);
+    }).then(
+      () => new HeadlessLoginError('unexpected_response', 'the login succeeded'),
+      (e: unknown) => e as HeadlessLoginError,
+    );
     expect(error.reason).toBe('redirect_uri_rejected');
   });
 
@@ -218,7 +223,10 @@ describe('error pages (policies/denied.html, if/error.html)', () => {
       authorizeUrl: authorizeUrl(emulator, denied.clientId),
       ...MEMBER,
       redirectUri: CALLBACK,
-    }).catch((e: unknown) => e as HeadlessLoginError);
+    }).then(
+      () => new HeadlessLoginError('unexpected_response', 'the login succeeded'),
+      (e: unknown) => e as HeadlessLoginError,
+    );
     expect(error).toBeInstanceOf(HeadlessLoginError);
     expect(error.reason).toBe('access_denied');
     expect(error.message).toContain('answered 200 (Permission denied)');

@@ -133,6 +133,7 @@ function provider(overrides: Record<string, unknown> = {}) {
     redirect_uris: [{ matching_mode: 'strict', url: REDIRECT, redirect_uri_type: 'authorization' }],
     sub_mode: 'hashed_user_id',
     issuer_mode: 'per_provider',
+    include_claims_in_id_token: true,
     client_id: CLIENT_ID,
     client_secret: CLIENT_SECRET,
     assigned_application_slug: null,
@@ -206,6 +207,7 @@ describe('ensure-oidc-provider apply', () => {
       redirect_uris: [{ matching_mode: 'strict', url: REDIRECT, redirect_uri_type: 'authorization' }],
       sub_mode: 'hashed_user_id',
       issuer_mode: 'per_provider',
+      include_claims_in_id_token: true,
       client_id: expect.stringMatching(MARKED_CLIENT_ID),
     });
     // The signing key is looked up with a private key only; the scope mappings by managed id.
@@ -620,6 +622,19 @@ describe('ensure-oidc-provider check', () => {
     const text = JSON.stringify(result);
     expect(text).not.toContain(CLIENT_SECRET);
     expect(text).not.toContain(otherSecret);
+  });
+
+  it('reports include_claims_in_id_token turned off: the ID token would carry no email', async () => {
+    const fake = authentikWith([provider({ include_claims_in_id_token: false })]);
+    secretsMock.on(GetSecretValueCommand).resolves({
+      SecretString: JSON.stringify({ client_id: CLIENT_ID, client_secret: CLIENT_SECRET }),
+    });
+    const result = await check(
+      specWith(),
+      { ...resources, providerPk: 7, oidcClientSecretArn: SECRET_ARN },
+      { authentik: fake.client, secrets, secretPrefix: 'federation' },
+    );
+    expect(result.drift).toEqual([{ field: 'include_claims_in_id_token', expected: true, actual: false }]);
   });
 
   it('answers missing when the provider is gone', async () => {

@@ -117,6 +117,25 @@ export interface MachineRef {
   readonly name: string;
 }
 
+/**
+ * The machine itself, when a Task starts it again (`"StateMachineArn.$": "$$.StateMachine.Id"`,
+ * the Context Object's ARN of the running machine: how an execution continues its work in a new
+ * one). Named by its literal name, not the construct's ARN, which its own policy cannot reference.
+ */
+function selfStarted(scope: Construct, task: AslTask, definition: AslDefinition): MachineRef | undefined {
+  if (task.parameters['StateMachineArn.$'] !== '$$.StateMachine.Id') return undefined;
+  const name = stateMachineName(scope, definition.name);
+  return {
+    name,
+    arn: Stack.of(scope).formatArn({
+      service: 'states',
+      resource: 'stateMachine',
+      resourceName: name,
+      arnFormat: ArnFormat.COLON_RESOURCE_NAME,
+    }),
+  };
+}
+
 export interface FederationStateMachineProps {
   readonly definition: AslDefinition;
   /** The functions by their ASL placeholder (`EnsureGroupFunctionArn`), from functions/catalog.ts. */
@@ -184,12 +203,13 @@ export class FederationStateMachine extends Construct {
       const direct = PLACEHOLDER.exec(task.resource)?.[1];
       if (direct && props.functionsByPlaceholder.has(direct)) continue;
       const started = PLACEHOLDER.exec(String(task.parameters.StateMachineArn ?? ''))?.[1];
-      const target = started ? props.machinesByPlaceholder.get(started) : undefined;
+      const target = started ? props.machinesByPlaceholder.get(started) : selfStarted(this, task, definition);
       const integration = START_EXECUTION.exec(task.resource);
       if (!integration || !target) {
         throw new Error(
           `${where} has a Task with Resource ${task.resource} (state "${task.state}"): only the ` +
-            '…FunctionArn placeholders and states:startExecution of a …StateMachineArn placeholder are ' +
+            '…FunctionArn placeholders and states:startExecution of a …StateMachineArn placeholder (or of ' +
+            'the machine itself, $$.StateMachine.Id) are ' +
             'granted by infra/state-machines.ts; add the grant there before using another integration',
         );
       }

@@ -7,7 +7,7 @@ import { readFileSync } from 'node:fs';
 import { dirname, join } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { StateMachine, type StateMachineDefinition } from 'aws-local-stepfunctions';
-import { type AslState, type AslStates, statesOf } from '../statemachine/walk.ts';
+import { type AslStates, statesOf } from '../statemachine/walk.ts';
 import { ExecutionLimits, type LocalEvent, taskKindsOf } from './execution-limits.ts';
 
 /** One execution event as aws-local-stepfunctions streams it (its type is not exported). */
@@ -15,7 +15,11 @@ export type EventLog = Awaited<ReturnType<ReturnType<StateMachine['run']>['event
   type: string;
 };
 
-export type StateMachineName = 'provision-tenant' | 'deprovision-tenant' | 'verify-federations';
+export type StateMachineName =
+  | 'provision-tenant'
+  | 'deprovision-tenant'
+  | 'verify-federations'
+  | 'verify-tenants-page';
 export type LambdaHandler = (event: unknown) => Promise<unknown>;
 /** Handlers keyed by the ASL placeholder of their function, e.g. `EnsureGroupFunctionArn`. */
 export type HandlersByPlaceholder = Record<string, LambdaHandler>;
@@ -60,48 +64,69 @@ function asLambda(handler: LambdaHandler): (input: unknown) => Promise<unknown> 
   };
 }
 
-/** Step Functions' own integration that runs another state machine and waits for its output. */
+/** Step Functions' own integrations that start another execution: waiting for it, or not. */
 const START_EXECUTION_SYNC = 'arn:aws:states:::states:startExecution.sync:2';
+const START_EXECUTION = 'arn:aws:states:::states:startExecution';
 const stateMachinePlaceholder = /^\$\{(\w+)StateMachineArn\}$/;
+const ACCOUNT_ARN = 'arn:aws:states:us-east-1:123456789012';
+
+/** The machine a StateMachineArn names: a `${…StateMachineArn}` placeholder, or an ARN ($$.StateMachine.Id). */
+function machineNamed(arn: unknown, where: string): string {
+  const placeholder = typeof arn === 'string' ? stateMachinePlaceholder.exec(arn)?.[1] : undefined;
+  if (placeholder) return placeholder.replace(/(?<=[a-z0-9])([A-Z])/g, '-$1').toLowerCase();
+  if (typeof arn === 'string' && arn.startsWith(`${ACCOUNT_ARN}:stateMachine:`)) {
+    return arn.slice(`${ACCOUNT_ARN}:stateMachine:`.length);
+  }
+  throw new Error(
+    `${where}: StateMachineArn must be a \${...StateMachineArn} placeholder or $$.StateMachine.Id`,
+  );
+}
+
+/** An execution another one started, with how: waited for (`.sync:2`) or left to run. */
+export type StartedExecution = ExecutionResult & { machine: string; waited: boolean };
 
 /**
- * Runs the state machine a `startExecution.sync:2` Task names (`${ProvisionTenantStateMachineArn}`
- * is provision-tenant) in-process, answering as Step Functions does: the execution's description
- * with its output parsed on success, `States.TaskFailed` with that description as the cause on failure.
+ * Runs the execution a `startExecution` Task starts, in-process, answering as Step Functions does.
+ * `.sync:2`: the execution's description with its output parsed on success, `States.TaskFailed`
+ * with that description as the cause on failure. Without `.sync`: the new execution's ARN and start
+ * date at once, the execution running on (its result joins `started` when it ends).
  */
-function startExecutionSync(
+function startExecution(
   stateName: string,
-  state: AslState,
+  waited: boolean,
+  run: { name: string; definition: StateMachineDefinition },
   options: RunOptions,
+  started: Promise<StartedExecution>[],
 ): (input: unknown) => Promise<unknown> {
-  const parameters = (state.Parameters ?? {}) as { StateMachineArn?: unknown };
-  const match =
-    typeof parameters.StateMachineArn === 'string'
-      ? stateMachinePlaceholder.exec(parameters.StateMachineArn)
-      : null;
-  if (!match?.[1]) {
-    throw new Error(`state "${stateName}": StateMachineArn must be a \${...StateMachineArn} placeholder`);
-  }
-  const machine = match[1].replace(/(?<=[a-z0-9])([A-Z])/g, '-$1').toLowerCase() as StateMachineName;
   return async (input) => {
-    const request = input as { Input?: unknown; Name?: string };
-    const child = await runStateMachine(machine, request.Input ?? {}, {
-      ...options,
-      onEvent: undefined,
-      executionName: request.Name ?? `local-${randomUUID()}`,
-    });
+    const request = input as { StateMachineArn?: unknown; Input?: unknown; Name?: string };
+    const machine = machineNamed(request.StateMachineArn, `state "${stateName}"`);
+    const executionName = request.Name ?? `local-${randomUUID()}`;
+    const childOptions = { ...options, executionName };
+    const child = (
+      machine === run.name
+        ? runDefinition(
+            machine,
+            JSON.parse(JSON.stringify(run.definition)),
+            request.Input ?? {},
+            childOptions,
+          )
+        : runStateMachine(machine as StateMachineName, request.Input ?? {}, childOptions)
+    ).then((result) => ({ ...result, machine, waited }));
+    started.push(child);
     const description = {
-      ExecutionArn: `arn:aws:states:us-east-1:123456789012:execution:${machine}:${request.Name ?? 'local'}`,
-      StateMachineArn: `arn:aws:states:us-east-1:123456789012:stateMachine:${machine}`,
-      Status: child.status,
+      ExecutionArn: `${ACCOUNT_ARN}:execution:${machine}:${executionName}`,
+      StateMachineArn: `${ACCOUNT_ARN}:stateMachine:${machine}`,
     };
-    if (child.status === 'FAILED') {
+    if (!waited) return { ExecutionArn: description.ExecutionArn, StartDate: new Date().toISOString() };
+    const result = await child;
+    if (result.status === 'FAILED') {
       throw new LambdaError(
         'States.TaskFailed',
-        JSON.stringify({ ...description, Error: child.error, Cause: child.cause }),
+        JSON.stringify({ ...description, Status: result.status, Error: result.error, Cause: result.cause }),
       );
     }
-    return { ...description, Output: child.output };
+    return { ...description, Status: result.status, Output: result.output };
   };
 }
 
@@ -109,8 +134,10 @@ export interface RunOptions {
   handlers: HandlersByPlaceholder;
   /** Replaces every Retry interval (ms), so tests of retries do not wait for real backoff. */
   retryIntervalMs?: number;
-  /** Called with each execution event as it happens. */
+  /** Called with each execution event as it happens, those of the executions it starts included. */
   onEvent?: (event: EventLog) => void;
+  /** Keep every event in the result (default true); a run of thousands of pages keeps only counts. */
+  keepEvents?: boolean;
   /** The execution's name (default: random), as the API derives it from tenant and spec. */
   executionName?: string;
 }
@@ -125,7 +152,25 @@ export interface ExecutionResult {
   historyEvents: number;
   /** The largest state input or output of the execution, in bytes of JSON. */
   largestPayloadBytes: number;
+  /** The executions it started, each with its own history and payloads, in the order they started. */
+  children: StartedExecution[];
 }
+
+/** The execution and every execution it started, and they started, depth first. */
+export function everyExecution(result: ExecutionResult): ExecutionResult[] {
+  return [result, ...result.children.flatMap(everyExecution)];
+}
+
+/**
+ * The execution that ended a run continued in new executions (a `startExecution` not waited for,
+ * as verify-federations continues itself): its output is the run's.
+ */
+export function lastExecution(result: ExecutionResult): ExecutionResult {
+  const continued = result.children.filter((child) => !child.waited).at(-1);
+  return continued ? lastExecution(continued) : result;
+}
+
+const validated = new Set<string>();
 
 export function runStateMachine(
   name: StateMachineName,
@@ -142,6 +187,9 @@ export async function runDefinition(
   input: unknown,
   options: RunOptions,
 ): Promise<ExecutionResult> {
+  // The definition as given, before its resources are replaced: what an execution of itself runs.
+  const original = JSON.parse(JSON.stringify(definition)) as StateMachineDefinition;
+  const started: Promise<StartedExecution>[] = [];
   const localHandlers: Record<string, (input: unknown) => Promise<unknown>> = {};
   const retryIntervalOverrides: Record<string, number> = {};
   const seen = new Set<string>();
@@ -157,26 +205,39 @@ export async function runDefinition(
       localHandlers[stateName] = asLambda(handler);
       // Stands in for the function ARN CDK substitutes; the local handler runs instead.
       state.Resource = `arn:aws:lambda:us-east-1:123456789012:function:${placeholder}`;
-    } else if (Resource === START_EXECUTION_SYNC) {
-      localHandlers[stateName] = startExecutionSync(stateName, state, options);
+    } else if (Resource === START_EXECUTION_SYNC || Resource === START_EXECUTION) {
+      const waited = Resource === START_EXECUTION_SYNC;
+      localHandlers[stateName] = startExecution(
+        stateName,
+        waited,
+        { name, definition: original },
+        options,
+        started,
+      );
     }
     if (Retry && options.retryIntervalMs !== undefined)
       retryIntervalOverrides[stateName] = options.retryIntervalMs;
   }
 
   const limits = new ExecutionLimits(taskKindsOf(statesOf(definition as AslStates)));
-  const machine = new StateMachine(definition, { validationOptions: { checkPaths: true, checkArn: true } });
+  // Validating compiles the ASL schema (most of a page execution's time): once per definition.
+  const text = JSON.stringify(definition);
+  const machine = new StateMachine(definition, {
+    validationOptions: validated.has(text) ? { noValidate: true } : { checkPaths: true, checkArn: true },
+  });
+  validated.add(text);
   const executionName = options.executionName ?? `local-${randomUUID()}`;
   const execution = machine.run(input as never, {
     overrides: { taskResourceLocalHandlers: localHandlers as never, retryIntervalOverrides },
     // The Context Object the ASL reads ($$.Execution.Id), shaped as Step Functions fills it.
     context: {
       Execution: {
-        Id: `arn:aws:states:us-east-1:123456789012:execution:${name}:${executionName}`,
+        Id: `${ACCOUNT_ARN}:execution:${name}:${executionName}`,
         Name: executionName,
         Input: input,
         StartTime: new Date().toISOString(),
       },
+      StateMachine: { Id: `${ACCOUNT_ARN}:stateMachine:${name}`, Name: name },
     } as never,
   });
   const events: EventLog[] = [];
@@ -184,7 +245,7 @@ export async function runDefinition(
   let overQuota: { error: string; cause: string } | undefined;
   const collecting = (async () => {
     for await (const event of execution.eventLogs) {
-      events.push(event);
+      if (options.keepEvents !== false) events.push(event);
       options.onEvent?.(event);
       const crossed = overQuota ? undefined : limits.record(event as LocalEvent);
       if (crossed) {
@@ -193,19 +254,28 @@ export async function runDefinition(
       }
     }
   })();
+  // A run ends once every execution it started has: a test sees the whole run.
+  const children: StartedExecution[] = [];
   const measured = () => ({
     events,
     historyEvents: limits.historyEvents,
     largestPayloadBytes: limits.largestPayloadBytes,
+    children,
   });
+  const joinStarted = async () => {
+    for (let i = 0; i < started.length; i += 1)
+      children.push(await (started[i] as Promise<StartedExecution>));
+  };
   try {
     const output = await execution.result;
     await collecting;
+    await joinStarted();
     // The execution's last events (its output among them) may cross a quota after its result.
     if (overQuota) return { status: 'FAILED', ...overQuota, ...measured() };
     return { status: 'SUCCEEDED', output, ...measured() };
   } catch (error) {
     await collecting.catch(() => {});
+    await joinStarted();
     if (overQuota) return { status: 'FAILED', ...overQuota, ...measured() };
     const failure = (error as Error & { cause?: Error }).cause ?? (error as Error);
     return { status: 'FAILED', error: failure.name, cause: failure.message, ...measured() };

@@ -40,6 +40,8 @@ export interface TenantRef {
 
 export interface TenantPage {
   tenants: TenantRef[];
+  /** The page's number within this execution (1 for its first): what bounds its history. */
+  number?: number;
   /** Tenants of this page not verified: provisioning, deprovisioning or deprovisioned. */
   skipped: number;
   /** Present while more pages follow. */
@@ -149,11 +151,52 @@ export async function listPage(
   return pageOf(page.items as ListedRecord[], page.cursor);
 }
 
+/** What an execution hands the next when it continues the run (see PAGES_PER_EXECUTION). */
+export interface Continuation {
+  run: RunSettings;
+  totals: Totals;
+  cursor: string;
+}
+
+/**
+ * Pages one execution of the verification machine verifies before it continues the run in a new
+ * execution of itself: each page costs the machine 13 history events (its page execution's Task,
+ * the Choice, the next listing), so an execution stays near 2,700 events whatever the tenant count,
+ * far below Step Functions' 25,000. The statemachine's "More tenants?" Choice holds the same number.
+ */
+export const PAGES_PER_EXECUTION = 200;
+
+function continuationOf(input: unknown): Continuation | undefined {
+  const continued = (input as { continued?: Partial<Continuation> } | null)?.continued;
+  if (!continued || typeof continued.cursor !== 'string' || !continued.run || !continued.totals) {
+    return undefined;
+  }
+  return { run: continued.run, totals: continued.totals, cursor: continued.cursor };
+}
+
+/** Tenants not verified on a page are counted as the pages are listed. */
+const withSkipped = (totals: Totals, page: TenantPage): Totals => ({
+  ...totals,
+  skipped: totals.skipped + page.skipped,
+});
+
 export async function start(
   input: unknown,
   startedAt: string,
   clients: ListClients,
 ): Promise<{ run: RunSettings; page: TenantPage; totals: Totals }> {
-  const run = runSettings(input, startedAt);
-  return { run, page: await listPage(run, undefined, clients), totals: noTotals() };
+  // A run continued from an execution that reached PAGES_PER_EXECUTION: its settings and totals.
+  const continued = continuationOf(input);
+  const run = continued?.run ?? runSettings(input, startedAt);
+  const page = { ...(await listPage(run, continued?.cursor, clients)), number: 1 };
+  return { run, page, totals: withSkipped(continued?.totals ?? noTotals(), page) };
+}
+
+/** The page after `cursor`, numbered after the last, with the run's totals carried. */
+export async function next(
+  event: { run: RunSettings; cursor?: string; number?: number; totals: Totals },
+  clients: ListClients,
+): Promise<{ run: RunSettings; page: TenantPage; totals: Totals }> {
+  const page = { ...(await listPage(event.run, event.cursor, clients)), number: (event.number ?? 0) + 1 };
+  return { run: event.run, page, totals: withSkipped(event.totals, page) };
 }

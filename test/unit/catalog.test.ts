@@ -8,7 +8,7 @@ import { type FunctionRole, stepFunctions } from '../../functions/catalog.ts';
 interface State {
   Type: string;
   Resource?: string;
-  Parameters?: { step?: string; action?: string };
+  Parameters?: { step?: string; action?: string; StateMachineArn?: string };
   Next?: string;
   Default?: string;
   Choices?: { Next: string }[];
@@ -24,8 +24,11 @@ const byPlaceholder = new Map<string, (typeof stepFunctions)[number]>(
   stepFunctions.map((fn) => [fn.placeholder, fn]),
 );
 
-/** The function Tasks in the order an execution reaches them when nothing fails (Catch not taken). */
-function tasks(machine: Machine, seen = new Set<string>()) {
+/**
+ * The function Tasks in the order an execution reaches them when nothing fails (Catch not taken);
+ * with those of the machines named in `follow` (by file) where a Task starts one of them.
+ */
+function tasks(machine: Machine, seen = new Set<string>(), follow: readonly string[] = []) {
   const found: { name: string; role: FunctionRole; step?: string; action?: string }[] = [];
   const visit = (name: string | undefined) => {
     const state = name === undefined ? undefined : machine.States[name];
@@ -33,8 +36,12 @@ function tasks(machine: Machine, seen = new Set<string>()) {
     seen.add(name);
     const fn = byPlaceholder.get(/^\$\{(\w+)\}$/.exec(state.Resource ?? '')?.[1] ?? '');
     if (fn) found.push({ name: fn.name, role: fn.role, ...state.Parameters });
+    const started = follow.find(
+      (file) => state.Parameters?.StateMachineArn === `\${${pascal(file)}StateMachineArn}`,
+    );
+    if (started) found.push(...tasks(load(started), seen, follow));
     const inner = state.ItemProcessor ?? state.Iterator;
-    if (inner) found.push(...tasks(inner, seen));
+    if (inner) found.push(...tasks(inner, seen, follow));
     for (const choice of state.Choices ?? []) visit(choice.Next);
     visit(state.Default);
     visit(state.Next);
@@ -43,8 +50,10 @@ function tasks(machine: Machine, seen = new Set<string>()) {
   return found;
 }
 
-const machine = (name: string): Machine =>
+const pascal = (file: string) => file.replace(/(^|-)(\w)/g, (_, __, c: string) => c.toUpperCase());
+const load = (name: string): Machine =>
   JSON.parse(readFileSync(join('statemachine', `${name}.asl.json`), 'utf8')) as Machine;
+const machine = load;
 const inTable = (...roles: FunctionRole[]) =>
   stepFunctions.filter((fn) => roles.includes(fn.role)).map((fn) => fn.name);
 const firstSeen = (names: string[]) => [...new Set(names)];
@@ -52,7 +61,8 @@ const firstSeen = (names: string[]) => [...new Set(names)];
 it('the state machines run the functions in the order of functions/catalog.ts', () => {
   const provision = tasks(machine('provision-tenant'));
   const deprovision = tasks(machine('deprovision-tenant'));
-  const verification = tasks(machine('verify-federations'));
+  // The verification's pages run in executions of their own: their Tasks are the run's.
+  const verification = tasks(machine('verify-federations'), new Set(), ['verify-tenants-page']);
 
   // Provisioning: the preflight, the guide's steps and the verification, each applied in turn.
   expect(provision.filter((task) => task.action === 'apply').map((task) => task.name)).toEqual(

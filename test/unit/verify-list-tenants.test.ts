@@ -99,7 +99,7 @@ describe('listPage', () => {
     const { clients } = registry([{ items: [record('a', 'active')] }]);
     expect(await start({ repair: true }, 't0', clients)).toEqual({
       run: { repair: true, tenantId: null, startedAt: 't0' },
-      page: { tenants: [ref('a')], skipped: 0 },
+      page: { tenants: [ref('a')], skipped: 0, number: 1 },
       totals: expect.objectContaining({ tenants: 0, attention: [] }),
     });
   });

@@ -24,7 +24,12 @@ import type { RunSummary } from '../../functions/report-verification/core.ts';
 import { memoryEventSink } from '../../functions/report-verification/events.ts';
 import type { TenantResult } from '../../functions/verify-tenant/core.ts';
 import { localHandlers } from '../../local/handlers.ts';
-import { type ExecutionResult, type HandlersByPlaceholder, runStateMachine } from '../../local/runner.ts';
+import {
+  type ExecutionResult,
+  everyExecution,
+  type HandlersByPlaceholder,
+  runStateMachine,
+} from '../../local/runner.ts';
 import { dropIssuerSlashInMoto } from '../support/drift.ts';
 import { useWorld } from '../support/world.ts';
 
@@ -113,6 +118,9 @@ function run(input: unknown): Promise<ExecutionResult> {
 
 type ItemEnd = Partial<TenantResult> & { tenantId: string; caught?: { Error: string } };
 
+/** The events of the run's executions: the machine's, and those of the page executions it started. */
+const eventsOf = (execution: ExecutionResult) => everyExecution(execution).flatMap((e) => e.events);
+
 /**
  * Every tenant's whole answer, from the exit of its Map item's last state (the Map keeps only a
  * summary of each, which this checks too): the verification, or the error the item was caught with.
@@ -120,7 +128,7 @@ type ItemEnd = Partial<TenantResult> & { tenantId: string; caught?: { Error: str
 function resultsOf(execution: ExecutionResult): Map<string, ItemEnd> {
   const results = new Map<string, ItemEnd>();
   const kept = new Map<string, unknown>();
-  for (const event of execution.events) {
+  for (const event of eventsOf(execution)) {
     if (event.type !== 'StateExited') continue;
     const state = (event as { state?: { name: string; input?: unknown; output?: unknown } }).state;
     if (state?.name === 'Tenant verified') {
@@ -245,7 +253,7 @@ describe('verify-federations', () => {
     expect(results.get('wf-v-user')?.repairable).toBe(true);
     expect(metrics.some((m) => m.Reason === 'USER_DISABLED' && m.FailingChecks === 2)).toBe(true);
 
-    const history = JSON.stringify(execution.events);
+    const history = JSON.stringify(eventsOf(execution));
     for (const secret of await secretValues()) expect(history).not.toContain(secret);
   });
 

@@ -70,7 +70,7 @@ describe('verify-federations at scale', () => {
       Object.fromEntries(Object.entries(perVerification).map(([c, n]) => [c, n * TENANTS])),
     );
     const concurrency = (
-      readDefinition('verify-federations').States['Verify tenants'] as { MaxConcurrency: number }
+      readDefinition('verify-tenants-page').States['Verify tenants'] as { MaxConcurrency: number }
     ).MaxConcurrency;
     for (const [category, times] of byCategory) {
       const reads = perVerification[category as CognitoQuotaCategory] ?? 0;

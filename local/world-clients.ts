@@ -3,6 +3,7 @@
 // Secrets Manager, as an operator stores a real token before provisioning.
 import { DynamoDBClient } from '@aws-sdk/client-dynamodb';
 import { createStepClients, type StepClients } from '#lib/clients.ts';
+import { DEFAULT_ROTATION_DAYS } from '#lib/rotation-schedule.ts';
 import { putSecret } from '#lib/secrets.ts';
 import { localDeployment } from '#lib/tenant-spec.ts';
 import { createRegistryTable } from './registry-table.ts';
@@ -31,6 +32,9 @@ export function worldStepClients(
     registryTableName: LOCAL_REGISTRY_TABLE,
     deployment: localDeployment,
     tenantSecretsRoleArn: LOCAL_TENANT_SECRETS_ROLE_ARN,
+    // Provisioning turns rotation on as on AWS, without a function: moto cannot invoke one, and
+    // local/rotation.ts plays Secrets Manager's part when a rotation is asked for.
+    rotation: { afterDays: DEFAULT_ROTATION_DAYS },
     // The credentials must come from the moto that holds the secrets: it serves STS too. One set
     // of clients serves every function here, so the sessions carry only the tenant tag.
     stsEndpoint: endpoints.secretsManager,

@@ -215,7 +215,13 @@ export async function putSecret(
 
 async function getString(client: SecretsManagerClient, secretId: string): Promise<string | undefined> {
   try {
-    const result = await client.send(new GetSecretValueCommand({ SecretId: secretId }));
+    // AWSCURRENT, named: it is what Secrets Manager answers without a stage, but moto answers the
+    // version the secret was last written with, even after a rotation moved AWSCURRENT elsewhere
+    // (moto 5.2.1, secretsmanager/models.py: get_secret_value falls back on default_version_id, which
+    // UpdateSecretVersionStage leaves alone).
+    const result = await client.send(
+      new GetSecretValueCommand({ SecretId: secretId, VersionStage: 'AWSCURRENT' }),
+    );
     return result.SecretString;
   } catch (error) {
     // A secret created without a value has no AWSCURRENT version yet.

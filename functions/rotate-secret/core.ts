@@ -59,6 +59,8 @@ export interface RotationDeps {
   deployment: Deployment;
   events: FederationEventSink;
   fetch?: typeof fetch | undefined;
+  /** Where the pools' domains serve Cognito's hosted UI: testSecret signs in through it. */
+  hostedUiBaseUrl?: string | undefined;
   now?: () => Date;
   /** Told the moment each side of the OIDC client takes the new value (the bench's window). */
   onWrite?: SetClients['onWrite'];
@@ -176,6 +178,7 @@ async function testSecret(ctx: StepContext): Promise<RotationAnswer['outcome']> 
       secretPrefix: ctx.deps.secretPrefix,
       deployment: ctx.deps.deployment,
       fetch: ctx.deps.fetch,
+      hostedUiBaseUrl: ctx.deps.hostedUiBaseUrl,
     },
     ctx.target.kind === 'oidc-client' ? (pending as OidcClient) : undefined,
   );

@@ -3,6 +3,7 @@
 // first invocation, then the core. The log says which step of which secret ended how; never a value.
 import { functionEnv, lambdaClients, lambdaEntry } from '#lib/lambda.ts';
 import { createLogger } from '#lib/logger.ts';
+import { AWS_HOSTED_UI_BASE_URL } from '#lib/verification/hosted-ui.ts';
 import { authentik } from '#lib/wiring/authentik.ts';
 import { cognito } from '#lib/wiring/cognito.ts';
 import { events } from '#lib/wiring/events.ts';
@@ -34,5 +35,7 @@ export const handler = lambdaEntry(() => {
   return rotateSecretTask({
     ...clients,
     events: eventBridgeSink(clients.events, { busName: env.EVENT_BUS_NAME, source: env.EVENT_SOURCE }),
+    // Real Cognito serves each pool's hosted UI on its domain (as verify-tenant's handler says).
+    ...(env.COGNITO_ENDPOINT === undefined ? { hostedUiBaseUrl: AWS_HOSTED_UI_BASE_URL } : {}),
   });
 });

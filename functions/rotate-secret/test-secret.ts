@@ -22,6 +22,8 @@ export interface TestClients {
   secretPrefix: string;
   deployment: Deployment;
   fetch?: typeof fetch | undefined;
+  /** Where the pools' domains serve Cognito's hosted UI (VerifyClients.hostedUiBaseUrl). */
+  hostedUiBaseUrl?: string | undefined;
 }
 
 /** Thrown when the pending value does not work: Secrets Manager retries, AWSCURRENT stays. */
@@ -49,6 +51,7 @@ export async function testPending(
     secretPrefix: clients.secretPrefix,
     deployment: clients.deployment,
     ...(clients.fetch ? { fetch: clients.fetch } : {}),
+    ...(clients.hostedUiBaseUrl ? { hostedUiBaseUrl: clients.hostedUiBaseUrl } : {}),
   });
   if (pendingClient) {
     const sent = await tokenRequest(

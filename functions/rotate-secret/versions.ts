@@ -160,7 +160,8 @@ export function readingPending(
   const send = (command: { input: unknown }) => {
     if (command instanceof GetSecretValueCommand) {
       const input = command.input;
-      if (input.SecretId !== undefined && secretIds.includes(input.SecretId) && !input.VersionId) {
+      const current = input.VersionStage === undefined || input.VersionStage === AWSCURRENT;
+      if (input.SecretId !== undefined && secretIds.includes(input.SecretId) && !input.VersionId && current) {
         return secrets.send(new GetSecretValueCommand({ SecretId: input.SecretId, VersionId: token }));
       }
     }

@@ -1,0 +1,283 @@
+// Rotation of a tenant's OIDC client secret and test-user password in the local world, the local
+// session playing Secrets Manager's part (local/rotation.ts): the new value everywhere, the
+// verification passing, the old value refused; a crash after each step (and between the Authentik and
+// the Cognito write) converging on the retry; no secret in logs, answers, events or the registry.
+// Tenants are provisioned by the real provision machine.
+import { DescribeIdentityProviderCommand } from '@aws-sdk/client-cognito-identity-provider';
+import { DescribeSecretCommand, GetSecretValueCommand } from '@aws-sdk/client-secrets-manager';
+import { afterEach, beforeAll, describe, expect, it, vi } from 'vitest';
+import { getProvider } from '#lib/authentik/providers.ts';
+import type { TenantRecord } from '#lib/registry.ts';
+import { parseTenantSpec } from '#lib/tenant-spec.ts';
+import { verifyTenant } from '#lib/verification/tenant.ts';
+import { type FederationEvent, memoryEventSink } from '../../functions/report-verification/events.ts';
+import { ROTATED_EVENT } from '../../functions/rotate-secret/core.ts';
+import type { RotationStep } from '../../functions/rotate-secret/event.ts';
+import { localHandlers } from '../../local/handlers.ts';
+import { localRotation, type RotationFunction } from '../../local/rotation.ts';
+import { runStateMachine } from '../../local/runner.ts';
+import { hostedUiBaseUrl } from '../../local/world.ts';
+import { useWorld } from '../support/world.ts';
+
+const fixture = useWorld();
+const TENANTS = ['rot-e2e', 'rot-crash'] as const;
+
+beforeAll(async () => {
+  const handlers = await localHandlers(fixture.clients);
+  for (const id of TENANTS) {
+    const result = await runStateMachine('provision-tenant', await fixture.tenant(id), { handlers });
+    if (result.status !== 'SUCCEEDED') throw new Error(`provisioning ${id} failed: ${result.cause}`);
+  }
+}, 180_000);
+afterEach(() => {
+  vi.restoreAllMocks();
+});
+
+async function record(tenantId: string): Promise<TenantRecord> {
+  const found = await fixture.clients.registry.get(tenantId);
+  if (!found) throw new Error(`${tenantId} is not registered`);
+  return found;
+}
+
+async function current(arn: string): Promise<Record<string, string>> {
+  const read = await fixture.clients.secrets.send(
+    new GetSecretValueCommand({ SecretId: arn, VersionStage: 'AWSCURRENT' }),
+  );
+  return JSON.parse(read.SecretString ?? '{}') as Record<string, string>;
+}
+
+/** The OIDC client secret as the secret, Authentik's provider and Cognito's identity provider hold it. */
+async function clientSecrets(tenantId: string) {
+  const { spec, resources } = await record(tenantId);
+  const authentik = await fixture.clients.authentik(parseTenantSpec(spec, fixture.clients.deployment));
+  const provider = await getProvider(authentik, resources.providerPk as number);
+  const idp = await fixture.observer.send(
+    new DescribeIdentityProviderCommand({
+      UserPoolId: resources.userPoolId,
+      ProviderName: resources.identityProviderName,
+    }),
+  );
+  return {
+    stored: (await current(resources.oidcClientSecretArn as string)).client_secret as string,
+    authentik: provider?.client_secret,
+    cognito: idp.IdentityProvider?.ProviderDetails?.client_secret,
+    clientId: provider?.client_id as string,
+    details: idp.IdentityProvider?.ProviderDetails ?? {},
+  };
+}
+
+/** What Authentik's token endpoint says to these credentials (a made-up code: invalid_grant = accepted). */
+async function tokenEndpoint(
+  tenantId: string,
+  clientId: string,
+  clientSecret: string,
+): Promise<string | undefined> {
+  // The redirect URI is checked before the code (a mismatch is invalid_client too).
+  const { resources } = await record(tenantId);
+  const answer = await fetch(`${fixture.world.endpoints.authentik}/application/o/token/`, {
+    method: 'POST',
+    headers: { 'content-type': 'application/x-www-form-urlencoded', accept: 'application/json' },
+    body: new URLSearchParams({
+      grant_type: 'authorization_code',
+      code: 'not-a-code',
+      redirect_uri: resources.redirectUri as string,
+      client_id: clientId,
+      client_secret: clientSecret,
+    }).toString(),
+  });
+  return ((await answer.json()) as { error?: string }).error;
+}
+
+async function verified(tenantId: string) {
+  return verifyTenant(tenantId, {
+    ...fixture.clients,
+    hostedUiBaseUrl: hostedUiBaseUrl(fixture.world.endpoints),
+  });
+}
+
+async function stagesOf(arn: string): Promise<Record<string, string[]>> {
+  const described = await fixture.clients.secrets.send(new DescribeSecretCommand({ SecretId: arn }));
+  return described.VersionIdsToStages ?? {};
+}
+
+/** Every line written to stdout/stderr or the console while `work` runs. */
+async function capturingOutput<T>(work: () => Promise<T>): Promise<{ result: T; output: string }> {
+  const chunks: string[] = [];
+  const keep = (chunk: unknown) => {
+    chunks.push(String(chunk));
+    return true;
+  };
+  vi.spyOn(process.stdout, 'write').mockImplementation(keep as typeof process.stdout.write);
+  vi.spyOn(process.stderr, 'write').mockImplementation(keep as typeof process.stderr.write);
+  for (const level of ['log', 'info', 'warn', 'error', 'debug'] as const) {
+    vi.spyOn(console, level).mockImplementation((...args: unknown[]) => {
+      chunks.push(args.map(String).join(' '));
+    });
+  }
+  try {
+    return { result: await work(), output: chunks.join('\n') };
+  } finally {
+    vi.restoreAllMocks();
+  }
+}
+
+describe('rotation', () => {
+  it('puts a new client secret and password everywhere, verifies, refuses the old, and never shows a value', async () => {
+    process.env.POWERTOOLS_LOG_LEVEL = 'DEBUG';
+    const before = await clientSecrets('rot-e2e');
+    const { resources } = await record('rot-e2e');
+    const oldPassword = (await current(resources.testUserPasswordSecretArn as string)).password as string;
+    expect(before.authentik).toBe(before.stored);
+    expect(before.cognito).toBe(before.stored);
+    const sink = memoryEventSink();
+    const rotation = localRotation(fixture.clients, {
+      events: sink,
+      hostedUiBaseUrl: hostedUiBaseUrl(fixture.world.endpoints),
+    });
+
+    const { result, output } = await capturingOutput(async () => ({
+      client: await rotation.rotate('rot-e2e', 'oidc-client'),
+      user: await rotation.rotate('rot-e2e', 'test-user'),
+    }));
+    expect(result.client.steps.map((s) => s.outcome)).toEqual(['created', 'set', 'tested', 'finished']);
+    expect(result.client.steps[1]?.written).toEqual(['authentik', 'cognito']);
+    expect(result.user.steps.map((s) => s.outcome)).toEqual(['created', 'set', 'tested', 'finished']);
+
+    const after = await clientSecrets('rot-e2e');
+    expect(after.stored).not.toBe(before.stored);
+    expect(after.stored).toMatch(/^[A-Za-z0-9]{128}$/);
+    expect(after.authentik).toBe(after.stored);
+    expect(after.cognito).toBe(after.stored);
+    // Read, merge, write: the other details are as they were.
+    for (const key of ['client_id', 'authorize_scopes', 'oidc_issuer', 'attributes_request_method']) {
+      expect(after.details[key], key).toBe(before.details[key]);
+    }
+    const newPassword = (await current(resources.testUserPasswordSecretArn as string)).password as string;
+    expect(newPassword).not.toBe(oldPassword);
+
+    // The verification in depth (the test user's login with the new password, the hosted UI with
+    // the new client secret) passes; the token endpoint takes the new secret and refuses the old.
+    const verification = await verified('rot-e2e');
+    expect(verification.failing).toEqual([]);
+    expect(verification.state).toBe('verified');
+    expect(await tokenEndpoint('rot-e2e', after.clientId, after.stored)).toBe('invalid_grant');
+    expect(await tokenEndpoint('rot-e2e', before.clientId, before.stored)).toBe('invalid_client');
+
+    // The labels: the new version current, nothing left pending.
+    const stages = await stagesOf(resources.oidcClientSecretArn as string);
+    expect(stages[result.client.versionId]).toEqual(['AWSCURRENT']);
+    expect(Object.values(stages).some((labels) => labels.includes('AWSPENDING'))).toBe(false);
+
+    // Announced once per secret, and recorded.
+    expect(sink.events.map((e: FederationEvent) => [e.detailType, e.detail.kind])).toEqual([
+      [ROTATED_EVENT, 'oidc-client'],
+      [ROTATED_EVENT, 'test-user'],
+    ]);
+    const rotated = await record('rot-e2e');
+    expect(rotated.rotations?.['oidc-client']?.versionId).toBe(result.client.versionId);
+    expect(rotated.rotations?.['test-user']?.versionId).toBe(result.user.versionId);
+
+    // The run logged each step (so the search below searched something), and no value anywhere.
+    expect(output).toContain('rotate-secret rot-e2e oidc-client setSecret');
+    const places = {
+      logs: output,
+      answers: JSON.stringify(result),
+      events: JSON.stringify(sink.events),
+      registry: JSON.stringify(rotated),
+    };
+    const values = { oldSecret: before.stored, newSecret: after.stored, oldPassword, newPassword };
+    for (const [place, text] of Object.entries(places)) {
+      for (const [name, value] of Object.entries(values)) {
+        expect(text.includes(value), `${name} in ${place}`).toBe(false);
+      }
+    }
+  }, 120_000);
+
+  const crashAfter =
+    (step: RotationStep) =>
+    (fn: RotationFunction): RotationFunction =>
+    async (event) => {
+      const answer = await fn(event);
+      if ((event as { Step: string }).Step === step) throw new Error(`crashed after ${step}`);
+      return answer;
+    };
+
+  it.each(['createSecret', 'setSecret', 'testSecret'] as const)(
+    'converges when the function crashes after %s and Secrets Manager tries again',
+    async (step) => {
+      const before = await clientSecrets('rot-crash');
+      const crashing = localRotation(fixture.clients, { wrap: crashAfter(step) });
+      await expect(crashing.rotate('rot-crash', 'oidc-client')).rejects.toThrow(`crashed after ${step}`);
+      // AWSCURRENT has not moved.
+      expect((await clientSecrets('rot-crash')).stored).toBe(before.stored);
+
+      const retry = await localRotation(fixture.clients, {
+        hostedUiBaseUrl: hostedUiBaseUrl(fixture.world.endpoints),
+      }).rotate('rot-crash', 'oidc-client');
+      expect(retry.resumed).toBe(true);
+      const after = await clientSecrets('rot-crash');
+      expect(after.stored).not.toBe(before.stored);
+      expect(after.authentik).toBe(after.stored);
+      expect(after.cognito).toBe(after.stored);
+      // The steps already done say so: a second run changes nothing.
+      if (step !== 'createSecret') expect(retry.steps[0]?.outcome).toBe('done');
+      if (step === 'testSecret') expect(retry.steps[1]?.outcome).toBe('done');
+      expect((await verified('rot-crash')).state).toBe('verified');
+    },
+    120_000,
+  );
+
+  it('converges when the function dies between the Authentik and the Cognito write', async () => {
+    const before = await clientSecrets('rot-crash');
+    const dying = localRotation(fixture.clients, {
+      onWrite: (side) => {
+        if (side === 'authentik') throw new Error('died after the Authentik write');
+      },
+    });
+    await expect(dying.rotate('rot-crash', 'oidc-client')).rejects.toThrow('died after the Authentik write');
+    const torn = await clientSecrets('rot-crash');
+    // Authentik holds the pending secret, Cognito still the current one: sign-ins fail until the retry.
+    expect(torn.authentik).not.toBe(before.stored);
+    expect(torn.cognito).toBe(before.stored);
+    expect(await tokenEndpoint('rot-crash', torn.clientId, before.stored)).toBe('invalid_client');
+
+    const sink = memoryEventSink();
+    const retry = await localRotation(fixture.clients, {
+      events: sink,
+      hostedUiBaseUrl: hostedUiBaseUrl(fixture.world.endpoints),
+    }).rotate('rot-crash', 'oidc-client');
+    expect(retry.resumed).toBe(true);
+    // Only Cognito is written on the retry.
+    expect(retry.steps[1]?.written).toEqual(['cognito']);
+    const after = await clientSecrets('rot-crash');
+    expect(after.stored).toBe(torn.authentik);
+    expect(after.cognito).toBe(after.stored);
+    expect((await verified('rot-crash')).state).toBe('verified');
+    expect(sink.events.map((e) => e.detailType)).toEqual([ROTATED_EVENT]);
+  }, 120_000);
+
+  it('converges when the function crashes after finishSecret: the retry finds it done and announces once', async () => {
+    const sink = memoryEventSink();
+    let crashed: Record<string, unknown> | undefined;
+    const crashing = localRotation(fixture.clients, {
+      events: sink,
+      wrap: (fn) => async (event) => {
+        const answer = await fn(event);
+        if ((event as { Step: string }).Step === 'finishSecret') {
+          crashed = event as Record<string, unknown>;
+          throw new Error('crashed after finishSecret');
+        }
+        return answer;
+      },
+    });
+    await expect(crashing.rotate('rot-crash', 'oidc-client')).rejects.toThrow('crashed after finishSecret');
+    expect(crashed).toBeDefined();
+    // Secrets Manager calls finishSecret again with the same token.
+    const retried = await localRotation(fixture.clients, { events: sink }).invoke(crashed);
+    expect(retried.outcome).toBe('done');
+    const after = await clientSecrets('rot-crash');
+    expect(after.authentik).toBe(after.stored);
+    expect(after.cognito).toBe(after.stored);
+    expect(sink.events.filter((e) => e.detailType === ROTATED_EVENT)).toHaveLength(1);
+  }, 120_000);
+});

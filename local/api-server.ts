@@ -10,6 +10,7 @@ import { BODY_LIMIT_BYTES } from '../functions/api/body.ts';
 import { createApi, proxyHandler } from '../functions/api/core.ts';
 import type { ProxyEvent, ProxyResult } from '../functions/api/http.ts';
 import { type LocalExecutions, type LocalExecutionsOptions, localExecutions } from './api-executions.ts';
+import { localRotation, localRotator } from './rotation.ts';
 import type { HandlersByPlaceholder } from './runner.ts';
 
 export interface LocalApiOptions {
@@ -89,6 +90,8 @@ export async function startLocalApi(options: LocalApiOptions): Promise<LocalApi>
       verifier: executions,
       // In-process, as the CLI plans: the world's clients read, nothing is written.
       planner: { plan: (spec) => planSpec(spec, options.clients) },
+      // Secrets Manager's part in a rotation, played in-process (moto cannot invoke a Lambda).
+      rotator: localRotator(localRotation(options.clients, { attempts: 2 })),
     },
     options.logger,
   );

@@ -11,6 +11,8 @@ import { randomUUID } from 'node:crypto';
 import { DescribeSecretCommand } from '@aws-sdk/client-secrets-manager';
 import type { StepClients } from '#lib/clients.ts';
 import { secretName } from '#lib/secrets.ts';
+import { HttpError } from '../functions/api/http.ts';
+import type { RotationStarted, Rotator } from '../functions/api/rotate.ts';
 import { type FederationEventSink, memoryEventSink } from '../functions/report-verification/events.ts';
 import type { RotationAnswer, RotationDeps } from '../functions/rotate-secret/core.ts';
 import { ROTATION_STEPS, type RotatedKind, type RotationStep } from '../functions/rotate-secret/event.ts';
@@ -96,6 +98,32 @@ export function localRotation(clients: StepClients, options: LocalRotationOption
         steps.push(await step({ SecretId: secretId, ClientRequestToken: versionId, Step }));
       }
       return { secretId, versionId, resumed: pending !== undefined, steps };
+    },
+  };
+}
+
+/**
+ * The API's rotator in the local world (POST /tenants/{id}/rotate): each rotation runs to its end
+ * before the answer, where on AWS Secrets Manager runs it in the background. A step that fails (after
+ * the retries) leaves AWSCURRENT where it was; the answer says so as a conflict, by error name only.
+ */
+export function localRotator(rotation: LocalRotation): Rotator {
+  return {
+    async rotate(record, kinds) {
+      const started: RotationStarted[] = [];
+      for (const kind of kinds) {
+        try {
+          const run = await rotation.rotate(record.tenantId, kind);
+          started.push({ kind, versionId: run.versionId });
+        } catch (error) {
+          const name = error instanceof Error ? error.name : 'Error';
+          throw new HttpError(
+            409,
+            `rotating the ${kind} secret failed (${name}); the current value stays in use, and the tenant's record says which step failed`,
+          );
+        }
+      }
+      return started;
     },
   };
 }

@@ -21,6 +21,7 @@ import {
   verifyTenant,
 } from './operations.ts';
 import { planTenant } from './plan.ts';
+import { rotateTenant } from './rotate.ts';
 import { matchRoute, type Operation } from './routes.ts';
 import { VerificationUnavailableError } from './starter.ts';
 
@@ -58,6 +59,7 @@ export function createApi(deps: ApiDeps, logger?: Logger): Api {
     deleteTenant: (request, tenantId) => deleteTenant(deps, request, tenantId),
     verifyTenant: (request, tenantId) => verifyTenant(deps, request, tenantId),
     planTenant: (request, tenantId) => planTenant(deps, request, tenantId),
+    rotateTenant: (request, tenantId) => rotateTenant(deps, request, tenantId),
   };
   return async (request) => {
     const started = Date.now();

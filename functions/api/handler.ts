@@ -10,6 +10,7 @@ import { executions } from '#lib/wiring/executions.ts';
 import { registry } from '#lib/wiring/registry.ts';
 import { secrets } from '#lib/wiring/secrets.ts';
 import { createApi, proxyHandler } from './core.ts';
+import { secretsManagerRotator } from './rotate.ts';
 import { stepFunctionsStarter } from './sfn-starter.ts';
 
 const env = functionEnv('api');
@@ -33,6 +34,7 @@ export const handler = proxyHandler(
       starter,
       verifier: starter,
       planner: { plan: (spec) => planSpec(spec, clients) },
+      rotator: secretsManagerRotator(clients.secretsFor, clients.secretPrefix),
     },
     createLogger('api'),
   ),

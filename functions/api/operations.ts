@@ -23,6 +23,7 @@ import {
 } from './execution-name.ts';
 import { type ApiRequest, type ApiResponse, badRequest, HttpError } from './http.ts';
 import type { Planner } from './plan.ts';
+import type { Rotator } from './rotate.ts';
 import type { ExecutionStarter, ExecutionStatus, StartedExecution, Verifier } from './starter.ts';
 import { pendingView, tenantSummary, tenantView } from './tenant-view.ts';
 import type { AcceptedResponse, ExecutionView, TenantList, TenantView } from './types.ts';
@@ -40,6 +41,8 @@ export interface ApiDeps {
   verifier: Verifier;
   /** Plans a spec without writing (POST /tenants/{id}/plan); absent where the deployment cannot: 501. */
   planner?: Planner | undefined;
+  /** Rotates a tenant's secrets now (POST /tenants/{id}/rotate); absent where the deployment cannot: 501. */
+  rotator?: Rotator | undefined;
   bodyLimitBytes?: number;
   /** The clock a lock's age is read against (milliseconds since the epoch). */
   now?: () => number;

@@ -12,6 +12,7 @@ export const routes = [
   { method: 'DELETE', path: '/tenants/{tenantId}', operation: 'deleteTenant' },
   { method: 'POST', path: '/tenants/{tenantId}/verify', operation: 'verifyTenant' },
   { method: 'POST', path: '/tenants/{tenantId}/plan', operation: 'planTenant' },
+  { method: 'POST', path: '/tenants/{tenantId}/rotate', operation: 'rotateTenant' },
 ] as const;
 
 export type Route = (typeof routes)[number];

@@ -124,12 +124,17 @@ export function storeBackend(
       if (kp === undefined || kp.key_data === '') return undefined;
       return { pk: kp.pk, name: kp.name, privateKeyPem: kp.key_data, certificatePem: kp.certificate_data };
     },
-    // The default identification stage matches on email and username.
+    // The default identification stage (user_fields email and username, case_insensitive_matching
+    // on) asks for username__iexact OR email__iexact and takes the first user by pk
+    // (IdentificationStageView.get_user, authentik/stages/identification/stage.py).
     findUserByIdentifier: (uidField) => {
       const lowered = uidField.toLowerCase();
-      const user =
-        store.findUserByUsername(uidField) ??
-        [...store.users.values()].find((u) => u.email !== '' && u.email.toLowerCase() === lowered);
+      const user = [...store.users.values()]
+        .sort((a, b) => a.pk - b.pk)
+        .find(
+          (u) =>
+            u.username.toLowerCase() === lowered || (u.email !== '' && u.email.toLowerCase() === lowered),
+        );
       return user === undefined ? undefined : oidcUser(store, user);
     },
     findUser: (pk) => {

@@ -4,10 +4,20 @@
 // Authentik keeps the flow plan in the session, so the plan lives in the `authentik_session` entry
 // (sessions.ts); the OIDC authorize endpoint plans the authorization flow there too, ending in a
 // fulfilment stage.
-import { randomUUID } from 'node:crypto';
+import { randomBytes, randomUUID } from 'node:crypto';
 import type { IncomingMessage, ServerResponse } from 'node:http';
 import type { AuthentikBackend, FlowSummary } from './backend.ts';
-import type { AuthentikSession, AuthentikSessions, FlowPlan, StageKind } from './sessions.ts';
+import type { UserConsents } from './consents.ts';
+import {
+  type AuthentikSession,
+  type AuthentikSessions,
+  appendSetCookie,
+  CSRF_COOKIE,
+  CSRF_HEADER,
+  type FlowPlan,
+  readCookie,
+  type StageKind,
+} from './sessions.ts';
 
 /** Where Authentik sends a visitor who must log in first (its LOGIN_URL). */
 export const DEFAULT_AUTHENTICATION_PATH = '/flows/-/default/authentication/';
@@ -48,6 +58,28 @@ function isAbsoluteUrl(url: string): boolean {
   return /^[a-z][a-z0-9+.-]*:/i.test(url) || url.startsWith('//');
 }
 
+/**
+ * DRF's SessionAuthentication.enforce_csrf for a request whose session has a logged-in user (the
+ * executor takes the DEFAULT_AUTHENTICATION_CLASSES, authentik/root/settings.py): the
+ * authentik_csrf cookie must come back in X-authentik-CSRF; a refusal is 403 "CSRF Failed: <Django's
+ * reason>" (django/middleware/csrf.py). Anonymous POSTs (identification, password) are not checked.
+ */
+function csrfFailure(req: IncomingMessage): string | undefined {
+  const cookie = readCookie(req, CSRF_COOKIE);
+  if (!cookie) return 'CSRF Failed: CSRF cookie not set.';
+  const header = req.headers[CSRF_HEADER];
+  const sent = Array.isArray(header) ? header[0] : header;
+  if (!sent) return 'CSRF Failed: CSRF token missing.';
+  if (sent !== cookie) return 'CSRF Failed: CSRF token incorrect.';
+  return undefined;
+}
+
+/** The executor parses JSON only (DEFAULT_PARSER_CLASSES: ORJSONParser, authentik/root/settings.py). */
+function unsupportedMediaType(req: IncomingMessage): string | undefined {
+  const type = (req.headers['content-type'] ?? '').split(';')[0]?.trim().toLowerCase() ?? '';
+  return type === 'application/json' || type === '' ? undefined : type;
+}
+
 async function readBody(req: IncomingMessage): Promise<Json | 'invalid'> {
   const chunks: Buffer[] = [];
   let size = 0;
@@ -58,9 +90,6 @@ async function readBody(req: IncomingMessage): Promise<Json | 'invalid'> {
   }
   const text = Buffer.concat(chunks).toString('utf8');
   if (text.trim() === '') return {};
-  if ((req.headers['content-type'] ?? '').includes('application/x-www-form-urlencoded')) {
-    return Object.fromEntries(new URLSearchParams(text));
-  }
   try {
     const parsed: unknown = JSON.parse(text);
     return parsed !== null && typeof parsed === 'object' && !Array.isArray(parsed)
@@ -76,7 +105,11 @@ function shellPage(flow: FlowSummary): string {
   return `<!DOCTYPE html><html><head><meta charset="utf-8"><title>${title}</title></head><body><ak-flow-executor flowSlug="${flow.slug}"></ak-flow-executor></body></html>`;
 }
 
-export function createFlowExecutor(backend: AuthentikBackend, sessions: AuthentikSessions): FlowExecutor {
+export function createFlowExecutor(
+  backend: AuthentikBackend,
+  sessions: AuthentikSessions,
+  consents: UserConsents,
+): FlowExecutor {
   function flowInfo(flow: FlowSummary, plan: FlowPlan | null): Json {
     const title = flow.title
       .replaceAll('%(app)s', plan?.applicationName ?? '')
@@ -104,7 +137,8 @@ export function createFlowExecutor(backend: AuthentikBackend, sessions: Authenti
           flowSlug: flow.slug,
           stages: flow.consent === 'explicit' ? ['consent'] : [],
           pendingUser: { identifier: user.username, user },
-          consent: { headerText: '', permissions: [] },
+          // No application in this plan: the consent stage cannot look a consent up and asks.
+          consent: { headerText: '', permissions: [], mode: 'always_require' },
         };
       }
       case 'invalidation':
@@ -159,6 +193,9 @@ export function createFlowExecutor(backend: AuthentikBackend, sessions: Authenti
     }
   }
 
+  const extra = (additional: { id: string; name: string }[]): Json =>
+    additional.length > 0 ? { additional_permissions: additional } : {};
+
   const COMPONENTS: Partial<Record<StageKind, string>> = {
     identification: 'ak-stage-identification',
     password: 'ak-stage-password',
@@ -184,6 +221,14 @@ export function createFlowExecutor(backend: AuthentikBackend, sessions: Authenti
           return true;
         }
         sessions.ensure(req, res);
+        // The flow interface hands the web client Django's CSRF token as the authentik_csrf cookie,
+        // which the client echoes in X-authentik-CSRF (web/src/common/api/middleware.ts).
+        if (!readCookie(req, CSRF_COOKIE)) {
+          appendSetCookie(
+            res,
+            `${CSRF_COOKIE}=${randomBytes(32).toString('hex')}; Max-Age=31449600; Path=/; SameSite=Lax`,
+          );
+        }
         const page = shellPage(flow);
         res.writeHead(200, {
           'content-type': 'text/html; charset=utf-8',
@@ -274,11 +319,38 @@ export function createFlowExecutor(backend: AuthentikBackend, sessions: Authenti
         }
       }
 
+      // An expiring consent stage passes without asking while the user's consent for the same
+      // permissions stands (ConsentStageView.get); other permissions are asked as additional.
+      const consent = plan.consent;
+      let additional: { id: string; name: string }[] = [];
+      if (stage === 'consent' && consent?.mode === 'expiring' && consent.userPk !== undefined) {
+        const standing = consents.standing(consent.userPk, consent.applicationSlug ?? '');
+        if (standing) {
+          const requested = consent.permissions.map((p) => p.id);
+          if (requested.length === standing.size && requested.every((id) => standing.has(id))) {
+            return stageOk(plan);
+          }
+          additional = consent.permissions.filter((p) => !standing.has(p.id));
+        }
+      }
+
       if (method === 'GET') {
-        sendJson(res, 200, challengeFor(stage, flow, plan));
+        sendJson(res, 200, { ...challengeFor(stage, flow, plan), ...extra(additional) });
         return true;
       }
 
+      if (session.userPk !== null) {
+        const failure = csrfFailure(req);
+        if (failure) {
+          sendJson(res, 403, { detail: failure });
+          return true;
+        }
+      }
+      const mediaType = unsupportedMediaType(req);
+      if (mediaType) {
+        sendJson(res, 415, { detail: `Unsupported media type "${mediaType}" in request.` });
+        return true;
+      }
       const body = await readBody(req);
       if (body === 'invalid') {
         sendJson(res, 400, { non_field_errors: ['Invalid request body.'] });
@@ -332,6 +404,13 @@ export function createFlowExecutor(backend: AuthentikBackend, sessions: Authenti
         case 'consent': {
           if (plan.consentToken === undefined || text(body.token) !== plan.consentToken) {
             return invalid({ token: [errorDetail('Invalid consent token, re-showing prompt', 'invalid')] });
+          }
+          if (consent?.mode === 'expiring' && consent.userPk !== undefined && consent.applicationSlug) {
+            consents.grant(
+              consent.userPk,
+              consent.applicationSlug,
+              consent.permissions.map((p) => p.id),
+            );
           }
           return stageOk(plan);
         }

@@ -13,6 +13,7 @@ import { createHash, randomBytes } from 'node:crypto';
 import type { IncomingMessage, ServerResponse } from 'node:http';
 import type { Interaction, KoaContext, Provider } from 'oidc-provider';
 import type { AuthentikBackend, OidcApplication, OidcProvider, OidcUser } from './backend.ts';
+import { UserConsents } from './consents.ts';
 import { createFlowExecutor, DEFAULT_AUTHENTICATION_PATH, type FlowExecutor } from './flows.ts';
 import {
   accountFor,
@@ -203,6 +204,11 @@ export function createOidcHandler(backend: AuthentikBackend, sessions: Authentik
       consent: {
         headerText: `You're about to sign into ${application.name}.`,
         permissions: await consentPermissions(backend, provider, scopes),
+        // The explicit-consent flow's own stage is `expiring`; the one Authentik adds for
+        // prompt=consent to a flow without one is `always_require` (views/authorize.py).
+        mode: flow?.consent === 'explicit' ? 'expiring' : 'always_require',
+        userPk: user.pk,
+        applicationSlug: application.slug,
       },
       fulfil: () => fulfil(instance, interaction.uid, provider, user, scopes, session.authTime),
     };
@@ -380,7 +386,8 @@ export interface AuthentikLogin extends OidcHandler {
 /** The OIDC endpoints and the flow executor over one session store: mount this in the emulator. */
 export function createOidcAndFlows(backend: AuthentikBackend): AuthentikLogin {
   const sessions = new AuthentikSessions();
-  const flows = createFlowExecutor(backend, sessions);
+  const consents = new UserConsents();
+  const flows = createFlowExecutor(backend, sessions, consents);
   const oidc = createOidcHandler(backend, sessions);
   return {
     sessions,
@@ -391,6 +398,7 @@ export function createOidcAndFlows(backend: AuthentikBackend): AuthentikLogin {
     close() {
       oidc.close();
       sessions.clear();
+      consents.clear();
     },
   };
 }

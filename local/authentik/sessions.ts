@@ -6,6 +6,9 @@ import type { IncomingMessage, ServerResponse } from 'node:http';
 import type { OidcUser } from './backend.ts';
 
 export const SESSION_COOKIE = 'authentik_session';
+/** CSRF_COOKIE_NAME, echoed in CSRF_HEADER_NAME X-authentik-CSRF (authentik/root/settings.py). */
+export const CSRF_COOKIE = 'authentik_csrf';
+export const CSRF_HEADER = 'x-authentik-csrf';
 const MAX_SESSIONS = 10_000;
 
 export type StageKind =
@@ -25,6 +28,11 @@ export interface PendingUser {
 export interface ConsentRequest {
   headerText: string;
   permissions: { id: string; name: string }[];
+  /** `expiring` records the consent and skips the stage while it stands (consents.ts). */
+  mode: 'always_require' | 'expiring';
+  /** Whose consent for which application; without them nothing can be recorded. */
+  userPk?: number;
+  applicationSlug?: string;
 }
 
 /** What is left of one flow execution. */

@@ -74,6 +74,9 @@ class Browser {
     const cookie = this.jar.header(url);
     if (cookie) headers.cookie = cookie;
     if (body !== undefined) headers['content-type'] = 'application/json';
+    // As Authentik's web client does (web/src/common/api/middleware.ts, CSRFMiddleware).
+    const csrf = this.jar.get('authentik_csrf', url);
+    if (csrf) headers['x-authentik-csrf'] = csrf;
     const response = await fetch(url, {
       method,
       headers,
@@ -269,6 +272,7 @@ describe('authorization flow with explicit consent', () => {
     const shell = new URL(toFlow.headers.get('location') ?? '', authentik.baseUrl);
     expect(shell.pathname).toBe('/if/flow/default-provider-authorization-explicit-consent/');
     expect(shell.searchParams.get('client_id')).toBe(provider.clientId);
+    expect((await browser.request('GET', `${shell.pathname}${shell.search}`)).status).toBe(200);
 
     const path = executor('default-provider-authorization-explicit-consent', shell.search.slice(1));
     const consent = await browser.challenge(path);

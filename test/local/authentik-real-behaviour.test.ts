@@ -1,8 +1,9 @@
 // The emulator answers as the real Authentik does where the product depends on it, each behaviour
 // checked against what Authentik's source says (the paths are beside each test): absolute URLs
 // from the request's Host and X-Forwarded-Proto, the real error pages, the token endpoint's order
-// of checks, Authentik's own discovery document and key set, claims from the provider's own scope
-// mappings and email_verified per release.
+// of checks, Authentik's own discovery document and key set, the flow executor's CSRF check, JSON
+// only and case-insensitive identification, the explicit-consent flow's expiring consent, claims
+// from the provider's own scope mappings and email_verified per release.
 import { request as httpRequest } from 'node:http';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { HeadlessLoginError, headlessLogin } from '#lib/authentik/headless-login.ts';
@@ -307,5 +308,147 @@ describe("Authentik's discovery document and key set (views/provider.py, views/j
     expect(document.id_token_signing_alg_values_supported).toEqual(['HS256']);
     const jwks = await (await fetch(`${emulator.url}/application/o/tenant-hs/jwks/`)).json();
     expect(jwks).toEqual({});
+  });
+});
+
+/** The product's headless login as the test user, through `wrap` around fetch when given. */
+function loginTo(
+  target: AuthentikEmulator,
+  clientId: string,
+  options: { username?: string; consent?: boolean; wrap?: (f: typeof fetch) => typeof fetch } = {},
+): Promise<string> {
+  return headlessLogin({
+    deployment: localDeployment,
+    baseUrl: target.url,
+    authorizeUrl: authorizeUrl(target, clientId),
+    username: options.username ?? MEMBER.username,
+    password: MEMBER.password,
+    redirectUri: CALLBACK,
+    ...(options.consent === undefined ? {} : { consent: options.consent }),
+    ...(options.wrap ? { fetch: options.wrap(fetch) } : {}),
+  });
+}
+
+const failure = (promise: Promise<unknown>) =>
+  promise.then(
+    () => new HeadlessLoginError('unexpected_response', 'the login succeeded'),
+    (e: unknown) => e as HeadlessLoginError,
+  );
+
+/** The ID token's claims for a code (exchanged with client_secret_post). */
+async function idTokenClaims(target: AuthentikEmulator, t: Tenant, callback: string): Promise<Json> {
+  const response = await token(target, {
+    grant_type: 'authorization_code',
+    client_id: t.clientId,
+    client_secret: t.clientSecret,
+    redirect_uri: CALLBACK,
+    code: new URL(callback).searchParams.get('code') ?? '',
+  });
+  expect(response.status).toBe(200);
+  const { id_token } = (await response.json()) as { id_token: string };
+  return JSON.parse(Buffer.from(id_token.split('.')[1] ?? '', 'base64url').toString('utf8')) as Json;
+}
+
+describe('the flow executor (authentik/flows/views/executor.py, authentik/root/settings.py)', () => {
+  it("refuses a logged-in session's POST without the authentik_csrf cookie echoed in X-authentik-CSRF (403)", async () => {
+    const consented = await tenant(emulator, 'tenant-csrf');
+    const withoutCsrf =
+      (inner: typeof fetch): typeof fetch =>
+      (input, init) => {
+        const headers = new Headers(init?.headers);
+        headers.delete('x-authentik-csrf');
+        return inner(input, { ...init, headers });
+      };
+    const error = await failure(loginTo(emulator, consented.clientId, { wrap: withoutCsrf }));
+    // The anonymous identification and password answers pass; the consent answer is refused.
+    expect(error.reason).toBe('unexpected_response');
+    expect(error.message).toContain('answered 403');
+    await expect(loginTo(emulator, consented.clientId)).resolves.toContain('code=');
+  });
+
+  it('takes JSON only: a form-encoded answer is 415', async () => {
+    const response = await fetch(
+      `${emulator.url}/api/v3/flows/executor/default-authentication-flow/?query=`,
+      {
+        method: 'POST',
+        headers: { 'content-type': 'application/x-www-form-urlencoded' },
+        body: new URLSearchParams({ component: 'ak-stage-identification', uid_field: MEMBER.username }),
+      },
+    );
+    expect(response.status).toBe(415);
+    expect(await response.json()).toEqual({
+      detail: 'Unsupported media type "application/x-www-form-urlencoded" in request.',
+    });
+  });
+
+  it('identifies the user by username or email, case-insensitively (IdentificationStageView.get_user)', async () => {
+    const t = await tenant(emulator, 'tenant-ident', {
+      flow: 'default-provider-authorization-implicit-consent',
+    });
+    for (const username of ['real-user', 'REAL@EXAMPLE.COM']) {
+      await expect(loginTo(emulator, t.clientId, { username })).resolves.toContain('code=');
+    }
+  });
+
+  it('remembers an explicit consent (consent stage mode expiring): the next login is not asked again', async () => {
+    const t = await tenant(emulator, 'tenant-consent');
+    const declined = await failure(loginTo(emulator, t.clientId, { consent: false }));
+    expect(declined.reason).toBe('consent_declined');
+    await expect(loginTo(emulator, t.clientId)).resolves.toContain('code=');
+    // A new session, the same user and application: the stage passes without asking.
+    await expect(loginTo(emulator, t.clientId, { consent: false })).resolves.toContain('code=');
+  });
+});
+
+describe('claims (authentik/providers/oauth2/views/userinfo.py, blueprints/system/providers-oauth2.yaml)', () => {
+  it("come from the provider's own scope mappings only: without its email mapping there is no email", async () => {
+    const t = await tenant(emulator, 'tenant-noemail', {
+      scopes: ['openid', 'profile'],
+      flow: 'default-provider-authorization-implicit-consent',
+    });
+    const claims = await idTokenClaims(emulator, t, await loginTo(emulator, t.clientId));
+    expect(claims.preferred_username).toBe(MEMBER.username);
+    expect(claims).not.toHaveProperty('email');
+  });
+
+  it("use the provider's own email mapping, not the managed one with the same scope name", async () => {
+    const own = await api(emulator, 'POST', '/propertymappings/provider/scope/', {
+      name: 'tenant-own email',
+      scope_name: 'email',
+      expression: 'return {\n    "email": request.user.email,\n    "email_verified": True\n}\n',
+    });
+    expect(own.status, JSON.stringify(own.body)).toBe(201);
+    const t = await tenant(emulator, 'tenant-own', {
+      scopes: ['openid'],
+      flow: 'default-provider-authorization-implicit-consent',
+    });
+    const openid = (await first(emulator, '/providers/oauth2/?name=provider-tenant-own'))
+      .property_mappings as string[];
+    const patched = await api(emulator, 'PATCH', `/providers/oauth2/${t.providerPk}/`, {
+      property_mappings: [...openid, own.body.pk],
+    });
+    expect(patched.status).toBe(200);
+    const claims = await idTokenClaims(emulator, t, await loginTo(emulator, t.clientId));
+    expect(claims).toMatchObject({ email: MEMBER.email, email_verified: true });
+  });
+
+  it("email_verified is false since 2025.10 and true through 2025.8 (the release's email mapping)", async () => {
+    const t = await tenant(emulator, 'tenant-new', {
+      flow: 'default-provider-authorization-implicit-consent',
+    });
+    const current = await idTokenClaims(emulator, t, await loginTo(emulator, t.clientId));
+    expect(current).toMatchObject({ email: MEMBER.email, email_verified: false });
+
+    const older = await startAuthentikEmulator({ version: '2025.8.4', log: () => {} });
+    try {
+      const o = await tenant(older, 'tenant-old', {
+        flow: 'default-provider-authorization-implicit-consent',
+      });
+      await addUser(older);
+      const claims = await idTokenClaims(older, o, await loginTo(older, o.clientId));
+      expect(claims).toMatchObject({ email: MEMBER.email, email_verified: true });
+    } finally {
+      await older.stop();
+    }
   });
 });

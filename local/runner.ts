@@ -69,6 +69,8 @@ const START_EXECUTION_SYNC = 'arn:aws:states:::states:startExecution.sync:2';
 const START_EXECUTION = 'arn:aws:states:::states:startExecution';
 const stateMachinePlaceholder = /^\$\{(\w+)StateMachineArn\}$/;
 const ACCOUNT_ARN = 'arn:aws:states:us-east-1:123456789012';
+/** 2^31 - 1 ms, the most setTimeout waits (a longer delay fires at once), in whole seconds. */
+const NO_TIMEOUT_SECONDS = Math.floor((2 ** 31 - 1) / 1000);
 
 /** The machine a StateMachineArn names: a `${…StateMachineArn}` placeholder, or an ARN ($$.StateMachine.Id). */
 function machineNamed(arn: unknown, where: string): string {
@@ -207,6 +209,12 @@ export async function runDefinition(
       state.Resource = `arn:aws:lambda:us-east-1:123456789012:function:${placeholder}`;
     } else if (Resource === START_EXECUTION_SYNC || Resource === START_EXECUTION) {
       const waited = Resource === START_EXECUTION_SYNC;
+      // Step Functions gives a Task no timeout unless it names one (TimeoutSeconds defaults to
+      // 99999999: developer guide, "Task workflow state"); aws-local-stepfunctions gives 60 s,
+      // which a page execution outlasts. The longest delay Node's timers hold stands in for it.
+      if (state.TimeoutSeconds === undefined && state.TimeoutSecondsPath === undefined) {
+        state.TimeoutSeconds = NO_TIMEOUT_SECONDS;
+      }
       localHandlers[stateName] = startExecution(
         stateName,
         waited,

@@ -15,6 +15,8 @@ export interface AslState {
   Resource?: string;
   Parameters?: Record<string, unknown>;
   Retry?: unknown[];
+  TimeoutSeconds?: number;
+  TimeoutSecondsPath?: string;
   ItemProcessor?: AslStates;
   Iterator?: AslStates;
   Branches?: AslStates[];

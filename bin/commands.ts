@@ -114,10 +114,20 @@ export async function deprovision(session: LocalSession, tenantId: string, out: 
   return { tenantId, outcomes: output.outcomes };
 }
 
-export async function status(session: LocalSession, tenantId: string): Promise<TenantRecord> {
+/**
+ * The tenant's record; with a login URL, `localLoginUrl` is the guide's "Test it" URL as it works
+ * in the local world: the same request to the world's hosted UI, which serves the pool's domain.
+ */
+export async function status(
+  session: LocalSession,
+  tenantId: string,
+): Promise<TenantRecord & { localLoginUrl?: string }> {
   const record = await session.clients.registry.get(tenantId);
   if (!record) throw new TenantNotFoundError(tenantId);
-  return record;
+  const login = record.resources.loginUrl ? new URL(record.resources.loginUrl) : undefined;
+  if (!login) return record;
+  const local = `${session.endpoints.hostedUi}/${login.host}${login.pathname}${login.search}`;
+  return { ...record, localLoginUrl: local };
 }
 
 /** One line per check as it ends (the same display as a provisioning's steps). */

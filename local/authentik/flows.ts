@@ -7,6 +7,7 @@
 import { randomBytes, randomUUID } from 'node:crypto';
 import type { IncomingMessage, ServerResponse } from 'node:http';
 import type { AuthentikBackend, FlowSummary } from './backend.ts';
+import { flowPage } from './flow-page.ts';
 import type { UserConsents } from './consents.ts';
 import {
   type AuthentikSession,
@@ -98,11 +99,6 @@ async function readBody(req: IncomingMessage): Promise<Json | 'invalid'> {
   } catch {
     return 'invalid';
   }
-}
-
-function shellPage(flow: FlowSummary): string {
-  const title = flow.title.replace(/[<>&"]/g, '');
-  return `<!DOCTYPE html><html><head><meta charset="utf-8"><title>${title}</title></head><body><ak-flow-executor flowSlug="${flow.slug}"></ak-flow-executor></body></html>`;
 }
 
 export function createFlowExecutor(
@@ -229,7 +225,7 @@ export function createFlowExecutor(
             `${CSRF_COOKIE}=${randomBytes(32).toString('hex')}; Max-Age=31449600; Path=/; SameSite=Lax`,
           );
         }
-        const page = shellPage(flow);
+        const page = flowPage(flow);
         res.writeHead(200, {
           'content-type': 'text/html; charset=utf-8',
           'content-length': Buffer.byteLength(page),

@@ -7,8 +7,8 @@
 import { randomBytes, randomUUID } from 'node:crypto';
 import type { IncomingMessage, ServerResponse } from 'node:http';
 import type { AuthentikBackend, FlowSummary } from './backend.ts';
-import { flowPage } from './flow-page.ts';
 import type { UserConsents } from './consents.ts';
+import { flowPage } from './flow-page.ts';
 import {
   type AuthentikSession,
   type AuthentikSessions,

@@ -43,8 +43,9 @@ beforeAll(async () => {
   const resources = record?.resources ?? {};
   // The pool's domain host, as the guide's login URL names it.
   domain = new URL(resources.loginUrl as string).host;
-  const testUser = (record?.spec as { authentik: { testUser: { email: string; username: string } } })
-    .authentik.testUser;
+  if (!record) throw new Error('tib-acme is not registered');
+  const testUser = (record.spec as { authentik: { testUser: { email: string; username: string } } }).authentik
+    .testUser;
   email = testUser.email;
   const stored = await fixture.clients.secrets.send(
     new GetSecretValueCommand({ SecretId: resources.testUserPasswordSecretArn }),

@@ -3,6 +3,7 @@
 // field messages; the token sent with createTenant is never part of an error.
 import type { TenantPlan } from '#lib/plan/types.ts';
 import type { TenantSpecInput } from '#lib/tenant-spec.ts';
+import type { RotateResponse } from '../functions/api/rotate.ts';
 import type {
   AcceptedResponse,
   ErrorBody,
@@ -59,6 +60,8 @@ export interface TenantApi {
   /** What provisioning the spec would do (`POST /tenants/{tenantId}/plan`); writes nothing. */
   planTenant(tenantId: string, spec: TenantSpecInput | Record<string, unknown>): Promise<TenantPlan>;
   deleteTenant(tenantId: string): Promise<AcceptedResponse>;
+  /** Rotates the tenant's OIDC client secret and test-user password now (`POST …/rotate`). */
+  rotateTenant(tenantId: string, kind?: 'oidc-client' | 'test-user'): Promise<RotateResponse>;
 }
 
 function describe(status: number, body: unknown): ApiError {
@@ -131,5 +134,7 @@ export function createApiClient(options: ApiClientOptions): TenantApi {
     verifyTenant: (tenantId) => call('POST', `${tenantPath(tenantId)}/verify`),
     planTenant: (tenantId, spec) => call('POST', `${tenantPath(tenantId)}/plan`, { spec }),
     deleteTenant: (tenantId) => call('DELETE', tenantPath(tenantId)),
+    rotateTenant: (tenantId, kind) =>
+      call('POST', `${tenantPath(tenantId)}/rotate${kind ? `?kind=${encodeURIComponent(kind)}` : ''}`),
   };
 }

@@ -138,6 +138,33 @@ export const commands: Record<string, Command> = {
       return verdict(result.state);
     },
   },
+  rotate: {
+    help: [
+      'rotate <tenant> [oidc-client|test-user]',
+      "rotate the tenant's OIDC client secret and test-user password now, as the schedule does " +
+        "(Secrets Manager's four steps; locally the session plays Secrets Manager's part)",
+    ],
+    check({ args, options }) {
+      if (args.length < 1 || args.length > 2)
+        throw new UsageError('rotate needs a tenant id (and optionally a kind).');
+      if (args[1] !== undefined && args[1] !== 'oidc-client' && args[1] !== 'test-user') {
+        throw new UsageError('rotate: the kind is oidc-client or test-user.');
+      }
+      if (options.all || options.repair) throw new UsageError('--all and --repair go with verify only.');
+    },
+    async run({ args, out, env }) {
+      const [tenantId, kind] = args as [string, ('oidc-client' | 'test-user')?];
+      if (apiOf(env)) {
+        print(out, await (await remote(env)).rotateTenant(tenantId, kind));
+        return EXIT.ok;
+      }
+      const { withLocalSession } = await local();
+      const { rotateLocally } = await import('./rotate-local.ts');
+      const kinds = kind ? [kind] : (['oidc-client', 'test-user'] as const);
+      print(out, await withLocalSession(env, (session) => rotateLocally(session, tenantId, kinds, out)));
+      return EXIT.ok;
+    },
+  },
   deprovision: {
     help: ['deprovision <tenant>', 'undo the federation; deletes only what this system created'],
     check: (context) => exactly(1, 'a tenant id')(context, 'deprovision'),

@@ -52,7 +52,12 @@ async function send<T>(what: string, call: () => Promise<T>): Promise<T> {
 export async function versionsOf(secrets: SecretsManagerClient, secretId: string): Promise<SecretVersions> {
   const described = await send(`DescribeSecret ${secretId}`, () =>
     secrets.send(new DescribeSecretCommand({ SecretId: secretId })),
-  );
+  ).catch((error: unknown) => {
+    if (awsErrorName(error) === 'ResourceNotFoundException') {
+      throw new PreconditionError(`secret ${secretId} does not exist: provision the tenant first`);
+    }
+    throw error;
+  });
   const stages = described.VersionIdsToStages ?? {};
   const current = Object.entries(stages).find(([, labels]) => labels.includes(AWSCURRENT))?.[0];
   return { arn: described.ARN ?? secretId, stages, current };

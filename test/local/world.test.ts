@@ -16,7 +16,7 @@ function answers(endpoint: string): Promise<boolean> {
   });
 }
 
-const endpointKeys = ['cognito', 'secretsManager', 'dynamodb', 'authentik'] as const;
+const endpointKeys = ['cognito', 'secretsManager', 'dynamodb', 'authentik', 'hostedUi'] as const;
 
 describe('startWorld', () => {
   it('starts every part on loopback and stops them all', async () => {
@@ -48,7 +48,7 @@ describe('npm run world', () => {
     const line = await firstLine(child);
     const endpoints = JSON.parse(line) as WorldEndpoints;
     expect(Object.keys(endpoints).sort()).toEqual(
-      ['authentik', 'authentikToken', 'cognito', 'dynamodb', 'region', 'secretsManager'].sort(),
+      ['authentik', 'authentikToken', 'cognito', 'dynamodb', 'hostedUi', 'region', 'secretsManager'].sort(),
     );
     for (const key of endpointKeys) expect(await answers(endpoints[key]), key).toBe(true);
 

@@ -1,8 +1,11 @@
 // `npm start`: the main job in the local world. Starts the world, provisions the example tenant
-// (examples/tenant.json) through the provision state machine, verifies it, prints the summary and
-// stops the world again.
+// (examples/tenant.json) through the provision state machine, verifies it (the hosted-UI sign-in
+// included), prints the summary and what to open to try the sign-in in a browser (the demo app,
+// local/demo/serve.ts). At a terminal it keeps the world and the demo up until Ctrl+C; otherwise
+// (CI, a pipe) it stops the world again.
 import './polyfills.ts';
 import { type Output, print, provision, verify } from '../bin/commands.ts';
+import { serveDemo } from './demo/serve.ts';
 import { openLocalSession } from './session.ts';
 
 const specPath = process.argv[2] ?? 'examples/tenant.json';
@@ -20,6 +23,20 @@ try {
   for (const drift of verification.drift)
     out.line(`    ${drift.field}: expected ${JSON.stringify(drift.expected)}`);
   if (verification.outcome !== 'in-sync') code = 1;
+  const demo = await serveDemo(session.endpoints.hostedUi, session.clients.registry, {
+    DEMO_TENANT: result.tenantId,
+    ...process.env,
+  });
+  out.line('');
+  for (const line of demo.lines()) out.line(line);
+  out.line(
+    `  Sign in as the test user of ${specPath} (authentik.testUser); its password is in Secrets Manager: ${result.secrets.testUserPassword ?? '(not recorded)'}`,
+  );
+  if (process.stdin.isTTY) {
+    out.line('The local world and the demo app are up. Press Ctrl+C to stop them.');
+    await new Promise((resolve) => process.once('SIGINT', resolve));
+  }
+  await demo.stop();
 } catch (error) {
   process.stderr.write(`\nnpm start failed: ${(error as Error).message}\n`);
   code = 1;

@@ -1,9 +1,14 @@
 // `npm run world`: the local world in the foreground. Prints one JSON line of endpoints once every
-// part answers (for FEDERATION_WORLD and other tools), and stops cleanly on SIGINT/SIGTERM.
+// part answers (for FEDERATION_WORLD and other tools), serves the demo app (local/demo/serve.ts),
+// and stops cleanly on SIGINT/SIGTERM.
+import { serveDemo } from './demo/serve.ts';
 import { startWorld } from './world.ts';
+import { worldStepClients } from './world-clients.ts';
 
 const world = await startWorld();
+const demo = await serveDemo(world.endpoints.hostedUi, worldStepClients(world.endpoints).registry);
 process.stdout.write(`${JSON.stringify(world.endpoints)}\n`);
+process.stderr.write(`${demo.lines().join('\n')}\n`);
 process.stderr.write('Local world is up. Press Ctrl+C to stop it.\n');
 
 let stopping = false;
@@ -12,6 +17,7 @@ const stop = async (signal: NodeJS.Signals) => {
   stopping = true;
   process.stderr.write(`Received ${signal}: stopping the local world.\n`);
   try {
+    await demo.stop();
     await world.stop();
     process.exit(0);
   } catch (error) {

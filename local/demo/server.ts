@@ -38,8 +38,29 @@ function html(res: ServerResponse, status: number, title: string, body: string):
   res.end(page);
 }
 
-export async function startDemoApp(options: { port?: number } = {}): Promise<DemoApp> {
-  let tenant: DemoTenant | undefined;
+/** The demo's view of a provisioned tenant: its registry record's resources, in a world. */
+export function demoTenantOf(
+  hostedUi: string,
+  resources: { loginUrl?: string; appClientId?: string; identityProviderName?: string },
+): DemoTenant | undefined {
+  if (!resources.loginUrl || !resources.appClientId || !resources.identityProviderName) return undefined;
+  return {
+    domainUrl: `${hostedUi}/${new URL(resources.loginUrl).host}`,
+    hostedUi,
+    appClientId: resources.appClientId,
+    identityProviderName: resources.identityProviderName,
+  };
+}
+
+export interface DemoAppOptions {
+  /** Default: a free port. The example tenant registers http://localhost:3000/auth/callback. */
+  port?: number;
+  /** The tenant to sign in to, looked up on each visit (a tenant may be provisioned later). */
+  tenant?: () => Promise<DemoTenant | undefined>;
+}
+
+export async function startDemoApp(options: DemoAppOptions = {}): Promise<DemoApp> {
+  let resolveTenant = options.tenant ?? (async () => undefined);
   // state → PKCE verifier, for the sign-ins under way.
   const pending = new Map<string, string>();
   let callbackUrl = '';
@@ -120,9 +141,9 @@ export async function startDemoApp(options: { port?: number } = {}): Promise<Dem
 
   const server = createServer((req, res) => {
     const url = new URL(req.url ?? '/', 'http://localhost');
-    const current = tenant;
-    if (!current) return html(res, 503, 'Demo app', '<p>No tenant is provisioned yet.</p>');
     const work = async () => {
+      const current = await resolveTenant();
+      if (!current) return html(res, 503, 'Demo app', '<p>No tenant is provisioned yet.</p>');
       if (url.pathname === '/') {
         return html(
           res,
@@ -151,7 +172,7 @@ export async function startDemoApp(options: { port?: number } = {}): Promise<Dem
     url,
     callbackUrl,
     use: (next) => {
-      tenant = next;
+      resolveTenant = async () => next;
     },
     stop: () =>
       new Promise<void>((resolve) => {

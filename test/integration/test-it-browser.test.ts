@@ -2,19 +2,17 @@
 // the demo app's page, its "Sign in with Authentik" button, Cognito's hosted UI (the local world's),
 // the emulator's login page (identification, password, consent), Cognito's idpresponse, and back to
 // the demo app signed in as the test user. The local world has no DNS or TLS for the pool's domain,
-// so the browser resolves it to a loopback HTTPS server that sends it on to the world's hosted UI
-// serving that domain (standing in for DNS and Cognito's certificate); nothing else is rewritten. A screenshot is kept in
+// so the browser resolves it to the world's domain front (local/hosted-ui/domain-front.ts), which
+// sends it on to the hosted UI serving that domain; nothing else is rewritten. A screenshot is kept in
 // test-results/test-it/.
 import { mkdirSync } from 'node:fs';
-import { createServer, type Server } from 'node:https';
-import type { AddressInfo } from 'node:net';
 import { resolve } from 'node:path';
 import { GetSecretValueCommand } from '@aws-sdk/client-secrets-manager';
 import { type Browser, chromium } from 'playwright-core';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { generateSelfSignedKeyPair } from '../../local/authentik/x509.ts';
 import { type DemoApp, startDemoApp } from '../../local/demo/server.ts';
 import { localHandlers } from '../../local/handlers.ts';
+import { type DomainFront, startDomainFront } from '../../local/hosted-ui/domain-front.ts';
 import { runStateMachine } from '../../local/runner.ts';
 import { CHROMIUM, CHROMIUM_ARGS, launchChromium } from '../support/chromium.ts';
 import { useWorld } from '../support/world.ts';
@@ -27,7 +25,7 @@ let domain: string;
 let email: string;
 let username: string;
 let password: string;
-let domainServer: Server;
+let front: DomainFront;
 
 beforeAll(async () => {
   demo = await startDemoApp();
@@ -57,20 +55,14 @@ beforeAll(async () => {
     appClientId: resources.appClientId as string,
     identityProviderName: resources.identityProviderName as string,
   });
-  const tls = await generateSelfSignedKeyPair(domain);
-  domainServer = createServer({ cert: tls.certificatePem, key: tls.privateKeyPem }, (req, res) => {
-    res.writeHead(302, { location: `${fixture.world.endpoints.hostedUi}/${domain}${req.url ?? '/'}` });
-    res.end();
-  });
-  await new Promise<void>((done) => domainServer.listen(0, '127.0.0.1', done));
+  front = await startDomainFront(fixture.world.endpoints.hostedUi);
   mkdirSync(OUTPUT, { recursive: true });
 }, 120_000);
 
 afterAll(async () => {
   await browser?.close();
   await demo?.stop();
-  domainServer?.closeAllConnections();
-  await new Promise((done) => (domainServer ? domainServer.close(done) : done(undefined)));
+  await front?.stop();
 });
 
 describe('Test it, in a browser', () => {
@@ -81,11 +73,7 @@ describe('Test it, in a browser', () => {
     // browser on to the world's hosted UI serving that domain.
     browser = await chromium.launch({
       executablePath: CHROMIUM,
-      args: [
-        ...CHROMIUM_ARGS,
-        `--host-resolver-rules=MAP ${domain} 127.0.0.1:${(domainServer.address() as AddressInfo).port}`,
-        '--ignore-certificate-errors',
-      ],
+      args: [...CHROMIUM_ARGS, ...front.chromiumFlags([domain])],
     });
     const context = await browser.newContext({ ignoreHTTPSErrors: true });
     const page = await context.newPage();

@@ -4,8 +4,8 @@
 // oidc-client: `{client_id, client_secret}`, shared by Authentik's provider (one secret per provider)
 // and Cognito's identity provider. The client id stays; only the secret is new. Authentik makes a
 // provider's secret as 128 characters of letters and digits (authentik/providers/oauth2/models.py,
-// `generate_client_secret`, over authentik/lib/generators.py `generate_key`); the new one is made the
-// same way, so nothing that accepts Authentik's own secrets can refuse it.
+// `generate_client_secret` = authentik/lib/generators.py `generate_id(128)`, ascii letters and
+// digits); the new one is made the same way, so nothing that takes Authentik's own secrets refuses it.
 //
 // test-user: `{username, password}`, set in Authentik with set_password
 // (POST /core/users/{id}/set_password/, UserPasswordSetRequest, in @goauthentik/api's schema.yml).

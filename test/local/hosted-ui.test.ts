@@ -7,9 +7,11 @@ import { GetSecretValueCommand } from '@aws-sdk/client-secrets-manager';
 import { beforeAll, describe, expect, it } from 'vitest';
 import { headlessLogin } from '#lib/authentik/headless-login.ts';
 import type { Resources } from '#lib/step.ts';
+import { status } from '../../bin/commands.ts';
 import { localHandlers } from '../../local/handlers.ts';
 import { decodeJwt, signatureHolds } from '../../local/hosted-ui/jwt.ts';
 import { runStateMachine } from '../../local/runner.ts';
+import type { LocalSession } from '../../local/session.ts';
 import { useWorld } from '../support/world.ts';
 
 const fixture = useWorld();
@@ -83,6 +85,18 @@ const token = (form: Record<string, string>) =>
     headers: { 'content-type': 'application/x-www-form-urlencoded' },
     body: new URLSearchParams(form).toString(),
   });
+
+describe('federation status in the local world', () => {
+  it('carries localLoginUrl: the guide’s test URL on the local hosted UI, which sends the browser to Authentik', async () => {
+    const session = { clients: fixture.clients, endpoints: fixture.world.endpoints } as LocalSession;
+    const shown = await status(session, TENANT);
+    const login = new URL(resources.loginUrl as string);
+    expect(shown.localLoginUrl).toBe(`${base}${login.pathname}${login.search}`);
+    const response = await get(shown.localLoginUrl as string);
+    expect(response.status).toBe(302);
+    expect(locationOf(response).origin).toBe(fixture.world.endpoints.authentik);
+  });
+});
 
 describe('/oauth2/authorize', () => {
   it("sends the browser to Authentik's discovered authorize URL with Cognito's idpresponse URL", async () => {

@@ -6,6 +6,7 @@ import { parseArgs } from 'node:util';
 import { createLogger } from '#lib/logger.ts';
 import { startLocalApi } from './api-server.ts';
 import { openLocalSession } from './session.ts';
+import { hostedUiBaseUrl } from './world.ts';
 
 const DEFAULT_PORT = 8787;
 
@@ -32,6 +33,7 @@ try {
     clients: session.clients,
     handlers: session.handlers,
     region: session.endpoints.region,
+    hostedUiBaseUrl: hostedUiBaseUrl(session.endpoints),
     port,
     logger: createLogger('api'),
   });

@@ -51,6 +51,8 @@ export interface LocalExecutionsOptions {
   region: string;
   account?: string;
   retryIntervalMs?: number;
+  /** Where the world's hosted UI serves the pools' domains, for the verification's hosted-UI leg. */
+  hostedUiBaseUrl?: string;
   /** Called with every event of every execution as it happens. */
   onEvent?: (execution: LocalExecution, event: EventLog) => void;
 }
@@ -181,7 +183,10 @@ export function localExecutions(options: LocalExecutionsOptions): LocalExecution
   /** The in-depth verification of one tenant, as the verification machine runs it; it records itself. */
   async function check(execution: LocalExecution, record: TenantRecord): Promise<void> {
     try {
-      const result = await verifyTenant(record.tenantId, options.clients);
+      const result = await verifyTenant(record.tenantId, {
+        ...options.clients,
+        ...(options.hostedUiBaseUrl ? { hostedUiBaseUrl: options.hostedUiBaseUrl } : {}),
+      });
       if (result.state === 'error') {
         execution.status = 'FAILED';
         execution.error = result.error?.name ?? 'Error';

@@ -22,6 +22,7 @@ export interface LocalApiOptions {
   /** 0 (any free port) unless given. */
   port?: number;
   retryIntervalMs?: number;
+  hostedUiBaseUrl?: string;
   onEvent?: LocalExecutionsOptions['onEvent'];
   logger?: Logger;
 }
@@ -78,6 +79,7 @@ export async function startLocalApi(options: LocalApiOptions): Promise<LocalApi>
     handlers: options.handlers,
     region: options.region,
     ...(options.retryIntervalMs === undefined ? {} : { retryIntervalMs: options.retryIntervalMs }),
+    ...(options.hostedUiBaseUrl === undefined ? {} : { hostedUiBaseUrl: options.hostedUiBaseUrl }),
     ...(options.onEvent ? { onEvent: options.onEvent } : {}),
   });
   const api = createApi(

@@ -8,7 +8,7 @@ import { Match } from 'aws-cdk-lib/assertions';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import type { ZodMiniType } from 'zod/mini';
 import { routes } from '../../functions/api/routes.ts';
-import { functionEnvSchemas, stepFunctions } from '../../functions/catalog.ts';
+import { functionCatalog, functionEnvSchemas, stepFunctions } from '../../functions/catalog.ts';
 import { registryStepEnv, stepEnv } from '../../functions/lib/env.ts';
 import { reportEnv } from '../../functions/report-verification/handler.ts';
 import { projectRoot } from '../../infra/bundling.ts';
@@ -145,7 +145,8 @@ const schemaOf = (name: string): ZodMiniType | undefined =>
   (functionEnvSchemas as Partial<Record<string, ZodMiniType>>)[name] ?? ownSchemas[name];
 
 describe('functions', () => {
-  const names = [...stepFunctions.map((f) => f.name), 'api' as const];
+  // The state machines' functions, the API and the rotation function.
+  const names = functionCatalog.map((f) => f.name);
 
   it('one per catalog entry and the API, all nodejs22.x on arm64 with JSON logs and source maps', () => {
     const functions = resourcesOfType('AWS::Lambda::Function');
@@ -182,6 +183,9 @@ describe('functions', () => {
       const keyArn = (value as { 'Fn::GetAtt'?: [string, string] })['Fn::GetAtt'];
       if (keyArn && s.json.Resources[keyArn[0]]?.Type === 'AWS::KMS::Key' && keyArn[1] === 'Arn') {
         return 'arn:aws:kms:eu-west-1:123456789012:key/1234abcd-12ab-34cd-56ef-1234567890ab';
+      }
+      if (keyArn && s.json.Resources[keyArn[0]]?.Type === 'AWS::Lambda::Function' && keyArn[1] === 'Arn') {
+        return 'arn:aws:lambda:eu-west-1:123456789012:function:AuthentikCognitoFederation-RotateSecret';
       }
       if (keyArn && s.json.Resources[keyArn[0]]?.Type === 'AWS::IAM::Role' && keyArn[1] === 'Arn') {
         return 'arn:aws:iam::123456789012:role/AuthentikCognitoFederation-TenantSecretsRole-1A2B3C4D5E6F';

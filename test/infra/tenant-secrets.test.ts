@@ -3,8 +3,8 @@
 // only this stack's functions may assume it, only with a tenant tag and their own function tag.
 
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { stepFunctions } from '../../functions/catalog.ts';
-import { stepAccess } from '../../infra/access.ts';
+import { rotationFunction, stepFunctions } from '../../functions/catalog.ts';
+import { grantedAccess, stepAccess } from '../../infra/access.ts';
 import { apiAccess } from '../../infra/api-access.ts';
 import { principalTag } from '../../infra/grants.ts';
 import {
@@ -21,9 +21,14 @@ import {
 } from './support.ts';
 
 const TENANT = principalTag('tenant');
-const names = [...stepFunctions.map((f) => f.name), 'api' as const];
-const usesSecrets = (name: (typeof names)[number]) =>
-  Object.keys(name === 'api' ? apiAccess.secrets : stepAccess[name].secrets).length > 0;
+const names = [...stepFunctions.map((f) => f.name), 'api' as const, rotationFunction.name];
+const accessOf = (name: (typeof names)[number]) =>
+  name === 'api'
+    ? apiAccess
+    : name === rotationFunction.name
+      ? grantedAccess(rotationFunction)
+      : stepAccess[name];
+const usesSecrets = (name: (typeof names)[number]) => Object.keys(accessOf(name).secrets).length > 0;
 
 let s: Synthesized;
 let roleId: string;

@@ -50,9 +50,21 @@ const verdict = (state: string | undefined): ExitCode => (state === 'verified' ?
 
 export const commands: Record<string, Command> = {
   provision: {
-    help: ['provision <spec.json>', 'federate a tenant (runs the provision state machine)'],
-    check: (context) => exactly(1, 'a spec file')(context, 'provision'),
+    help: [
+      'provision <spec.json> | <dir|file.ndjson>',
+      'federate a tenant (runs the provision state machine); given a folder of specs or an NDJSON ' +
+        "file, every tenant in it, at the pace Cognito's quotas allow, each outcome as it ends. " +
+        'Exits 1 when a spec is not valid or a tenant failed',
+    ],
+    check: (context) => exactly(1, 'a spec file, a folder of specs or an NDJSON file')(context, 'provision'),
     async run({ args, out, env }) {
+      const { isBatchPath } = await import('./batch-specs.ts');
+      if (await isBatchPath(args[0] as string)) {
+        const { batchExit, provisionBatchCommand } = await import('./batch.ts');
+        const result = await provisionBatchCommand(args[0] as string, out, env);
+        print(out, result);
+        return batchExit(result);
+      }
       const input = await readSpecFile(args[0] as string);
       if (apiOf(env)) {
         const { provisionRemotely } = await import('./remote.ts');

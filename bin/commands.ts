@@ -1,4 +1,5 @@
 // The CLI's commands over a local session; `npm start` runs provision and verify with them too.
+import { GetSecretValueCommand } from '@aws-sdk/client-secrets-manager';
 import type { TenantRecord } from '#lib/registry.ts';
 import type { Resources } from '#lib/step.ts';
 import type { TenantSpec } from '#lib/tenant-spec.ts';
@@ -128,6 +129,27 @@ export async function status(
   if (!login) return record;
   const local = `${session.endpoints.hostedUi}/${login.host}${login.pathname}${login.search}`;
   return { ...record, localLoginUrl: local };
+}
+
+/**
+ * The test user's credentials, read from the world's Secrets Manager, so a person can sign in to
+ * the demo app: the local world only (against an API the password stays in the tenant's secret).
+ */
+export async function testUser(session: LocalSession, tenantId: string) {
+  const record = await status(session, tenantId);
+  const secretArn = record.resources.testUserPasswordSecretArn;
+  if (!secretArn) throw new Error(`tenant ${tenantId} has no test user yet: provision it first`);
+  const read = await session.clients.secrets.send(new GetSecretValueCommand({ SecretId: secretArn }));
+  const stored = JSON.parse(read.SecretString ?? '{}') as { username?: string; password?: string };
+  const spec = record.spec as { authentik?: { testUser?: { username?: string; email?: string } } };
+  return {
+    tenantId,
+    username: stored.username ?? spec.authentik?.testUser?.username,
+    email: spec.authentik?.testUser?.email,
+    password: stored.password,
+    secretArn,
+    ...(record.localLoginUrl ? { localLoginUrl: record.localLoginUrl } : {}),
+  };
 }
 
 /** One line per check as it ends (the same display as a provisioning's steps). */

@@ -4,7 +4,7 @@ import '../local/polyfills.ts';
 import { type LocalSession, openLocalSession } from '../local/session.ts';
 
 export { adopt } from './adopt.ts';
-export { deprovision, provision, status, verify, verifyAll } from './commands.ts';
+export { deprovision, provision, status, testUser, verify, verifyAll } from './commands.ts';
 export { planLocally } from './plan-local.ts';
 
 /** Runs `work` in a local session (the running world FEDERATION_WORLD names, or a new one), then closes it. */

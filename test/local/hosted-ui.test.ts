@@ -7,7 +7,7 @@ import { GetSecretValueCommand } from '@aws-sdk/client-secrets-manager';
 import { beforeAll, describe, expect, it } from 'vitest';
 import { headlessLogin } from '#lib/authentik/headless-login.ts';
 import type { Resources } from '#lib/step.ts';
-import { status } from '../../bin/commands.ts';
+import { status, testUser } from '../../bin/commands.ts';
 import { localHandlers } from '../../local/handlers.ts';
 import { decodeJwt, signatureHolds } from '../../local/hosted-ui/jwt.ts';
 import { runStateMachine } from '../../local/runner.ts';
@@ -95,6 +95,17 @@ describe('federation status in the local world', () => {
     const response = await get(shown.localLoginUrl as string);
     expect(response.status).toBe(302);
     expect(locationOf(response).origin).toBe(fixture.world.endpoints.authentik);
+  });
+
+  it('test-user: the credentials a person signs in with, read from the world’s Secrets Manager', async () => {
+    const session = { clients: fixture.clients, endpoints: fixture.world.endpoints } as LocalSession;
+    expect(await testUser(session, TENANT)).toMatchObject({
+      username,
+      password,
+      email,
+      secretArn: resources.testUserPasswordSecretArn,
+    });
+    await expect(testUser(session, 'nobody')).rejects.toThrow(/nobody/);
   });
 });
 

@@ -111,6 +111,25 @@ export const commands: Record<string, Command> = {
       return EXIT.ok;
     },
   },
+  'test-user': {
+    help: [
+      'test-user <tenant>',
+      "the test user's username and password, to sign in to the demo app; the local world only " +
+        '(against an API the password stays in its secret, whose ARN status shows)',
+    ],
+    check: (context) => exactly(1, 'a tenant id')(context, 'test-user'),
+    async run({ args, out, env }) {
+      if (apiOf(env)) {
+        throw new UsageError(
+          "test-user prints a password, so it runs in the local world only: read the deployment's test-user secret with your own credentials.",
+        );
+      }
+      const tenantId = args[0] as string;
+      const { withLocalSession, testUser } = await local();
+      print(out, await withLocalSession(env, (session) => testUser(session, tenantId)));
+      return EXIT.ok;
+    },
+  },
   verify: {
     help: [
       'verify <tenant> | --all [--repair]',

@@ -49,6 +49,8 @@ describe('usage', () => {
     [['list', 'extra']],
     [['adopt', 'acme', 'group']],
     [['status', 'acme', '--all']],
+    [['test-user']],
+    [['test-user', 'acme', 'other']],
   ])('%j is a usage error: exit 2', async (argv) => {
     const result = await run(argv);
     expect(result.code).toBe(2);
@@ -67,6 +69,12 @@ describe('usage', () => {
         expect(result.stderr).toContain(path);
       }
     }
+  });
+
+  it('test-user against an API is a usage error: the password is printed in the local world only', async () => {
+    const result = await run(['test-user', 'acme'], { FEDERATION_API: 'http://127.0.0.1:9' });
+    expect(result.code).toBe(2);
+    expect(result.stderr).toContain('local world only');
   });
 
   it('adopt against an API without the registry table is a usage error', async () => {

@@ -11,7 +11,7 @@ import type { TenantRecord } from '#lib/registry.ts';
 import { parseTenantSpec } from '#lib/tenant-spec.ts';
 import { verifyTenant } from '#lib/verification/tenant.ts';
 import { type FederationEvent, memoryEventSink } from '../../functions/report-verification/events.ts';
-import { ROTATED_EVENT } from '../../functions/rotate-secret/core.ts';
+import { ROTATED_EVENT, ROTATION_FAILED_EVENT } from '../../functions/rotate-secret/core.ts';
 import type { RotationStep } from '../../functions/rotate-secret/event.ts';
 import { localHandlers } from '../../local/handlers.ts';
 import { localRotation, type RotationFunction } from '../../local/rotation.ts';
@@ -229,13 +229,25 @@ describe('rotation', () => {
 
   it('converges when the function dies between the Authentik and the Cognito write', async () => {
     const before = await clientSecrets('rot-crash');
+    const failedSink = memoryEventSink();
     const dying = localRotation(fixture.clients, {
+      events: failedSink,
       onWrite: (side) => {
         if (side === 'authentik') throw new Error('died after the Authentik write');
       },
     });
     await expect(dying.rotate('rot-crash', 'oidc-client')).rejects.toThrow('died after the Authentik write');
     const torn = await clientSecrets('rot-crash');
+    // The failure is announced and recorded, by step and error name, with no value in either.
+    expect(failedSink.events.map((e) => [e.detailType, e.detail.step, e.detail.kind])).toEqual([
+      [ROTATION_FAILED_EVENT, 'setSecret', 'oidc-client'],
+    ]);
+    const failure = (await record('rot-crash')).rotations?.['oidc-client']?.lastFailure;
+    expect(failure?.step).toBe('setSecret');
+    for (const text of [JSON.stringify(failedSink.events), JSON.stringify(failure)]) {
+      expect(text.includes(before.stored)).toBe(false);
+      expect(text.includes(torn.authentik as string)).toBe(false);
+    }
     // Authentik holds the pending secret, Cognito still the current one: sign-ins fail until the retry.
     expect(torn.authentik).not.toBe(before.stored);
     expect(torn.cognito).toBe(before.stored);

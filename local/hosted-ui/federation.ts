@@ -115,6 +115,9 @@ export class Federation {
     const details = provider.ProviderDetails;
     const idpState = random();
     const idpNonce = random();
+    // Sign-ins never finished expire; they are dropped here so a long-running world does not grow.
+    const now = Date.now();
+    for (const [key, entry] of this.pending) if (entry.expiresAt < now) this.pending.delete(key);
     this.pending.set(idpState, {
       userPoolId,
       clientId,

@@ -79,7 +79,9 @@ export class TokenIssuer {
 
   issueCode(grant: Omit<CodeGrant, 'expiresAt'>): string {
     const code = randomUUID();
-    this.codes.set(code, { ...grant, expiresAt: Date.now() + CODE_TTL_MS });
+    const now = Date.now();
+    for (const [key, entry] of this.codes) if (entry.expiresAt < now) this.codes.delete(key);
+    this.codes.set(code, { ...grant, expiresAt: now + CODE_TTL_MS });
     return code;
   }
 

@@ -32,10 +32,11 @@ try {
   const result = await runStateMachine('provision-tenant', spec, { handlers: await localHandlers(clients) });
   if (result.status !== 'SUCCEEDED') throw new Error(`provisioning failed: ${result.cause}`);
   const record = await clients.registry.get('bench-test-it');
-  const resources = record?.resources ?? {};
+  if (!record) throw new Error('bench-test-it is not registered');
+  const resources = record.resources;
   const domain = new URL(resources.loginUrl as string).host;
-  const testUser = (record?.spec as { authentik: { testUser: { username: string; email: string } } })
-    .authentik.testUser;
+  const testUser = (record.spec as { authentik: { testUser: { username: string; email: string } } }).authentik
+    .testUser;
   const stored = await clients.secrets.send(
     new GetSecretValueCommand({ SecretId: resources.testUserPasswordSecretArn }),
   );

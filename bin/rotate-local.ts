@@ -1,10 +1,8 @@
 // `federation rotate <tenant>` in the local world: the session plays Secrets Manager's part
-// (local/rotation.ts) and runs the rotation function's four steps for the tenant's OIDC client secret,
+// (its `rotation`, local/rotation.ts) and runs the rotation function's four steps for the tenant's OIDC client secret,
 // then its test user's password. What it prints names versions and step outcomes, never a value.
 import type { RotatedKind } from '../functions/rotate-secret/event.ts';
-import { localRotation } from '../local/rotation.ts';
 import type { LocalSession } from '../local/session.ts';
-import { hostedUiBaseUrl } from '../local/world.ts';
 import type { Output } from './output.ts';
 
 export interface LocalRotationReport {
@@ -18,11 +16,7 @@ export async function rotateLocally(
   kinds: readonly RotatedKind[],
   out: Output,
 ): Promise<LocalRotationReport> {
-  const rotation = localRotation(session.clients, {
-    hostedUiBaseUrl: hostedUiBaseUrl(session.endpoints),
-    // Secrets Manager tries a failed step again; so does the local world, once.
-    attempts: 2,
-  });
+  const { rotation } = session;
   const rotations: LocalRotationReport['rotations'] = [];
   for (const kind of kinds) {
     out.line(`Rotating the ${kind} secret of ${tenantId}…`);

@@ -3,6 +3,7 @@
 // can stand in for any part), or starts its own and stops it at the end.
 import type { StepClients } from '#lib/clients.ts';
 import { localHandlers } from './handlers.ts';
+import { type LocalRotation, localRotation } from './rotation.ts';
 import type { HandlersByPlaceholder } from './runner.ts';
 import { hostedUiBaseUrl, startWorld, type WorldEndpoints } from './world.ts';
 import { prepareWorld, worldStepClients } from './world-clients.ts';
@@ -11,6 +12,11 @@ export interface LocalSession {
   endpoints: WorldEndpoints;
   clients: StepClients;
   handlers: HandlersByPlaceholder;
+  /**
+   * Secrets Manager's part in a rotation (moto cannot invoke the rotation function): the four steps
+   * in order with the event AWS sends (local/rotation.ts).
+   */
+  rotation: LocalRotation;
   /** True when this session started the world itself (its state ends with the session). */
   ownsWorld: boolean;
   close(): Promise<void>;
@@ -53,6 +59,8 @@ export async function openLocalSession(env: NodeJS.ProcessEnv = process.env): Pr
       endpoints,
       clients,
       handlers: await localHandlers(clients, { hostedUiBaseUrl: hostedUiBaseUrl(endpoints) }),
+      // A failed step is tried once more, as Secrets Manager retries.
+      rotation: localRotation(clients, { hostedUiBaseUrl: hostedUiBaseUrl(endpoints), attempts: 2 }),
       ownsWorld: world !== undefined,
       close: async () => {
         clients.cognito.destroy();

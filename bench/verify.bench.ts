@@ -18,7 +18,7 @@ import { cognitoDefaultQuotas } from '#local/cognito/quotas.ts';
 import type { RunSummary } from '../functions/report-verification/core.ts';
 import { localHandlers } from '../local/handlers.ts';
 import { provisionThroughCores } from '../local/provision-through-cores.ts';
-import { runStateMachine } from '../local/runner.ts';
+import { everyExecution, runStateMachine } from '../local/runner.ts';
 import { startWorld, type WorldEndpoints } from '../local/world.ts';
 import { localTenantSpec, prepareWorld, worldStepClients } from '../local/world-clients.ts';
 import { percentile, printFigure } from './figure.ts';
@@ -149,7 +149,8 @@ async function bench(): Promise<void> {
         .filter(([category]) => category in perSecond)
         .map(([category, n]) => n / perSecond[category as keyof typeof perSecond]),
     );
-    const durationsInRun = run.events
+    const durationsInRun = everyExecution(run)
+      .flatMap((execution) => execution.events)
       .filter(
         (e) =>
           e.type === 'StateExited' && (e as { state?: { name: string } }).state?.name === 'Verify tenants',

@@ -10,7 +10,7 @@ import type { StepOutcomeRecord } from '#lib/workflow-step.ts';
 import { eventFor, type RunSummary } from '../functions/report-verification/core.ts';
 import { memoryEventSink } from '../functions/report-verification/events.ts';
 import { localHandlers } from '../local/handlers.ts';
-import { type EventLog, runStateMachine } from '../local/runner.ts';
+import { type EventLog, lastExecution, runStateMachine } from '../local/runner.ts';
 import type { LocalSession } from '../local/session.ts';
 import { hostedUiBaseUrl } from '../local/world.ts';
 import { localTenantSpec } from '../local/world-clients.ts';
@@ -257,10 +257,11 @@ export async function verifyAll(session: LocalSession, out: Output, options: { r
       },
     },
   );
-  if (result.status === 'FAILED')
-    throw new Error(result.cause ?? result.error ?? 'the verification run failed');
+  // A run of more than 200 pages continues in new executions: the last one's output is the run's.
+  const last = lastExecution(result);
+  if (last.status === 'FAILED') throw new Error(last.cause ?? last.error ?? 'the verification run failed');
   for (const event of events.events)
     out.line(`  event: ${event.detailType} (${String(event.detail.tenantId)})`);
   out.line(`  done in ${((Date.now() - started) / 1000).toFixed(1)} s`);
-  return { summary: result.output as RunSummary, tenants, events: events.events };
+  return { summary: last.output as RunSummary, tenants, events: events.events };
 }

@@ -26,7 +26,7 @@ const dir = mkdtempSync(join(tmpdir(), 'tests-bench-'));
 try {
   const report = join(dir, 'report.json');
   const started = performance.now();
-  const typecheck = timed('npx', ['tsc', '--noEmit']);
+  const typecheck = timed('npm', ['run', '--silent', 'typecheck']);
   const lint = timed('npx', ['biome', 'check', '.']);
   const tests = timed('npx', ['vitest', 'run', '--reporter=json', `--outputFile=${report}`]);
   const total = (performance.now() - started) / 1000;

@@ -1,11 +1,21 @@
 // `npm run world`: the local world in the foreground. Prints one JSON line of endpoints once every
 // part answers (for FEDERATION_WORLD and other tools), serves the demo app (local/demo/serve.ts),
 // and stops cleanly on SIGINT/SIGTERM.
+// `--authentik-version <X.Y.Z>` makes the emulator report that version and serve its release's
+// contract and behaviour (local/authentik/contract.ts); the JSON line carries it as "authentikVersion".
+import { parseArgs } from 'node:util';
+import { parseAuthentikVersion } from '#lib/authentik/version.ts';
 import { serveDemo } from './demo/serve.ts';
 import { startWorld } from './world.ts';
 import { worldStepClients } from './world-clients.ts';
 
-const world = await startWorld();
+const { values } = parseArgs({ options: { 'authentik-version': { type: 'string' } } });
+const authentikVersion = values['authentik-version'];
+if (authentikVersion !== undefined && !parseAuthentikVersion(authentikVersion)) {
+  process.stderr.write(`--authentik-version: "${authentikVersion}" is not a version like 2025.8.3\n`);
+  process.exit(2);
+}
+const world = await startWorld(authentikVersion === undefined ? {} : { authentikVersion });
 const demo = await serveDemo(world.endpoints.hostedUi, worldStepClients(world.endpoints).registry);
 process.stdout.write(`${JSON.stringify(world.endpoints)}\n`);
 process.stderr.write(`${demo.lines().join('\n')}\n`);

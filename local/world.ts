@@ -17,6 +17,8 @@ export interface WorldEndpoints {
   authentikToken: string;
   /** Cognito's hosted UI: a pool's domain `<domain>` is served at `<hostedUi>/<domain>`. */
   hostedUi: string;
+  /** The Authentik version the emulator reports, whose release's contract it serves. */
+  authentikVersion?: string;
 }
 
 export interface World {
@@ -80,6 +82,7 @@ export async function startWorld(options: WorldOptions = {}): Promise<World> {
         authentik: authentik.url,
         authentikToken: authentik.token,
         hostedUi: hostedUi.url,
+        authentikVersion: authentik.version,
       },
       moto,
       cognito,

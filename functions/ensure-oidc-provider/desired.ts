@@ -32,7 +32,7 @@ export function desiredProvider(
     client_type: 'confidential',
     signing_key: refs.signingKey.pk,
     property_mappings: [...refs.scopeMappings],
-    redirect_uris: [strictRedirectUri(redirectUri)],
+    redirect_uris: [strictRedirectUri(redirectUri, refs.features.redirectUriType)],
     sub_mode: SUB_MODE,
     // The issuer is then https://<host>/application/o/<slug>/, the one Cognito is given.
     issuer_mode: 'per_provider',

@@ -10,6 +10,7 @@ import {
   findSigningKey,
   requireScopeMappings,
 } from '#lib/authentik/lookups.ts';
+import { type ReleaseFeatures, releaseFeatures } from '#lib/authentik/release.ts';
 import { PreconditionError } from '#lib/errors.ts';
 import type { TenantSpec } from '#lib/tenant-spec.ts';
 
@@ -19,6 +20,8 @@ export const EXPLICIT_CONSENT_FLOW = 'default-provider-authorization-explicit-co
 export const IMPLICIT_CONSENT_FLOW = 'default-provider-authorization-implicit-consent';
 
 export interface ProviderReferences {
+  /** What the tenant's Authentik release accepts (redirect_uri_type or not). */
+  features: ReleaseFeatures;
   authorizationFlow: Flow;
   invalidationFlow: Flow;
   signingKey: CertificateKeyPair;
@@ -84,13 +87,15 @@ export async function resolveProviderReferences(
   client: AuthentikClient,
   spec: TenantSpec,
 ): Promise<ProviderReferences> {
-  const [authorization, invalidation, key, mappings] = await Promise.all([
+  const [authorization, invalidation, key, mappings, features] = await Promise.all([
     authorizationFlow(client, spec.authentik.authorizationFlow),
     invalidationFlow(client, spec.authentik.invalidationFlow),
     signingKey(client, spec.authentik.signingKeyName),
     requireScopeMappings(client),
+    releaseFeatures(client),
   ]);
   return {
+    features,
     authorizationFlow: authorization,
     invalidationFlow: invalidation,
     signingKey: key,

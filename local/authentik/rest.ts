@@ -3,6 +3,7 @@
 // Authentik does (failures are 403 with `{"detail": ...}`), parses the JSON body, runs the
 // operation's handler and checks the answer against the operation's response schema.
 import type { IncomingMessage } from 'node:http';
+import { type Contract, checkRequest, shapeResponse } from './contract.ts';
 import type { ApiContext, ApiResponse, Handler } from './resource.ts';
 import { applicationHandlers } from './resources/applications.ts';
 import { catalogHandlers } from './resources/catalog.ts';
@@ -26,6 +27,10 @@ export interface RestOptions {
   checkResponses: boolean;
   /** Where mismatches are recorded (operation, status and schema errors; never the body). */
   violations: string[];
+  /** The release's contract: requests are checked against it and answers shaped by it. */
+  contract?: Contract;
+  /** Requests that broke the release's contract (operation and field, never the body). */
+  contractViolations?: string[];
   noPython(): void;
 }
 
@@ -135,6 +140,13 @@ export async function handleApiRequest(
     const parsed = await parseBody(req);
     if (!parsed.ok) return { ...parsed.response, operationId: operation.operationId };
     body = parsed.value;
+    if (options.contract && operation.requestSchema) {
+      const checked = checkRequest(options.contract, operation.requestSchema, body);
+      for (const violation of checked.violations) {
+        options.contractViolations?.push(`${operation.operationId}: ${violation}`);
+      }
+      body = checked.body;
+    }
   }
   const ctx: ApiContext = {
     store: options.store,
@@ -158,6 +170,15 @@ export async function handleApiRequest(
         operationId: operation.operationId,
       };
     }
+  }
+  const responseSchema = operation.responses.get(String(response.status));
+  // Only answers: error bodies are the same in every release.
+  if (options.contract && responseSchema && response.status < 300 && response.body !== undefined) {
+    return {
+      ...response,
+      body: shapeResponse(options.contract, responseSchema, response.body),
+      operationId: operation.operationId,
+    };
   }
   return { ...response, operationId: operation.operationId };
 }

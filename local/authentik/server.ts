@@ -6,6 +6,7 @@ import { randomUUID } from 'node:crypto';
 import { createServer, type IncomingMessage, type ServerResponse } from 'node:http';
 import type { AddressInfo } from 'node:net';
 import { storeBackend } from './backend-store.ts';
+import { contractFor } from './contract.ts';
 import { type AuthentikFaults, FaultInjector, faultResponse } from './faults.ts';
 import { createOidcAndFlows } from './oidc.ts';
 import { requestOrigin } from './origin.ts';
@@ -56,6 +57,13 @@ export interface AuthentikEmulator {
    * schema errors. Tests assert it stays empty.
    */
   schemaViolations: string[];
+  /**
+   * Requests that broke the release's contract (contract.ts): a field the release does not know, a
+   * required one missing; operation and field only. A client that speaks the release leaves it empty.
+   */
+  contractViolations: string[];
+  /** The release whose contract the emulator serves (contract.ts), e.g. `2025.8`. */
+  release: string;
   setFaults(faults: AuthentikFaults | undefined): void;
   store: AuthentikStore;
   stop(): Promise<void>;
@@ -94,9 +102,12 @@ export async function startAuthentikEmulator(
   const schema = authentikSchema();
   const requests: AuthentikRequestRecord[] = [];
   const schemaViolations: string[] = [];
+  const contractViolations: string[] = [];
   const faults = new FaultInjector();
   const installId = randomUUID();
   const version = options.version ?? schema.version;
+  // The release's own contract (contract.ts): what it accepts, and the shape of its answers.
+  const contract = contractFor(version);
   const log = options.log ?? ((message: string) => console.warn(message));
   let warnedNoPython = false;
   let baseUrl = '';
@@ -113,6 +124,8 @@ export async function startAuthentikEmulator(
     version,
     checkResponses: options.checkResponses ?? true,
     violations: schemaViolations,
+    contract,
+    contractViolations,
     noPython,
   });
   // OIDC (oidc-provider per application) and the flow executor read the store through the backend.
@@ -176,8 +189,10 @@ export async function startAuthentikEmulator(
     url: baseUrl,
     token,
     version,
+    release: contract.release,
     requests,
     schemaViolations,
+    contractViolations,
     store,
     setFaults: (f) => faults.set(f),
     stop: () =>

@@ -452,3 +452,32 @@ describe('claims (authentik/providers/oauth2/views/userinfo.py, blueprints/syste
     }
   });
 });
+
+describe("each release's contract (local/authentik/contract.ts, @goauthentik/api-<release>)", () => {
+  it('records a field the release does not know, and answers in the release’s models', async () => {
+    const old = await startAuthentikEmulator({ version: '2025.10.4', log: () => {} });
+    try {
+      expect(old.release).toBe('2025.10');
+      const flow = await first(old, '/flows/instances/?slug=default-provider-authorization-explicit-consent');
+      const invalidation = await first(old, '/flows/instances/?slug=default-provider-invalidation-flow');
+      const created = await api(old, 'POST', '/providers/oauth2/', {
+        name: 'typed',
+        authorization_flow: flow.pk,
+        invalidation_flow: invalidation.pk,
+        redirect_uris: [{ matching_mode: 'strict', url: CALLBACK, redirect_uri_type: 'authorization' }],
+      });
+      expect(created.status).toBe(201);
+      // redirect_uri_type arrived in 2026.8: 2025.10 drops it, and does not answer with it.
+      expect(old.contractViolations).toEqual([
+        "providers_oauth2_create: redirect_uris[0].redirect_uri_type is not a field of 2025.10's RedirectURIRequest",
+      ]);
+      expect(created.body.redirect_uris).toEqual([{ matching_mode: 'strict', url: CALLBACK }]);
+      // Groups had a single parent before 2026.2.
+      const group = await api(old, 'POST', '/core/groups/', { name: 'g' });
+      expect(group.body).toHaveProperty('parent', null);
+      expect(group.body).not.toHaveProperty('parents');
+    } finally {
+      await old.stop();
+    }
+  });
+});

@@ -40,6 +40,16 @@ export async function deleteGroup(client: AuthentikClient, uuid: string): Promis
 const MAX_PARENT_DEPTH = 10;
 
 /**
+ * A group's parents: the list `parents` since 2026.2, a single `parent` before (release.ts); the
+ * schema this product is typed by is the newest, so the older field is read untyped.
+ */
+function parentsOf(group: Group): string[] {
+  if (group.parents !== undefined) return group.parents;
+  const parent = (group as { parent?: string | null }).parent;
+  return parent ? [parent] : [];
+}
+
+/**
  * Why membership of the group would grant more than signing in, or undefined. Authentik makes a
  * user a superuser when any of its groups or their ancestors is one (authentik/core/models.py,
  * `User.is_superuser` over `all_groups()`), and roles carry RBAC permissions to members.
@@ -55,7 +65,7 @@ export async function adminRights(client: AuthentikClient, group: Group): Promis
       const which = g.pk === group.pk ? 'it' : `its ancestor "${g.name}"`;
       if (g.is_superuser === true) return `${which} grants superuser rights`;
       if ((g.roles ?? []).length > 0) return `${which} grants roles (RBAC permissions)`;
-      for (const parentPk of g.parents ?? []) {
+      for (const parentPk of parentsOf(g)) {
         const parent = await getGroup(client, parentPk);
         if (parent) next.push(parent);
       }

@@ -16,9 +16,14 @@ export type OAuth2ProviderPatch = components['schemas']['PatchedOAuth2ProviderRe
  */
 export type OAuth2ProviderBody = Omit<components['schemas']['OAuth2ProviderRequest'], 'provider_model'>;
 
-/** The only redirect URI shape this product writes: an exact match, for the authorization code flow. */
-export function strictRedirectUri(url: string): RedirectUri {
-  return { matching_mode: 'strict', url, redirect_uri_type: 'authorization' };
+/**
+ * The only redirect URI shape this product writes: an exact match, for the authorization code flow.
+ * `typed` false leaves out redirect_uri_type, which releases before 2026.8 do not have (release.ts).
+ */
+export function strictRedirectUri(url: string, typed = true): RedirectUri {
+  if (typed) return { matching_mode: 'strict', url, redirect_uri_type: 'authorization' };
+  // The newest schema types the field as always present (it has a default); older releases lack it.
+  return { matching_mode: 'strict', url } as RedirectUri;
 }
 
 export async function findProviderByName(

@@ -9,9 +9,11 @@ import {
 } from '@aws-sdk/client-secrets-manager';
 import { mockClient } from 'aws-sdk-client-mock';
 import { beforeEach, describe, expect, it } from 'vitest';
+import { loadEnv, stepEnv } from '#lib/env.ts';
 import { ValidationError } from '#lib/errors.ts';
 import type { TenantRecord } from '#lib/registry.ts';
 import { ensureRotation } from '#lib/rotation-schedule.ts';
+import { localDeployment, parseTenantSpec } from '#lib/tenant-spec.ts';
 import { type RotateDeps, rotateTenant, secretsManagerRotator } from '../../functions/api/rotate.ts';
 import { parseRotationEvent, rotatedSecretOf } from '../../functions/rotate-secret/event.ts';
 import { generateClientSecret } from '../../functions/rotate-secret/kinds.ts';
@@ -142,5 +144,54 @@ describe('POST /tenants/{id}/rotate', () => {
     await expect(rotateTenant(deps(record, rotator), request(), 'acme')).rejects.toMatchObject({
       status: 409,
     });
+  });
+});
+
+describe("the spec's rotation schedule", () => {
+  const spec = (rotation: unknown) => ({
+    tenantId: 'acme',
+    authentik: {
+      baseUrl: 'http://127.0.0.1:9000',
+      tokenSecretArn: 'arn:aws:secretsmanager:us-east-1:123456789012:secret:federation/acme/authentik-token',
+    },
+    cognito: { callbackUrls: ['https://app.acme.example/callback'] },
+    ...(rotation === undefined ? {} : { rotation }),
+  });
+  const fieldsOf = (rotation: unknown) => {
+    try {
+      parseTenantSpec(spec(rotation), localDeployment);
+    } catch (error) {
+      return (error as ValidationError).fields;
+    }
+    return undefined;
+  };
+
+  it('is optional, and kept as given', () => {
+    expect(parseTenantSpec(spec(undefined), localDeployment).rotation).toBeUndefined();
+    expect(parseTenantSpec(spec({ automaticallyAfterDays: 30 }), localDeployment).rotation).toEqual({
+      automaticallyAfterDays: 30,
+    });
+  });
+
+  it('refuses what Secrets Manager would, naming the field', () => {
+    for (const days of [0, 1001, 2.5, '30']) {
+      expect(fieldsOf({ automaticallyAfterDays: days }), String(days)).toEqual({
+        'rotation.automaticallyAfterDays': ['must be a whole number of days from 1 to 1000'],
+      });
+    }
+    expect(fieldsOf({ days: 30 })).toHaveProperty('rotation.days');
+  });
+
+  it("reads the deployment's days from the environment, naming a bad value", () => {
+    const base = {
+      SECRET_PREFIX: 'federation',
+      REGISTRY_TABLE_NAME: 'federation-tenants',
+      ALLOWED_AUTHENTIK_HOSTS: 'auth.example.com',
+    };
+    expect(loadEnv(stepEnv, { ...base, ROTATION_AFTER_DAYS: '45' }).ROTATION_AFTER_DAYS).toBe(45);
+    expect(() => loadEnv(stepEnv, { ...base, ROTATION_AFTER_DAYS: '0' })).toThrow(/ROTATION_AFTER_DAYS/);
+    expect(() => loadEnv(stepEnv, { ...base, ROTATION_FUNCTION_ARN: 'rotate' })).toThrow(
+      /ROTATION_FUNCTION_ARN/,
+    );
   });
 });

@@ -4,6 +4,7 @@
 import { ArnFormat, Stack } from 'aws-cdk-lib';
 import { PolicyStatement } from 'aws-cdk-lib/aws-iam';
 import type { Construct } from 'constructs';
+import { BATCH_LIMIT } from '../functions/api/batch.ts';
 import { routes } from '../functions/api/routes.ts';
 import { apiFunction } from '../functions/catalog.ts';
 import { LOCK_KEY_PREFIX } from '../functions/lib/registry.ts';
@@ -71,8 +72,25 @@ export function planTenantBodySchema(): JsonObject {
   return { ...create, title: 'Plan tenant request', properties: { spec } };
 }
 
+/** `POST /tenants`: `{ "tenants": [<PUT's body>, …] }`, at most BATCH_LIMIT of them. */
+export function createTenantsBodySchema(): JsonObject {
+  const { $schema, title: _title, ...item } = createTenantBodySchema();
+  return {
+    $schema,
+    title: 'Create tenants request',
+    type: 'object',
+    properties: { tenants: { type: 'array', minItems: 1, maxItems: BATCH_LIMIT, items: item } },
+    required: ['tenants'],
+    additionalProperties: false,
+  };
+}
+
 export function apiBodySchemas(): Record<string, JsonObject> {
-  return { createTenant: createTenantBodySchema(), planTenant: planTenantBodySchema() };
+  return {
+    createTenant: createTenantBodySchema(),
+    createTenants: createTenantsBodySchema(),
+    planTenant: planTenantBodySchema(),
+  };
 }
 
 export interface StartedMachine {

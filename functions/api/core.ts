@@ -2,6 +2,7 @@
 // becomes a JSON error with the right status: bad input is a 4xx naming the field, never a 500.
 import type { Logger } from '@aws-lambda-powertools/logger';
 import { ConflictError, TransientError, ValidationError } from '#lib/errors.ts';
+import { createTenants } from './batch.ts';
 import {
   type ApiRequest,
   type ApiResponse,
@@ -55,6 +56,12 @@ export function createApi(deps: ApiDeps, logger?: Logger): Api {
   const operations: Record<Operation, (request: ApiRequest, tenantId: string) => Promise<ApiResponse>> = {
     listTenants: (request) => listTenants(deps, request),
     createTenant: (request, tenantId) => createTenant(deps, request, tenantId),
+    createTenants: (request) =>
+      createTenants(
+        { createTenant: (one, tenantId) => createTenant(deps, one, tenantId), asHttpError },
+        request,
+        deps.bodyLimitBytes,
+      ),
     getTenant: (request, tenantId) => getTenant(deps, request, tenantId),
     deleteTenant: (request, tenantId) => deleteTenant(deps, request, tenantId),
     verifyTenant: (request, tenantId) => verifyTenant(deps, request, tenantId),

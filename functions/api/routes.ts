@@ -1,12 +1,14 @@
 // The API's routes, once: the router matches on them, and a test checks openapi.yaml describes exactly
 // these. Path parameters are checked here, so a handler only ever sees a well-formed tenant id.
 // Every method on one tenant names it in the path, so an IAM policy on `execute-api` resources
-// (`…/*/tenants/acme`, `…/*/tenants/acme/*`) grants one tenant; only the list is not per tenant.
+// (`…/*/tenants/acme`, `…/*/tenants/acme/*`) grants one tenant; only the list and the batch
+// (POST /tenants) are not per tenant.
 import { TENANT_ID, TENANT_ID_RULE } from '#lib/tenant-id.ts';
 import { badRequest, HttpError } from './http.ts';
 
 export const routes = [
   { method: 'GET', path: '/tenants', operation: 'listTenants' },
+  { method: 'POST', path: '/tenants', operation: 'createTenants' },
   { method: 'GET', path: '/tenants/{tenantId}', operation: 'getTenant' },
   { method: 'PUT', path: '/tenants/{tenantId}', operation: 'createTenant' },
   { method: 'DELETE', path: '/tenants/{tenantId}', operation: 'deleteTenant' },

@@ -10,6 +10,7 @@ import type { ZodMiniType } from 'zod/mini';
 import { routes } from '../../functions/api/routes.ts';
 import { functionCatalog, functionEnvSchemas, stepFunctions } from '../../functions/catalog.ts';
 import { registryStepEnv, stepEnv } from '../../functions/lib/env.ts';
+import { PROVISIONINGS_AT_ONCE } from '../../functions/lib/provision-pace.ts';
 import { reportEnv } from '../../functions/report-verification/handler.ts';
 import { projectRoot } from '../../infra/bundling.ts';
 import { STACK_NAME } from '../../infra/federation-app.ts';
@@ -98,7 +99,11 @@ describe('API Gateway', () => {
   });
 
   it('validates the PUT /tenants/{tenantId} body against the tenant spec JSON Schema (draft-04)', () => {
-    const [[modelId, model] = []] = resourcesOfType('AWS::ApiGateway::Model');
+    const modelOf = (operation: string) =>
+      resourcesOfType('AWS::ApiGateway::Model').find(
+        ([, m]) => m.Properties?.Description === `Request body of ${operation}`,
+      ) ?? [];
+    const [modelId, model] = modelOf('createTenant');
     const schema = model?.Properties?.Schema as Record<string, unknown>;
     expect(schema.$schema).toBe('http://json-schema.org/draft-04/schema#');
     expect(Object.keys(schema.properties as object).sort()).toEqual(['authentikToken', 'spec']);
@@ -109,6 +114,20 @@ describe('API Gateway', () => {
       RequestParameters: { 'method.request.path.tenantId': true },
       RequestModels: { 'application/json': { Ref: modelId } },
       RequestValidatorId: Match.anyValue(),
+    });
+    // The batch (POST /tenants): a list of PUT's bodies, at most as many as provision side by side.
+    const [batchId, batch] = modelOf('createTenants');
+    const tenants = (batch?.Properties?.Schema as { properties: Record<string, Record<string, unknown>> })
+      .properties.tenants;
+    expect(tenants).toMatchObject({ type: 'array', minItems: 1, maxItems: PROVISIONINGS_AT_ONCE });
+    expect(Object.keys((tenants?.items as { properties: object }).properties).sort()).toEqual([
+      'authentikToken',
+      'spec',
+    ]);
+    s.template.hasResourceProperties('AWS::ApiGateway::Method', {
+      HttpMethod: 'POST',
+      OperationName: 'createTenants',
+      RequestModels: { 'application/json': { Ref: batchId } },
     });
     s.template.hasResourceProperties('AWS::ApiGateway::RequestValidator', { ValidateRequestBody: true });
     s.template.hasResourceProperties('AWS::ApiGateway::GatewayResponse', {

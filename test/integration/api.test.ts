@@ -328,10 +328,12 @@ describe('refusals', () => {
     }
     const patch = await http('PATCH', '/tenants');
     expect(patch.status).toBe(405);
-    expect(patch.headers.get('allow')).toBe('GET');
-    // Provisioning names the tenant in the path: there is no POST /tenants.
+    expect(patch.headers.get('allow')).toBe('GET, POST');
+    // POST /tenants is the batch: one tenant's body, as PUT takes it, is not one and starts nothing.
     const post = await http('POST', '/tenants', { body: { spec: specFor('api-nobody') } });
-    expect(post.status).toBe(405);
+    expect(post.status).toBe(400);
+    expect(Object.keys(post.body.fields as object)).toEqual(['spec']);
+    expect(await fixture.clients.registry.get('api-nobody')).toBeUndefined();
   });
 });
 

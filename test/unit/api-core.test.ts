@@ -254,9 +254,13 @@ describe('routing', () => {
     const wrong = await call('PATCH', '/tenants/acme');
     expect(wrong.status).toBe(405);
     expect(wrong.headers?.allow).toBe('GET, PUT, DELETE');
+    const removed = await call('DELETE', '/tenants');
+    expect(removed.status).toBe(405);
+    expect(removed.headers?.allow).toBe('GET, POST');
+    // POST /tenants is the batch: one spec as PUT takes it is not a batch.
     const created = await call('POST', '/tenants', { body: { spec: specInput() } });
-    expect(created.status).toBe(405);
-    expect(created.headers?.allow).toBe('GET');
+    expect(created.status).toBe(400);
+    expect(Object.keys(created.body.fields as object)).toEqual(['spec']);
   });
 
   it('refuses a tenant id that cannot exist, naming the path parameter', async () => {

@@ -39,8 +39,14 @@ export function desiredProvider(
     // Cognito reads the user's email from the ID token (it maps email to the pool's required
     // attribute); with false Authentik leaves the scope claims to userinfo.
     include_claims_in_id_token: true,
+    // Cognito exchanges a code and nothing else; from 2026.8 a provider allows only the grant
+    // types it lists (release.ts), so the list is set rather than left to the release's default.
+    ...(refs.features.grantTypes ? { grant_types: [...GRANT_TYPES] } : {}),
   };
 }
+
+/** The grant types Cognito uses: the authorization code flow only. */
+export const GRANT_TYPES = ['authorization_code'] as const;
 
 function isAuthorizationUri(uri: RedirectUri): boolean {
   return (uri.redirect_uri_type ?? 'authorization') === 'authorization';
@@ -83,6 +89,9 @@ export function providerDrift(desired: OAuth2ProviderBody, provider: OAuth2Provi
     const actual = provider[field] ?? null;
     if (actual !== desired[field]) drift.push({ field, expected: desired[field], actual });
   }
+  if (desired.grant_types !== undefined && !sameMembers(desired.grant_types, provider.grant_types ?? [])) {
+    drift.push({ field: 'grant_types', expected: desired.grant_types, actual: provider.grant_types ?? [] });
+  }
   const mappings = desired.property_mappings ?? [];
   if (!sameMembers(mappings, provider.property_mappings ?? [])) {
     drift.push({ field: 'property_mappings', expected: mappings, actual: provider.property_mappings ?? [] });
@@ -106,6 +115,8 @@ export function providerPatch(desired: OAuth2ProviderBody, provider: OAuth2Provi
       patch.redirect_uris = [...desired.redirect_uris, ...logout];
     } else if (field === 'property_mappings') {
       patch.property_mappings = desired.property_mappings ?? [];
+    } else if (field === 'grant_types') {
+      patch.grant_types = desired.grant_types ?? [];
     } else {
       Object.assign(patch, { [field]: desired[field as ScalarField] });
     }

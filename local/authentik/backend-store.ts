@@ -37,8 +37,9 @@ function oidcUser(store: AuthentikStore, user: UserRecord): OidcUser {
   };
 }
 
-function provider(store: AuthentikStore, p: OAuth2ProviderRecord): OidcProvider {
+function provider(store: AuthentikStore, p: OAuth2ProviderRecord, grantTypes: boolean): OidcProvider {
   return {
+    ...(grantTypes ? { grantTypes: [...p.grant_types] } : {}),
     pk: p.pk,
     name: p.name,
     clientId: p.client_id,
@@ -94,7 +95,12 @@ function knownClaims(expression: string, user: OidcUser): Record<string, unknown
 
 export function storeBackend(
   store: AuthentikStore,
-  options: { baseUrl: () => string; noPython: () => void },
+  options: {
+    baseUrl: () => string;
+    noPython: () => void;
+    /** The release has provider grant_types (2026.8+), which its token endpoint enforces. */
+    grantTypes?: boolean;
+  },
 ): AuthentikBackend {
   // The provider's own scope mappings with this scope name (its property_mappings).
   const mappingsOf = (providerPk: number, scopeName: string): ScopeMappingRecord[] =>
@@ -113,11 +119,11 @@ export function storeBackend(
     },
     findProvider: (providerPk) => {
       const p = store.providers.get(providerPk);
-      return p === undefined ? undefined : provider(store, p);
+      return p === undefined ? undefined : provider(store, p, options.grantTypes === true);
     },
     findProviderByClientId: (clientId) => {
       const p = store.findProviderByClientId(clientId);
-      return p === undefined ? undefined : provider(store, p);
+      return p === undefined ? undefined : provider(store, p, options.grantTypes === true);
     },
     signingKey: (pk): SigningKey | undefined => {
       const kp = store.certificateKeyPairs.get(pk);

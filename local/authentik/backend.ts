@@ -51,6 +51,8 @@ export interface OidcProvider {
   refreshTokenValidity?: string;
   /** Authentik's `include_claims_in_id_token` (default true). */
   includeClaimsInIdToken?: boolean;
+  /** The grant types the provider allows, for releases that have the field (2026.8+); absent before. */
+  grantTypes?: string[];
 }
 
 /** A certificate key pair with its private key. */

@@ -53,6 +53,11 @@ export function tokenRefusal(
 ): TokenRefusal | undefined {
   if (!provider) return refuse('invalid_client');
   const grant = form.get('grant_type') ?? '';
+  // From 2026.8 a provider lists the grant types it allows, and the token request refuses any
+  // other first, with invalid_grant (TokenRequest.parse of the 2026.x token endpoint:
+  // "grant_type_not_configured").
+  if (provider.grantTypes !== undefined && !provider.grantTypes.includes(grant))
+    return refuse('invalid_grant');
   if (
     (grant === 'authorization_code' || grant === 'refresh_token') &&
     provider.clientType === 'confidential' &&

@@ -6,7 +6,7 @@ import { randomUUID } from 'node:crypto';
 import { createServer, type IncomingMessage, type ServerResponse } from 'node:http';
 import type { AddressInfo } from 'node:net';
 import { storeBackend } from './backend-store.ts';
-import { contractFor } from './contract.ts';
+import { atLeast, contractFor } from './contract.ts';
 import { type AuthentikFaults, FaultInjector, faultResponse } from './faults.ts';
 import { createOidcAndFlows } from './oidc.ts';
 import { requestOrigin } from './origin.ts';
@@ -129,7 +129,9 @@ export async function startAuthentikEmulator(
     noPython,
   });
   // OIDC (oidc-provider per application) and the flow executor read the store through the backend.
-  const login = createOidcAndFlows(storeBackend(store, { baseUrl: () => baseUrl, noPython }));
+  const login = createOidcAndFlows(
+    storeBackend(store, { baseUrl: () => baseUrl, noPython, grantTypes: atLeast(version, '2026.8') }),
+  );
 
   async function route(
     req: IncomingMessage,

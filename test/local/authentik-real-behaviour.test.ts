@@ -254,6 +254,18 @@ describe('token endpoint (authentik/providers/oauth2/views/token.py)', () => {
     }
   });
 
+  it('from 2026.8, refuses a grant type the provider does not list, first, with invalid_grant', async () => {
+    const limited = await tenant(emulator, 'tenant-grants');
+    const patched = await api(emulator, 'PATCH', `/providers/oauth2/${limited.providerPk}/`, {
+      grant_types: ['client_credentials'],
+    });
+    expect(patched.status).toBe(200);
+    const form = { ...good(), client_id: limited.clientId, client_secret: 'wrong' };
+    const response = await token(emulator, form);
+    expect(response.status).toBe(400);
+    expect(await response.json()).toMatchObject({ error: 'invalid_grant' });
+  });
+
   it('checks the redirect URI before the code: a drifted redirect URI is invalid_client even for a made-up code', async () => {
     const drifted = await token(emulator, { ...good(), redirect_uri: 'https://elsewhere.example/cb' });
     expect(drifted.status).toBe(400);

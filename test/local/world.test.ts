@@ -48,12 +48,38 @@ describe('npm run world', () => {
     const line = await firstLine(child);
     const endpoints = JSON.parse(line) as WorldEndpoints;
     expect(Object.keys(endpoints).sort()).toEqual(
-      ['authentik', 'authentikToken', 'cognito', 'dynamodb', 'hostedUi', 'region', 'secretsManager'].sort(),
+      [
+        'authentik',
+        'authentikToken',
+        'authentikVersion',
+        'cognito',
+        'dynamodb',
+        'hostedUi',
+        'region',
+        'secretsManager',
+      ].sort(),
     );
+    // Without --authentik-version the emulator serves the newest release, whose package is pinned.
+    expect(endpoints.authentikVersion).toMatch(/^2026\.8\./);
     for (const key of endpointKeys) expect(await answers(endpoints[key]), key).toBe(true);
 
     child.kill('SIGTERM');
     expect(await exited).toBe(0);
     for (const key of endpointKeys) expect(await answers(endpoints[key]), key).toBe(false);
+  });
+
+  it('serves the release --authentik-version names, and says so in the JSON line', async () => {
+    const child = spawn('npm', ['run', '--silent', 'world', '--', '--authentik-version', '2025.8.6'], {
+      stdio: ['ignore', 'pipe', 'pipe'],
+    });
+    const exited = new Promise<number | null>((resolve) => child.once('exit', (code) => resolve(code)));
+    const endpoints = JSON.parse(await firstLine(child)) as WorldEndpoints;
+    expect(endpoints.authentikVersion).toBe('2025.8.6');
+    const version = await fetch(`${endpoints.authentik}/api/v3/admin/version/`, {
+      headers: { Authorization: `Bearer ${endpoints.authentikToken}` },
+    });
+    expect(((await version.json()) as { version_current: string }).version_current).toBe('2025.8.6');
+    child.kill('SIGTERM');
+    expect(await exited).toBe(0);
   });
 });

@@ -134,6 +134,7 @@ function provider(overrides: Record<string, unknown> = {}) {
     sub_mode: 'hashed_user_id',
     issuer_mode: 'per_provider',
     include_claims_in_id_token: true,
+    grant_types: ['authorization_code'],
     client_id: CLIENT_ID,
     client_secret: CLIENT_SECRET,
     assigned_application_slug: null,
@@ -178,6 +179,16 @@ beforeEach(() => {
 });
 
 describe('ensure-oidc-provider apply', () => {
+  it('speaks the release: no redirect_uri_type nor grant_types for 2025.10 (both arrived in 2026.8)', async () => {
+    const fake = authentikWith([], {
+      'GET /admin/version/': () => json(200, { version_current: '2025.10.4' }),
+    });
+    await apply(specWith(), resources, { authentik: fake.client, secrets, secretPrefix: 'federation' });
+    const body = fake.writes()[0]?.body as Record<string, unknown>;
+    expect(body.redirect_uris).toEqual([{ matching_mode: 'strict', url: REDIRECT }]);
+    expect(body).not.toHaveProperty('grant_types');
+  });
+
   it('creates the provider with exactly the body the federation needs', async () => {
     const fake = authentikWith([]);
     const result = await apply(specWith(), resources, {
@@ -208,6 +219,7 @@ describe('ensure-oidc-provider apply', () => {
       sub_mode: 'hashed_user_id',
       issuer_mode: 'per_provider',
       include_claims_in_id_token: true,
+      grant_types: ['authorization_code'],
       client_id: expect.stringMatching(MARKED_CLIENT_ID),
     });
     // The signing key is looked up with a private key only; the scope mappings by managed id.

@@ -3,6 +3,8 @@
 // - redirect_uri_type: RedirectURIRequest has it from 2026.8 on; an older release does not know the
 //   field (its serializer would drop it), so it is not sent there.
 // - Group parents: a group's single `parent` became the list `parents` in 2026.2.
+// - grant_types: OAuth2ProviderRequest has it from 2026.8 on, and the token endpoint refuses a grant
+//   type the provider does not list (invalid_grant), so the product sets it.
 // The version comes from GET /admin/version/, read once per client (version.ts); the preflight has
 // already refused a version older than 2024.10 or one it cannot read.
 import type { AuthentikClient } from './client.ts';
@@ -13,17 +15,27 @@ export interface ReleaseFeatures {
   redirectUriType: boolean;
   /** Groups have `parents`, a list (2026.2+); before, a single `parent`. */
   groupParents: boolean;
+  /** Providers list their allowed `grant_types` (2026.8+). */
+  grantTypes: boolean;
 }
 
 const since = (version: AuthentikVersion, year: number, month: number) =>
   isAtLeast(version, { year, month, patch: 0, text: `${year}.${month}` });
 
 export function featuresOf(version: AuthentikVersion): ReleaseFeatures {
-  return { redirectUriType: since(version, 2026, 8), groupParents: since(version, 2026, 2) };
+  return {
+    redirectUriType: since(version, 2026, 8),
+    groupParents: since(version, 2026, 2),
+    grantTypes: since(version, 2026, 8),
+  };
 }
 
 /** The newest release's features: what a version this product cannot read is assumed to speak. */
-export const NEWEST_FEATURES: ReleaseFeatures = { redirectUriType: true, groupParents: true };
+export const NEWEST_FEATURES: ReleaseFeatures = {
+  redirectUriType: true,
+  groupParents: true,
+  grantTypes: true,
+};
 
 /** The features of the client's Authentik; the newest when its version cannot be read here. */
 export async function releaseFeatures(client: AuthentikClient): Promise<ReleaseFeatures> {

@@ -1,9 +1,9 @@
 // Rotating a tenant's OIDC client secret while users sign in: the local world serves headless
 // sign-ins (Authentik's login, then the code exchange Cognito makes with the client secret its
 // identity provider holds), one started every 100 ms, during each of a few rotations. A sign-in fails
-// when its code exchange falls between the Authentik and the Cognito write. Prints the failed
-// sign-ins of the worst rotation and the widest window between the two writes (from the Authentik
-// write's answer to the Cognito write's). BENCH_LOGINS_PER_SECOND changes the rate; BENCH_DEBUG=1
+// when its code exchange falls between the two writes (Cognito's, then Authentik's: functions/
+// rotate-secret/kinds.ts). Prints the failed sign-ins of the worst rotation and the widest window
+// between the two writes (from the first write's answer to the second's). BENCH_LOGINS_PER_SECOND changes the rate; BENCH_DEBUG=1
 // says why each sign-in failed.
 import '../local/polyfills.ts';
 import { spawn } from 'node:child_process';
@@ -165,7 +165,7 @@ try {
     }
     if (writes.authentik === undefined || writes.cognito === undefined)
       throw new Error('a side was not written');
-    windows.push(writes.cognito - writes.authentik);
+    windows.push(Math.abs(writes.authentik - writes.cognito));
     failures.push(outcomes.filter((ok) => !ok).length);
     total += outcomes.length;
     process.stderr.write(

@@ -1,7 +1,7 @@
 // Rotation of a tenant's OIDC client secret and test-user password in the local world, the local
 // session playing Secrets Manager's part (local/rotation.ts): the new value everywhere, the
-// verification passing, the old value refused; a crash after each step (and between the Authentik and
-// the Cognito write) converging on the retry; no secret in logs, answers, events or the registry.
+// verification passing, the old value refused; a crash after each step (and between the Cognito and
+// the Authentik write) converging on the retry; no secret in logs, answers, events or the registry.
 // Tenants are provisioned by the real provision machine.
 import { DescribeIdentityProviderCommand } from '@aws-sdk/client-cognito-identity-provider';
 import { DescribeSecretCommand, GetSecretValueCommand } from '@aws-sdk/client-secrets-manager';
@@ -159,7 +159,8 @@ describe('rotation', () => {
       user: await rotation.rotate('rot-e2e', 'test-user'),
     }));
     expect(result.client.steps.map((s) => s.outcome)).toEqual(['created', 'set', 'tested', 'finished']);
-    expect(result.client.steps[1]?.written).toEqual(['authentik', 'cognito']);
+    // Cognito first, then Authentik (kinds.ts says why).
+    expect(result.client.steps[1]?.written).toEqual(['cognito', 'authentik']);
     expect(result.user.steps.map((s) => s.outcome)).toEqual(['created', 'set', 'tested', 'finished']);
 
     const after = await clientSecrets('rot-e2e');
@@ -246,16 +247,16 @@ describe('rotation', () => {
     120_000,
   );
 
-  it('converges when the function dies between the Authentik and the Cognito write', async () => {
+  it('converges when the function dies between the Cognito and the Authentik write', async () => {
     const before = await clientSecrets('rot-crash');
     const failedSink = memoryEventSink();
     const dying = localRotation(fixture.clients, {
       events: failedSink,
       onWrite: (side) => {
-        if (side === 'authentik') throw new Error('died after the Authentik write');
+        if (side === 'cognito') throw new Error('died after the Cognito write');
       },
     });
-    await expect(dying.rotate('rot-crash', 'oidc-client')).rejects.toThrow('died after the Authentik write');
+    await expect(dying.rotate('rot-crash', 'oidc-client')).rejects.toThrow('died after the Cognito write');
     const torn = await clientSecrets('rot-crash');
     // The failure is announced and recorded, by step and error name, with no value in either.
     expect(failedSink.events.map((e) => [e.detailType, e.detail.step, e.detail.kind])).toEqual([
@@ -265,12 +266,13 @@ describe('rotation', () => {
     expect(failure?.step).toBe('setSecret');
     for (const text of [JSON.stringify(failedSink.events), JSON.stringify(failure)]) {
       expect(text.includes(before.stored)).toBe(false);
-      expect(text.includes(torn.authentik as string)).toBe(false);
+      expect(text.includes(torn.cognito as string)).toBe(false);
     }
-    // Authentik holds the pending secret, Cognito still the current one: sign-ins fail until the retry.
-    expect(torn.authentik).not.toBe(before.stored);
-    expect(torn.cognito).toBe(before.stored);
-    expect(await tokenEndpoint('rot-crash', torn.clientId, before.stored)).toBe('invalid_client');
+    // Cognito holds the pending secret, Authentik still the current one: sign-ins fail until the
+    // retry, and Authentik refuses what Cognito now sends.
+    expect(torn.cognito).not.toBe(before.stored);
+    expect(torn.authentik).toBe(before.stored);
+    expect(await tokenEndpoint('rot-crash', torn.clientId, torn.cognito as string)).toBe('invalid_client');
 
     const sink = memoryEventSink();
     const retry = await localRotation(fixture.clients, {
@@ -278,11 +280,11 @@ describe('rotation', () => {
       hostedUiBaseUrl: hostedUiBaseUrl(fixture.world.endpoints),
     }).rotate('rot-crash', 'oidc-client');
     expect(retry.resumed).toBe(true);
-    // Only Cognito is written on the retry.
-    expect(retry.steps[1]?.written).toEqual(['cognito']);
+    // Only Authentik is written on the retry.
+    expect(retry.steps[1]?.written).toEqual(['authentik']);
     const after = await clientSecrets('rot-crash');
-    expect(after.stored).toBe(torn.authentik);
-    expect(after.cognito).toBe(after.stored);
+    expect(after.stored).toBe(torn.cognito);
+    expect(after.authentik).toBe(after.stored);
     expect((await verified('rot-crash')).state).toBe('verified');
     expect(sink.events.map((e) => e.detailType)).toEqual([ROTATED_EVENT]);
   }, 120_000);

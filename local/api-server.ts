@@ -93,7 +93,13 @@ export async function startLocalApi(options: LocalApiOptions): Promise<LocalApi>
       // In-process, as the CLI plans: the world's clients read, nothing is written.
       planner: { plan: (spec) => planSpec(spec, options.clients) },
       // Secrets Manager's part in a rotation, played in-process (moto cannot invoke a Lambda).
-      rotator: localRotator(localRotation(options.clients, { attempts: 2 })),
+      rotator: localRotator(
+        localRotation(options.clients, {
+          attempts: 2,
+          // testSecret's verification signs in through the world's hosted UI too.
+          ...(options.hostedUiBaseUrl === undefined ? {} : { hostedUiBaseUrl: options.hostedUiBaseUrl }),
+        }),
+      ),
     },
     options.logger,
   );

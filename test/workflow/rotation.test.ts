@@ -13,6 +13,7 @@ import { verifyTenant } from '#lib/verification/tenant.ts';
 import { type FederationEvent, memoryEventSink } from '../../functions/report-verification/events.ts';
 import { ROTATED_EVENT, ROTATION_FAILED_EVENT } from '../../functions/rotate-secret/core.ts';
 import type { RotationStep } from '../../functions/rotate-secret/event.ts';
+import { startLocalApi } from '../../local/api-server.ts';
 import { localHandlers } from '../../local/handlers.ts';
 import { localRotation, type RotationFunction } from '../../local/rotation.ts';
 import { runStateMachine } from '../../local/runner.ts';
@@ -328,6 +329,35 @@ describe('rotation', () => {
     for (const value of [before, after]) {
       expect(run.stdout.includes(value)).toBe(false);
       expect(run.stderr.includes(value)).toBe(false);
+    }
+  }, 120_000);
+
+  it('runs through the local API: POST /tenants/{id}/rotate answers the versions, never a value', async () => {
+    const handlers = await localHandlers(fixture.clients);
+    const api = await startLocalApi({
+      clients: fixture.clients,
+      handlers,
+      region: fixture.world.endpoints.region,
+      hostedUiBaseUrl: hostedUiBaseUrl(fixture.world.endpoints),
+    });
+    try {
+      const before = await clientSecrets('rot-e2e');
+      const answer = await fetch(`${api.url}/tenants/rot-e2e/rotate?kind=oidc-client`, { method: 'POST' });
+      const text = await answer.text();
+      expect(answer.status, text).toBe(202);
+      const body = JSON.parse(text) as { rotations: { kind: string; versionId: string }[] };
+      expect(body.rotations.map((r) => r.kind)).toEqual(['oidc-client']);
+      const after = await clientSecrets('rot-e2e');
+      expect(after.stored).not.toBe(before.stored);
+      expect(after.authentik).toBe(after.stored);
+      expect(after.cognito).toBe(after.stored);
+      const stages = await stagesOf((await record('rot-e2e')).resources.oidcClientSecretArn as string);
+      expect(stages[body.rotations[0]?.versionId as string]).toEqual(['AWSCURRENT']);
+      for (const value of [before.stored, after.stored]) expect(text.includes(value)).toBe(false);
+      const unknown = await fetch(`${api.url}/tenants/rot-nobody/rotate`, { method: 'POST' });
+      expect(unknown.status).toBe(404);
+    } finally {
+      await api.close();
     }
   }, 120_000);
 });

@@ -79,6 +79,7 @@ export function tenantView(record: TenantRecord, running?: ExecutionView): Tenan
     ...(running ? { runningExecution: running } : {}),
     ...(record.lastError ? { lastError: record.lastError } : {}),
     ...(record.lastVerification ? { lastVerification: record.lastVerification } : {}),
+    ...(record.rotations ? { rotations: record.rotations } : {}),
     ...(loginUrl ? { loginUrl } : {}),
     createdAt: record.createdAt,
     updatedAt: record.updatedAt,

@@ -4,6 +4,7 @@ import type {
   ErrorRecord,
   ExecutionRecord,
   StepRecord,
+  TenantRecord,
   TenantStatus,
   VerificationRecord,
 } from '#lib/registry.ts';
@@ -58,6 +59,8 @@ export interface TenantView {
   runningExecution?: ExecutionView;
   lastError?: ErrorRecord;
   lastVerification?: VerificationRecord;
+  /** Each secret's last rotation and last failed rotation step: versions, times, error names. */
+  rotations?: TenantRecord['rotations'];
   /** Cognito's hosted UI sent straight to Authentik: the guide's "Test it", when it can be built. */
   loginUrl?: string;
   createdAt?: string;

@@ -13,6 +13,7 @@ import { verifyTenant } from '#lib/verification/tenant.ts';
 import { type FederationEvent, memoryEventSink } from '../../functions/report-verification/events.ts';
 import { ROTATED_EVENT, ROTATION_FAILED_EVENT } from '../../functions/rotate-secret/core.ts';
 import type { RotationStep } from '../../functions/rotate-secret/event.ts';
+import { openApiResponseChecker } from '../../local/api-openapi.ts';
 import { startLocalApi } from '../../local/api-server.ts';
 import { localHandlers } from '../../local/handlers.ts';
 import { localRotation, type RotationFunction } from '../../local/rotation.ts';
@@ -354,6 +355,14 @@ describe('rotation', () => {
       const stages = await stagesOf((await record('rot-e2e')).resources.oidcClientSecretArn as string);
       expect(stages[body.rotations[0]?.versionId as string]).toEqual(['AWSCURRENT']);
       for (const value of [before.stored, after.stored]) expect(text.includes(value)).toBe(false);
+      // Both answers as openapi.yaml describes them; the tenant shows its last rotation.
+      const check = openApiResponseChecker();
+      expect(check('POST', '/tenants/rot-e2e/rotate', 202, body)).toEqual([]);
+      const view = (await (await fetch(`${api.url}/tenants/rot-e2e`)).json()) as {
+        rotations?: Record<string, { versionId?: string }>;
+      };
+      expect(check('GET', '/tenants/rot-e2e', 200, view)).toEqual([]);
+      expect(view.rotations?.['oidc-client']?.versionId).toBe(body.rotations[0]?.versionId);
       const unknown = await fetch(`${api.url}/tenants/rot-nobody/rotate`, { method: 'POST' });
       expect(unknown.status).toBe(404);
     } finally {

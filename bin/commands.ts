@@ -139,7 +139,11 @@ export async function testUser(session: LocalSession, tenantId: string) {
   const record = await status(session, tenantId);
   const secretArn = record.resources.testUserPasswordSecretArn;
   if (!secretArn) throw new Error(`tenant ${tenantId} has no test user yet: provision it first`);
-  const read = await session.clients.secrets.send(new GetSecretValueCommand({ SecretId: secretArn }));
+  // AWSCURRENT by name: moto answers the last-written version otherwise, the old password after a
+  // rotation (functions/lib/secrets.ts says more).
+  const read = await session.clients.secrets.send(
+    new GetSecretValueCommand({ SecretId: secretArn, VersionStage: 'AWSCURRENT' }),
+  );
   const stored = JSON.parse(read.SecretString ?? '{}') as { username?: string; password?: string };
   const spec = record.spec as { authentik?: { testUser?: { username?: string; email?: string } } };
   return {

@@ -13,11 +13,13 @@ const worldKinds = new Set<string>(['integration', 'contract', 'workflow', 'loca
 // The files of a kind share one module cache per worker (isolate: false): loading the SDK, zod,
 // aws-cdk-lib and the emulator's compiled OpenAPI schema once per worker instead of once per file
 // halves the CPU the suite needs on this 2-core machine. A file that replaces modules, globals or
-// environment variables (vi.mock, vi.stubEnv, vi.stubGlobal, vi.spyOn, process.env.X = …) would
-// leak them into the next file, so those files are found here and run in a project of their own
-// with a fresh module cache each.
+// environment variables (vi.mock, vi.stubEnv, vi.stubGlobal, process.env.X = …) would leak them
+// into the next file, so those files are found here and run in a project of their own with a fresh
+// module cache each. (vi.spyOn does not leak: restoreMocks puts every spied method back before the
+// next test. A stubbed env or global is only undone before the next test too, which is after the
+// module that read it at import time has kept it.)
 const replacesModules =
-  /\bvi\.(mock|doMock|stubEnv|stubGlobal|spyOn)\(|process\.env\.\w+\s*=(?!=)|process\.env\[[^\]]+\]\s*=(?!=)/;
+  /\bvi\.(mock|doMock|stubEnv|stubGlobal)\(|process\.env\.\w+\s*=(?!=)|process\.env\[[^\]]+\]\s*=(?!=)/;
 const filesOf = (kind: string) =>
   readdirSync(`test/${kind}`, { recursive: true })
     .map(String)

@@ -72,7 +72,7 @@ describe('verify-federations, pages and continuation', () => {
     ]);
     // The parent: started, listed, 13 a page (less the last page's listing), summarized, succeeded.
     expect(run.historyEvents).toBe(1 + 5 + 3 * 13 - 5 + 5 + 1);
-  });
+  }, 60_000);
 
   it(`continues in a new execution after ${PAGES_PER_EXECUTION} pages, each within the limits, the last one summarizing`, async () => {
     const tenants = 2 * PAGES_PER_EXECUTION + 3;

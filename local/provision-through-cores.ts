@@ -28,3 +28,34 @@ export async function provisionThroughCores(clients: StepClients, input: unknown
     createdAt: new Date().toISOString(),
   });
 }
+
+/**
+ * Registers `ids` as tenants for the verification's scale test and benchmark, where hundreds of
+ * verifications are what is measured: the first `federations` of them provisioned through the step
+ * cores (eight at a time), every other one registered as a copy of one of those records under its
+ * own id. Each tenant's verification is then a real one, of a real federation that several tenants
+ * share (at 200 tenants on 50 federations, a pool is read four times per run).
+ */
+export async function seedTenants(
+  clients: StepClients,
+  ids: readonly string[],
+  federations: number,
+  specOf: (tenantId: string) => Promise<unknown>,
+): Promise<void> {
+  const provisioned = ids.slice(0, Math.max(1, Math.min(federations, ids.length)));
+  const eightAtATime = async (items: readonly string[], each: (id: string) => Promise<void>) => {
+    const queue = [...items];
+    await Promise.all(
+      Array.from({ length: 8 }, async () => {
+        for (let id = queue.shift(); id !== undefined; id = queue.shift()) await each(id);
+      }),
+    );
+  };
+  await eightAtATime(provisioned, async (id) => provisionThroughCores(clients, await specOf(id)));
+  const records = await Promise.all(provisioned.map((id) => clients.registry.get(id)));
+  await eightAtATime(ids.slice(provisioned.length), async (id) => {
+    const record = records[ids.indexOf(id) % records.length];
+    if (!record) throw new Error(`tenant ${provisioned[0]} was provisioned but has no record`);
+    await clients.registry.put({ ...record, tenantId: id });
+  });
+}

@@ -161,7 +161,8 @@ export async function startDemoApp(options: DemoAppOptions = {}): Promise<DemoAp
         html(res, 500, 'Demo app error', `<p id="error">${escapeHtml((error as Error).message)}</p>`);
     });
   });
-  server.keepAliveTimeout = 1_000;
+  // Kept between the start of a sign-in and its callback; stop() closes it.
+  server.keepAliveTimeout = 5_000;
   await new Promise<void>((resolve, reject) => {
     server.once('error', reject);
     server.listen(options.port ?? 0, '127.0.0.1', resolve);

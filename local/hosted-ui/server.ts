@@ -140,7 +140,9 @@ export async function startHostedUi(options: HostedUiOptions): Promise<HostedUi>
       send(res, { kind: 'page', status: 500, title: 'Server Error', text: (error as Error).message });
     });
   });
-  server.keepAliveTimeout = 1_000;
+  // A browser reaches this server twice in one sign-in (authorize, then idpresponse) and an app
+  // once more (token): the connection is kept open in between; stop() closes it.
+  server.keepAliveTimeout = 5_000;
   await new Promise<void>((resolve, reject) => {
     server.once('error', reject);
     server.listen(0, '127.0.0.1', resolve);

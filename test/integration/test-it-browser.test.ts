@@ -3,7 +3,7 @@
 // the emulator's login page (identification, password, consent), Cognito's idpresponse, and back to
 // the demo app signed in as the test user. The local world has no DNS or TLS for the pool's domain,
 // so the browser resolves it to the world's domain front (local/hosted-ui/domain-front.ts), which
-// sends it on to the hosted UI serving that domain; nothing else is rewritten. A screenshot is kept in
+// answers as the hosted UI serving that domain; nothing else is rewritten. A screenshot is kept in
 // test-results/test-it/.
 import { mkdirSync } from 'node:fs';
 import { resolve } from 'node:path';
@@ -69,8 +69,8 @@ describe('Test it, in a browser', () => {
   it('demo app → hosted UI → Authentik login and consent → back to the demo app, signed in', async () => {
     // Fails, saying how to install it, where Chromium is missing.
     await launchChromium().then((checked) => checked.close());
-    // DNS and TLS for the pool's domain: it resolves to a loopback HTTPS server that sends the
-    // browser on to the world's hosted UI serving that domain.
+    // DNS and TLS for the pool's domain: it resolves to a loopback HTTPS server that answers as
+    // the world's hosted UI serving that domain.
     browser = await chromium.launch({
       executablePath: CHROMIUM,
       args: [...CHROMIUM_ARGS, ...front.chromiumFlags([domain])],

@@ -58,7 +58,9 @@ export async function provisionBatch(
       return { ...base, outcome: 'provisioned', seconds: (Date.now() - started) / 1000 };
     } catch (error) {
       const reason = (error as Error)?.message ?? String(error);
-      return { ...base, outcome: 'failed', reason, seconds: (Date.now() - started) / 1000 };
+      // The API refused the spec (400 naming its fields): nothing was started for it.
+      const outcome = (error as { status?: number }).status === 400 ? 'invalid' : 'failed';
+      return { ...base, outcome, reason, seconds: (Date.now() - started) / 1000 };
     }
   };
   await Promise.all(
@@ -93,7 +95,8 @@ export const batchExit = (result: BatchResult): ExitCode =>
 /** The command: the batch read and checked, then provisioned through the API or in the local world. */
 export async function provisionBatchCommand(path: string, out: Output, env: NodeJS.ProcessEnv) {
   const { readBatch } = await import('./batch-specs.ts');
-  const batch = await readBatch(path, env);
+  // Locally each spec is checked as written first; an API checks the specs it is sent.
+  const batch = await readBatch(path, env, !env.FEDERATION_API);
   if (env.FEDERATION_API) {
     const { provisionRemotely, remoteApi } = await import('./remote.ts');
     const api = remoteApi(env.FEDERATION_API, env);

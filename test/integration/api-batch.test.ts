@@ -3,11 +3,16 @@
 // started), a bad item is answered with its fields named within the batch while the others still go,
 // a batch longer than what provisions side by side within Cognito's quotas is refused, every answer
 // conforms to openapi.yaml, and the token handed over appears in no answer.
+import { mkdtempSync, writeFileSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import type { BatchResult } from '../../bin/batch.ts';
 import { BATCH_LIMIT } from '../../functions/api/batch.ts';
 import { openApiResponseChecker, readOpenApi } from '../../local/api-openapi.ts';
 import { type LocalApi, startLocalApi } from '../../local/api-server.ts';
 import { localHandlers } from '../../local/handlers.ts';
+import { runCli } from '../support/cli.ts';
 import { useWorld } from '../support/world.ts';
 
 const fixture = useWorld();
@@ -110,6 +115,28 @@ describe('POST /tenants (a batch)', () => {
       }),
     ]);
   });
+
+  it('federation provision <file.ndjson> through the API: each tenant provisioned, a spec the API refuses named by its fields', async () => {
+    const file = join(mkdtempSync(join(tmpdir(), 'api-batch-')), 'tenants.ndjson');
+    const lines = [
+      specFor('api-batch-cli-a'),
+      specFor('api-batch-cli-bad', { callbackUrls: ['http://insecure.example/cb'] }),
+      specFor('api-batch-cli-b'),
+    ];
+    writeFileSync(file, lines.map((line) => JSON.stringify(line)).join('\n'));
+    const run = await runCli(['provision', file], { FEDERATION_API: api.url, AUTHENTIK_TOKEN: token });
+    expect(run.code, run.stderr).toBe(1);
+    const result = JSON.parse(run.stdout) as BatchResult;
+    expect(result).toMatchObject({ provisioned: 2, failed: 0, invalid: 1 });
+    const bad = result.tenants.find((t) => t.tenantId === 'api-batch-cli-bad');
+    expect(bad).toMatchObject({ source: 'tenants.ndjson:2', outcome: 'invalid' });
+    expect(bad?.reason).toContain('spec.cognito.callbackUrls');
+    for (const tenantId of ['api-batch-cli-a', 'api-batch-cli-b']) {
+      expect((await fixture.clients.registry.get(tenantId))?.status).toBe('active');
+    }
+    expect(await fixture.clients.registry.get('api-batch-cli-bad')).toBeUndefined();
+    expect(`${run.stdout}${run.stderr}`).not.toContain(token);
+  }, 300_000);
 
   it('says in openapi.yaml the batch limit the API holds to', () => {
     const schema = readOpenApi().components.schemas.CreateTenantsRequest as {

@@ -4,6 +4,7 @@
 import './polyfills.ts';
 import { type AuthentikEmulator, startAuthentikEmulator } from './authentik/server.ts';
 import { type CognitoLayer, type CognitoQuotaSettings, startCognitoLayer } from './cognito/index.ts';
+import { MotoUpstream } from './cognito/moto-upstream.ts';
 import { type HostedUi, startHostedUi } from './hosted-ui/server.ts';
 import { type MotoServer, startMoto } from './moto.ts';
 
@@ -67,12 +68,17 @@ export async function startWorld(options: WorldOptions = {}): Promise<World> {
         remember,
       ),
     ]);
+    // The strict layer and the hosted UI reach moto's Cognito through one queue, so moto never
+    // serves two of their requests at once (the race moto-upstream.ts describes), whichever asks.
+    const upstream = new MotoUpstream(moto.endpoint);
+    remember({ stop: async () => upstream.close() });
     const cognito = await startCognitoLayer({
       motoEndpoint: moto.endpoint,
+      upstream,
       ...(options.quotas !== undefined ? { quotas: options.quotas } : {}),
     });
     started.push(cognito);
-    const hostedUi = remember(await startHostedUi({ motoEndpoint: moto.endpoint, region }));
+    const hostedUi = remember(await startHostedUi({ motoEndpoint: moto.endpoint, upstream, region }));
     return {
       endpoints: {
         region,

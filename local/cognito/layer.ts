@@ -31,6 +31,12 @@ export interface CognitoRequestRecord {
 
 export interface CognitoLayerOptions {
   motoEndpoint: string;
+  /**
+   * The one queue of Cognito requests to moto, where other parts of the world (its hosted UI) call
+   * moto too: moto must see them one at a time all together (moto-upstream.ts). Closed by whoever
+   * made it; without it the layer has a queue of its own.
+   */
+  upstream?: MotoUpstream;
   /** Request-rate quotas: Cognito's defaults when omitted, `false` to switch them off. */
   quotas?: CognitoQuotaSettings | false;
   faults?: CognitoFaults;
@@ -54,7 +60,7 @@ const limiterFor = (quotas: CognitoQuotaSettings | false | undefined) =>
 
 /** Starts the strict Cognito layer on a free loopback port in front of moto. */
 export async function startCognitoLayer(options: CognitoLayerOptions): Promise<CognitoLayer> {
-  const moto = new MotoUpstream(options.motoEndpoint);
+  const moto = options.upstream ?? new MotoUpstream(options.motoEndpoint);
   const discoveryTimeoutMs = options.discoveryTimeoutMs ?? 2_000;
   const limits = resolveResourceLimits(options.resourceLimits);
   const state = emptyLayerState();
@@ -197,7 +203,7 @@ export async function startCognitoLayer(options: CognitoLayerOptions): Promise<C
       stopped ??= new Promise<void>((resolve) => {
         server.close(() => resolve());
         server.closeAllConnections();
-        moto.close();
+        if (!options.upstream) moto.close();
       });
       return stopped;
     },

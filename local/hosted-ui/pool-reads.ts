@@ -1,7 +1,7 @@
 // What the local hosted UI reads from and writes to the user pool, straight on moto (the strict
 // layer is the API's front; the hosted UI is Cognito's own service behind it, so it needs none of
-// the layer's request checks or quotas). Calls are serialized with moto's other traffic by
-// MotoUpstream.
+// the layer's request checks or quotas). In a world, calls wait their turn in the strict layer's
+// MotoUpstream queue, so moto serves them one at a time with the layer's.
 
 import type { MotoUpstream } from '../cognito/moto-upstream.ts';
 import { CognitoError } from '../cognito/protocol.ts';

@@ -14,6 +14,8 @@ import { TokenIssuer } from './tokens.ts';
 
 export interface HostedUiOptions {
   motoEndpoint: string;
+  /** The world's queue of Cognito requests to moto, shared with the strict layer (moto-upstream.ts). */
+  upstream?: MotoUpstream;
   region: string;
   /** Per request to an identity provider (default 5 s). */
   timeoutMs?: number;
@@ -74,7 +76,7 @@ async function readForm(req: IncomingMessage): Promise<URLSearchParams | undefin
 }
 
 export async function startHostedUi(options: HostedUiOptions): Promise<HostedUi> {
-  const moto = new MotoUpstream(options.motoEndpoint);
+  const moto = options.upstream ?? new MotoUpstream(options.motoEndpoint);
   const reads = new PoolReads(moto, options.region);
   const tokens = new TokenIssuer(reads, options.region);
   const federation = new Federation(reads, tokens, options.timeoutMs ?? 5_000);
@@ -154,7 +156,7 @@ export async function startHostedUi(options: HostedUiOptions): Promise<HostedUi>
     requests,
     stop: () =>
       new Promise<void>((resolve) => {
-        moto.close();
+        if (!options.upstream) moto.close();
         server.closeAllConnections();
         server.close(() => resolve());
       }),

@@ -1,8 +1,8 @@
 // `npm start`: the main job in the local world. Starts the world, provisions the example tenant
 // (examples/tenant.json) through the provision state machine, verifies it (the hosted-UI sign-in
 // included), prints the summary and what to open to try the sign-in in a browser (the demo app,
-// local/demo/serve.ts). At a terminal it keeps the world and the demo up until Ctrl+C; otherwise
-// (CI, a pipe) it stops the world again.
+// local/demo/serve.ts). At a terminal (stdin and stdout both TTYs) it keeps the world and the demo
+// up until Ctrl+C; otherwise (CI, a pipe, a redirect) it stops the world again and exits.
 import './polyfills.ts';
 import { type Output, print, provision, verify } from '../bin/commands.ts';
 import { serveDemo } from './demo/serve.ts';
@@ -32,7 +32,7 @@ try {
   out.line(
     `  Sign in as the test user of ${specPath} (authentik.testUser); its password is in Secrets Manager: ${result.secrets.testUserPassword ?? '(not recorded)'}`,
   );
-  if (process.stdin.isTTY) {
+  if (process.stdin.isTTY && process.stdout.isTTY) {
     out.line('The local world and the demo app are up. Press Ctrl+C to stop them.');
     await new Promise((resolve) => process.once('SIGINT', resolve));
   }

@@ -52,69 +52,85 @@ try {
   // runs, so its connections and processes are warm, as they are for a person. Each run still does
   // the whole sign-in: the cookies are cleared first (what a person signed out of Authentik sees),
   // so Authentik asks for the username and password again.
-  const browser = await chromium.launch({
-    executablePath: CHROMIUM,
-    args: [...CHROMIUM_ARGS, ...front.chromiumFlags([domain])],
-  });
-  const inBrowser: number[] = [];
-  // Per phase, from the requests the tab sends (ms since the run started).
-  const phases = new Map<string, number[]>();
-  const marks = new Map<string, number>();
-  let started = 0;
-  const mark = (name: string) => {
-    if (!marks.has(name)) marks.set(name, performance.now() - started);
-  };
-  try {
-    const context = await browser.newContext({ ignoreHTTPSErrors: true });
-    const page = await context.newPage();
-    page.on('request', (request) => {
-      const url = request.url();
-      if (url.includes('/oauth2/authorize')) mark('hosted UI authorize');
-      else if (url.includes('/api/v3/flows/executor/') && request.method() === 'GET') mark('login form');
-      else if (url.includes('/api/v3/flows/executor/') && request.method() === 'POST') {
-        if (marks.has('username sent')) mark('password sent');
-        else mark('username sent');
-      } else if (url.startsWith(`https://${domain}/oauth2/idpresponse`)) mark('idpresponse');
-      else if (url.startsWith(demo.callbackUrl)) mark('app callback');
+  const signIns = async (chromiumArgs: readonly string[]) => {
+    const browser = await chromium.launch({
+      executablePath: CHROMIUM,
+      args: [...CHROMIUM_ARGS, ...front.chromiumFlags([domain]), ...chromiumArgs],
     });
-    for (let run = 0; run < RUNS; run += 1) {
-      await context.clearCookies();
-      marks.clear();
-      started = performance.now();
-      // /login sends the browser to the hosted UI's authorize URL. The form fields are waited for
-      // where they are used, so no navigation waits for its page's `load`.
-      await page.goto(`${demo.url}/login`, { waitUntil: 'commit' });
-      // Each field is submitted with Enter, as a person may (the same form submission as its
-      // button; the browser test clicks the buttons).
-      const user = page.getByLabel('Username or email');
-      await user.fill(username);
-      await user.press('Enter');
-      const secret = page.getByLabel('Password');
-      await secret.fill(password);
-      await secret.press('Enter');
-      // The callback page is server-rendered: its text is there once its document is parsed.
-      await page.waitForURL(`${demo.callbackUrl}?**`, { waitUntil: 'domcontentloaded' });
-      const email = await page.evaluate<string | undefined>("document.getElementById('email')?.textContent");
-      const took = performance.now() - started;
-      inBrowser.push(took);
-      if (email !== testUser.email) throw new Error(`signed in as ${email}, not ${testUser.email}`);
-      let last = 0;
-      for (const [name, at] of [...marks, ['signed in', took] as const]) {
-        phases.set(name, [...(phases.get(name) ?? []), at - last]);
-        last = at;
+    const times: number[] = [];
+    // Per phase, from the requests the tab sends (ms since the run started).
+    const phases = new Map<string, number[]>();
+    const marks = new Map<string, number>();
+    let started = 0;
+    const mark = (name: string) => {
+      if (!marks.has(name)) marks.set(name, performance.now() - started);
+    };
+    try {
+      const context = await browser.newContext({ ignoreHTTPSErrors: true });
+      const page = await context.newPage();
+      page.on('request', (request) => {
+        const url = request.url();
+        if (url.includes('/oauth2/authorize')) mark('hosted UI authorize');
+        else if (url.includes('/api/v3/flows/executor/') && request.method() === 'GET') mark('login form');
+        else if (url.includes('/api/v3/flows/executor/') && request.method() === 'POST') {
+          if (marks.has('username sent')) mark('password sent');
+          else mark('username sent');
+        } else if (url.startsWith(`https://${domain}/oauth2/idpresponse`)) mark('idpresponse');
+        else if (url.startsWith(demo.callbackUrl)) mark('app callback');
+      });
+      for (let run = 0; run < RUNS; run += 1) {
+        await context.clearCookies();
+        marks.clear();
+        started = performance.now();
+        // /login sends the browser to the hosted UI's authorize URL. The form fields are waited for
+        // where they are used, so no navigation waits for its page's `load`.
+        await page.goto(`${demo.url}/login`, { waitUntil: 'commit' });
+        // Each field is submitted with Enter, as a person may (the same form submission as its
+        // button; the browser test clicks the buttons).
+        const user = page.getByLabel('Username or email');
+        await user.fill(username);
+        await user.press('Enter');
+        const secret = page.getByLabel('Password');
+        await secret.fill(password);
+        await secret.press('Enter');
+        // The callback page is server-rendered: its text is there once its document is parsed.
+        await page.waitForURL(`${demo.callbackUrl}?**`, { waitUntil: 'domcontentloaded' });
+        const email = await page.evaluate<string | undefined>(
+          "document.getElementById('email')?.textContent",
+        );
+        const took = performance.now() - started;
+        times.push(took);
+        if (email !== testUser.email) throw new Error(`signed in as ${email}, not ${testUser.email}`);
+        let last = 0;
+        for (const [name, at] of [...marks, ['signed in', took] as const]) {
+          phases.set(name, [...(phases.get(name) ?? []), at - last]);
+          last = at;
+        }
       }
+    } finally {
+      await browser.close();
     }
-  } finally {
-    await browser.close();
-  }
+    return { times, phases };
+  };
+
+  const inBrowser = await signIns([]);
   printFigure(
     'test-it in headless Chromium (authorize → signed in at the app) p50',
-    percentile(inBrowser, 50),
+    percentile(inBrowser.times, 50),
     'ms',
   );
-  for (const [name, took] of phases) {
+  for (const [name, took] of inBrowser.phases) {
     printFigure(`test-it in headless Chromium, up to ${name}, p50`, percentile(took, 50), 'ms');
   }
+  // Chromium's own share: with site isolation (its default) every cross-site page (the login page
+  // on Authentik's host, the app's callback on localhost) starts a new renderer process. The same
+  // sign-ins with the pages sharing one renderer process show what that costs.
+  const oneProcess = await signIns(['--disable-site-isolation-trials', '--renderer-process-limit=1']);
+  printFigure(
+    'test-it in headless Chromium, pages in one renderer process (site isolation off) p50',
+    percentile(oneProcess.times, 50),
+    'ms',
+  );
 
   // The same sign-in without a browser: authorize → Authentik (the product's headless login) →
   // idpresponse → the app's code → /oauth2/token.

@@ -63,6 +63,8 @@ export async function startDemoApp(options: DemoAppOptions = {}): Promise<DemoAp
   let resolveTenant = options.tenant ?? (async () => undefined);
   // state → PKCE verifier, for the sign-ins under way.
   const pending = new Map<string, string>();
+  // The pools' key sets, by pool id.
+  const keySets = new Map<string, { kid?: string }[]>();
   let callbackUrl = '';
 
   const signIn = (res: ServerResponse, current: DemoTenant) => {
@@ -123,10 +125,18 @@ export async function startDemoApp(options: DemoAppOptions = {}): Promise<DemoAp
       String(idToken.payload.iss ?? '')
         .split('/')
         .pop() ?? '';
-    const jwks = (await (await fetch(`${current.hostedUi}/${poolId}/.well-known/jwks.json`)).json()) as {
-      keys: { kid?: string }[];
+    // Kept per pool as apps keep it, and read again when the token's key is not in it (a new key).
+    const fetchKeys = async () => {
+      const jwks = (await (await fetch(`${current.hostedUi}/${poolId}/.well-known/jwks.json`)).json()) as {
+        keys: { kid?: string }[];
+      };
+      keySets.set(poolId, jwks.keys);
+      return jwks.keys;
     };
-    const verified = signatureHolds(idToken, jwks.keys, '');
+    const known = keySets.get(poolId);
+    const verified =
+      (known !== undefined && signatureHolds(idToken, known, '')) ||
+      signatureHolds(idToken, await fetchKeys(), '');
     const claims = idToken.payload;
     return html(
       res,

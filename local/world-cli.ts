@@ -4,15 +4,17 @@
 // `--authentik-version <X.Y.Z>` makes the emulator report that version and serve its release's
 // contract and behaviour (local/authentik/contract.ts); the JSON line carries it as "authentikVersion".
 import { parseArgs } from 'node:util';
-import { parseAuthentikVersion } from '#lib/authentik/version.ts';
+import { unservedVersion } from './authentik/contract.ts';
 import { serveDemo } from './demo/serve.ts';
 import { startWorld } from './world.ts';
 import { worldStepClients } from './world-clients.ts';
 
 const { values } = parseArgs({ options: { 'authentik-version': { type: 'string' } } });
 const authentikVersion = values['authentik-version'];
-if (authentikVersion !== undefined && !parseAuthentikVersion(authentikVersion)) {
-  process.stderr.write(`--authentik-version: "${authentikVersion}" is not a version like 2025.8.3\n`);
+// A version it has no contract for (older than 2024.10, newer than the newest installed release).
+const unserved = authentikVersion === undefined ? undefined : unservedVersion(authentikVersion);
+if (unserved) {
+  process.stderr.write(`--authentik-version: ${unserved}\n`);
   process.exit(2);
 }
 const world = await startWorld(authentikVersion === undefined ? {} : { authentikVersion });

@@ -2,6 +2,7 @@
 // of it, and the Authentik emulator. One function starts it all for the tests, `npm start`,
 // `npm run world` and the local API, so they all run against the same strictness.
 import './polyfills.ts';
+import { unservedVersion } from './authentik/contract.ts';
 import { type AuthentikEmulator, startAuthentikEmulator } from './authentik/server.ts';
 import { type CognitoLayer, type CognitoQuotaSettings, startCognitoLayer } from './cognito/index.ts';
 import { MotoUpstream } from './cognito/moto-upstream.ts';
@@ -35,7 +36,10 @@ export interface WorldOptions {
   region?: string;
   /** Cognito's request-rate quotas; real values unless overridden, `false` turns them off. */
   quotas?: CognitoQuotaSettings | false;
+  /** The Authentik release the emulator serves; one it has no contract for is refused. */
   authentikVersion?: string;
+  /** Test-only: what the emulator reports at `admin/version/` instead (server.ts, reportedVersion). */
+  authentikReportedVersion?: string;
   /** Where moto comes from: a new server by default; the tests borrow one of a pool. */
   moto?: (region: string) => Promise<MotoServer>;
 }
@@ -49,6 +53,10 @@ export function hostedUiBaseUrl(endpoints: Pick<WorldEndpoints, 'hostedUi'>): st
 export const localCredentials = { accessKeyId: 'local-world', secretAccessKey: 'local-world' } as const;
 
 export async function startWorld(options: WorldOptions = {}): Promise<World> {
+  // Before anything starts: a release the emulator has no contract for is the caller's mistake.
+  const unserved =
+    options.authentikVersion === undefined ? undefined : unservedVersion(options.authentikVersion);
+  if (unserved) throw new Error(`--authentik-version: ${unserved}`);
   const region = options.region ?? 'us-east-1';
   const started: { stop(): Promise<void> }[] = [];
   const stopAll = async () => {
@@ -64,9 +72,10 @@ export async function startWorld(options: WorldOptions = {}): Promise<World> {
     };
     const [moto, authentik] = await Promise.all([
       (options.moto ?? ((r) => startMoto({ region: r })))(region).then(remember),
-      startAuthentikEmulator(options.authentikVersion ? { version: options.authentikVersion } : {}).then(
-        remember,
-      ),
+      startAuthentikEmulator({
+        ...(options.authentikVersion ? { version: options.authentikVersion } : {}),
+        ...(options.authentikReportedVersion ? { reportedVersion: options.authentikReportedVersion } : {}),
+      }).then(remember),
     ]);
     // The strict layer and the hosted UI reach moto's Cognito through one queue, so moto never
     // serves two of their requests at once (the race moto-upstream.ts describes), whichever asks.

@@ -10,7 +10,7 @@ import {
   findSigningKey,
   requireScopeMappings,
 } from '#lib/authentik/lookups.ts';
-import { type ReleaseFeatures, releaseFeatures } from '#lib/authentik/release.ts';
+import { keyTypeOf, type ReleaseFeatures, releaseFeatures } from '#lib/authentik/release.ts';
 import { PreconditionError } from '#lib/errors.ts';
 import type { TenantSpec } from '#lib/tenant-spec.ts';
 
@@ -73,9 +73,10 @@ async function signingKey(client: AuthentikClient, name: string): Promise<Certif
         'against the JWKS. Use "authentik Self-signed Certificate" or import a key pair',
     );
   }
-  if (pair.key_type && pair.key_type !== 'rsa') {
+  const type = keyTypeOf(pair);
+  if (type && type !== 'rsa') {
     throw new PreconditionError(
-      `certificate key pair "${name}" (authentik.signingKeyName) holds an ${pair.key_type} key; tokens ` +
+      `certificate key pair "${name}" (authentik.signingKeyName) holds an ${type} key; tokens ` +
         'for Cognito are signed RS256, which needs an RSA key pair',
     );
   }

@@ -8,7 +8,7 @@
 // The emulator serves every release from one store shaped like the newest schema; this module
 // checks what a client sends against the release's contract (a field the release does not know is a
 // contract violation: DRF would drop it silently, so the write would not do what the client meant)
-// and reshapes answers into the release's models, with the renames the releases made.
+// and reshapes answers into the release's models (contract-answers.ts).
 import {
   existsSync,
   mkdirSync,
@@ -48,7 +48,7 @@ const PACKAGE: Record<Release, string> = {
 };
 
 /** One model: its fields, the required ones, and the model each nested field holds. */
-interface Model {
+export interface Model {
   fields: string[];
   required: string[];
   refs: Record<string, string>;
@@ -74,6 +74,24 @@ export function releaseFor(version: string): Release {
   return chosen;
 }
 
+/**
+ * Why the emulator cannot serve `version`, or undefined when it can: a release older than the oldest
+ * contract installed, or newer than the newest, has no contract here (serving a neighbour's would
+ * invent that release's API).
+ */
+export function unservedVersion(version: string): string | undefined {
+  const wanted = parseAuthentikVersion(version);
+  const range = `${RELEASES[0]} to ${RELEASES[RELEASES.length - 1]}`;
+  if (!wanted) return `"${version}" is not a version like 2025.8.3`;
+  const oldest = parse(RELEASES[0]);
+  const newest = parse(RELEASES[RELEASES.length - 1]);
+  if (oldest && !isAtLeast(wanted, oldest))
+    return `Authentik ${version} has no contract here (the releases served are ${range})`;
+  if (newest && (wanted.year > newest.year || (wanted.year === newest.year && wanted.month > newest.month)))
+    return `Authentik ${version} has no contract here (the releases served are ${range})`;
+  return undefined;
+}
+
 /** Whether `version` is at least `release` (year and month). */
 export function atLeast(version: string, release: string): boolean {
   const a = parse(version);
@@ -85,7 +103,7 @@ function packageDir(release: Release): string {
   return dirname(require.resolve(`${PACKAGE[release]}/package.json`));
 }
 
-type JsonObject = Record<string, unknown>;
+export type JsonObject = Record<string, unknown>;
 
 function refName(node: unknown): string | undefined {
   if (!node || typeof node !== 'object') return undefined;
@@ -193,7 +211,7 @@ export function contractFor(version: string): Contract {
 // The renames between releases, from the packages' models: a group's single `parent` (and
 // `children`) became the list `parents` in 2026.2 (GroupRequest of @goauthentik/api 2025.10 and
 // 2026.2).
-function groupToRelease(body: JsonObject, model: Model): JsonObject {
+export function groupToRelease(body: JsonObject, model: Model): JsonObject {
   if (!('parents' in body) || model.fields.includes('parents') || !model.fields.includes('parent'))
     return body;
   const { parents, ...rest } = body;
@@ -207,7 +225,7 @@ function groupFromRelease(body: JsonObject, model: Model): JsonObject {
   return { ...rest, parents: parent === null || parent === undefined ? [] : [parent] };
 }
 
-const GROUP_MODELS = new Set(['Group', 'GroupRequest', 'PatchedGroupRequest']);
+export const GROUP_MODELS = new Set(['Group', 'GroupRequest', 'PatchedGroupRequest']);
 
 /**
  * What a request body says in the release's terms: the violations (a field the model does not have,
@@ -244,23 +262,4 @@ export function checkRequest(
     return GROUP_MODELS.has(name) ? groupFromRelease(object, model) : object;
   };
   return { violations, body: walk(schemaName, body, '') };
-}
-
-/** An answer shaped like the newest schema, in the release's model: its renames, and only its fields. */
-export function shapeResponse(contract: Contract, schemaName: string, body: unknown): unknown {
-  const walk = (name: string, value: unknown): unknown => {
-    const model = contract.models[name];
-    if (!model || value === null || typeof value !== 'object') return value;
-    if (Array.isArray(value)) return value.map((item) => walk(name, item));
-    let object = value as JsonObject;
-    if (GROUP_MODELS.has(name)) object = groupToRelease(object, model);
-    const out: JsonObject = {};
-    for (const [field, inner] of Object.entries(object)) {
-      if (!model.fields.includes(field)) continue;
-      const ref = model.refs[field];
-      out[field] = ref ? walk(ref, inner) : inner;
-    }
-    return out;
-  };
-  return walk(schemaName, body);
 }

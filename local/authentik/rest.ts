@@ -3,7 +3,8 @@
 // Authentik does (failures are 403 with `{"detail": ...}`), parses the JSON body, runs the
 // operation's handler and checks the answer against the operation's response schema.
 import type { IncomingMessage } from 'node:http';
-import { type Contract, checkRequest, shapeResponse } from './contract.ts';
+import { type Contract, checkRequest } from './contract.ts';
+import { type AnswerLookups, checkAnswer, shapeResponse } from './contract-answers.ts';
 import type { ApiContext, ApiResponse, Handler } from './resource.ts';
 import { applicationHandlers } from './resources/applications.ts';
 import { catalogHandlers } from './resources/catalog.ts';
@@ -29,7 +30,7 @@ export interface RestOptions {
   violations: string[];
   /** The release's contract: requests are checked against it and answers shaped by it. */
   contract?: Contract;
-  /** Requests that broke the release's contract (operation and field, never the body). */
+  /** Requests and answers that broke the release's contract (operation and field, never the body). */
   contractViolations?: string[];
   noPython(): void;
 }
@@ -112,6 +113,13 @@ async function parseBody(req: IncomingMessage): Promise<ParsedBody> {
   }
 }
 
+function lookups(store: AuthentikStore): AnswerLookups {
+  return {
+    group: (pk) => store.groups.get(pk),
+    keyPairHasKey: (pk) => (store.certificateKeyPairs.get(pk)?.key_data ?? '') !== '',
+  };
+}
+
 /** Answers one request under /api/v3; `path` is the part after the prefix, query excluded. */
 export async function handleApiRequest(
   req: IncomingMessage,
@@ -174,11 +182,11 @@ export async function handleApiRequest(
   const responseSchema = operation.responses.get(String(response.status));
   // Only answers: error bodies are the same in every release.
   if (options.contract && responseSchema && response.status < 300 && response.body !== undefined) {
-    return {
-      ...response,
-      body: shapeResponse(options.contract, responseSchema, response.body),
-      operationId: operation.operationId,
-    };
+    const shaped = shapeResponse(options.contract, responseSchema, response.body, lookups(options.store));
+    for (const violation of checkAnswer(options.contract, responseSchema, shaped)) {
+      options.contractViolations?.push(`${operation.operationId}: ${violation}`);
+    }
+    return { ...response, body: shaped, operationId: operation.operationId };
   }
   return { ...response, operationId: operation.operationId };
 }

@@ -6,7 +6,7 @@ import { randomUUID } from 'node:crypto';
 import { createServer, type IncomingMessage, type ServerResponse } from 'node:http';
 import type { AddressInfo } from 'node:net';
 import { storeBackend } from './backend-store.ts';
-import { atLeast, contractFor } from './contract.ts';
+import { atLeast, contractFor, unservedVersion } from './contract.ts';
 import { type AuthentikFaults, FaultInjector, faultResponse } from './faults.ts';
 import { createOidcAndFlows } from './oidc.ts';
 import { requestOrigin } from './origin.ts';
@@ -33,8 +33,16 @@ export interface AuthentikRequestRecord {
 }
 
 export interface AuthentikEmulatorOptions {
-  /** What `admin/version/` reports as `version_current` (default: the schema's version). */
+  /**
+   * The Authentik release served, contract and behaviour (default: the schema's version). A version
+   * with no installed contract (contract.ts, RELEASES) is refused.
+   */
   version?: string;
+  /**
+   * Test-only: what `admin/version/` reports instead of `version`, while `version`'s release is
+   * served; how the product's refusal of a release older than it supports is tested.
+   */
+  reportedVersion?: string;
   /** The key of akadmin's API token (default: generated). */
   token?: string;
   /** Default: a free port. */
@@ -92,6 +100,8 @@ function send(
 export async function startAuthentikEmulator(
   options: AuthentikEmulatorOptions = {},
 ): Promise<AuthentikEmulator> {
+  const unserved = options.version === undefined ? undefined : unservedVersion(options.version);
+  if (unserved) throw new Error(`Authentik emulator: ${unserved}`);
   const store = new AuthentikStore();
   // Seeding generates an RSA key on libuv's thread pool: start it before the schema loads on this one.
   // Without a version the schema's (the newest) applies, whose email mapping is the default one.
@@ -121,7 +131,7 @@ export async function startAuthentikEmulator(
     store,
     installId,
     baseUrl: requestOrigin(req, baseUrl),
-    version,
+    version: options.reportedVersion ?? version,
     checkResponses: options.checkResponses ?? true,
     violations: schemaViolations,
     contract,

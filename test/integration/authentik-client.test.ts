@@ -341,7 +341,7 @@ describe('pagination', () => {
 
 describe('the version gate', () => {
   it('refuses Authentik 2024.8 with a PreconditionError naming both versions', async () => {
-    const old = await startAuthentikEmulator({ version: '2024.8.3' });
+    const old = await startAuthentikEmulator({ version: '2024.10.5', reportedVersion: '2024.8.3' });
     try {
       const oldClient = createAuthentikClient({
         baseUrl: old.url,

@@ -2,7 +2,8 @@
 // own contract (@goauthentik/api-<release>, local/authentik/contract.ts) and behaviour. For each,
 // one world: the provision machine, the in-depth verification (the test user signs in, the code is
 // exchanged, the ID token checked), and a re-run that writes nothing, with no request that breaks
-// the release's contract and no answer that breaks its schema.
+// the release's contract, no answer that breaks the release's models (contract-answers.ts) and none
+// that breaks the newest schema.
 import { describe, expect, it } from 'vitest';
 import { verifyTenant } from '#lib/verification/tenant.ts';
 import { MATRIX_VERSIONS } from '#local/authentik/contract.ts';

@@ -5,7 +5,8 @@ import { localDeployment, parseTenantSpec } from '#lib/tenant-spec.ts';
 import { apply } from '../../functions/validate-tenant/core.ts';
 import { useWorld } from '../support/world.ts';
 
-const fixture = useWorld({ authentikVersion: '2024.8' });
+// The emulator serves the oldest release it has a contract for and reports 2024.8 (test-only).
+const fixture = useWorld({ authentikVersion: '2024.10.5', authentikReportedVersion: '2024.8' });
 
 describe('validate-tenant against Authentik 2024.8', () => {
   it('refuses it with PreconditionError before any other lookup, and writes nothing', async () => {

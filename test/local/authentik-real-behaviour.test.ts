@@ -8,7 +8,10 @@ import { request as httpRequest } from 'node:http';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { HeadlessLoginError, headlessLogin } from '#lib/authentik/headless-login.ts';
 import { localDeployment } from '#lib/authentik-address.ts';
+import { contractFor } from '#local/authentik/contract.ts';
+import { checkAnswer } from '#local/authentik/contract-answers.ts';
 import { type AuthentikEmulator, startAuthentikEmulator } from '#local/authentik/server.ts';
+import { startWorld } from '#local/world.ts';
 
 const CALLBACK = 'https://tenant-r.auth.eu-west-1.amazoncognito.com/oauth2/idpresponse';
 const MEMBER = { username: 'Real-User', password: 'Xq7-generated-password-9', email: 'real@example.com' };
@@ -488,8 +491,55 @@ describe("each release's contract (local/authentik/contract.ts, @goauthentik/api
       const group = await api(old, 'POST', '/core/groups/', { name: 'g' });
       expect(group.body).toHaveProperty('parent', null);
       expect(group.body).not.toHaveProperty('parents');
+      expect(group.body).toHaveProperty('parent_name', null);
     } finally {
       await old.stop();
     }
+  });
+
+  it('answers with the fields only the release has, and its answers validate against its models', async () => {
+    const old = await startAuthentikEmulator({ version: '2025.10.4', log: () => {} });
+    try {
+      const parent = await api(old, 'POST', '/core/groups/', { name: 'parent' });
+      const child = await api(old, 'POST', '/core/groups/', { name: 'child', parent: parent.body.pk });
+      // parent_name (authentik/core/api/groups.py: CharField(source="parent.name")) until 2026.2.
+      expect(child.body).toMatchObject({ parent: parent.body.pk, parent_name: 'parent' });
+      const listed = await api(old, 'GET', `/core/groups/?name=child`);
+      expect((listed.body.results as Json[])[0]).toMatchObject({ parent_name: 'parent' });
+      // A user's groups (UserGroup, then PartialGroup) carried parent and parent_name too.
+      const user = await api(old, 'POST', '/core/users/', { username: 'member', name: 'Member' });
+      const member = await api(old, 'POST', `/core/groups/${child.body.pk}/add_user/`, { pk: user.body.pk });
+      expect(member.status).toBe(204);
+      const read = await api(old, 'GET', `/core/users/${user.body.pk}/`);
+      expect((read.body.groups_obj as Json[])[0]).toMatchObject({
+        parent: parent.body.pk,
+        parent_name: 'parent',
+      });
+      // A key pair's type was private_key_type before 2026.2 (authentik/crypto/api.py).
+      const pair = await first(old, '/crypto/certificatekeypairs/?has_key=true');
+      expect(pair).toMatchObject({ private_key_type: 'rsa' });
+      expect(pair).not.toHaveProperty('key_type');
+      expect(old.contractViolations).toEqual([]);
+
+      // An answer missing a field the release requires is a violation, as a bad request is.
+      const contract = contractFor('2025.10.4');
+      const { parent_name: _, ...withoutParentName } = child.body;
+      expect(checkAnswer(contract, 'Group', withoutParentName)).toEqual([
+        "answer's parent_name is required by 2025.10's Group",
+      ]);
+      expect(checkAnswer(contractFor('2026.8.3'), 'Group', child.body)).toContain(
+        "answer's parent is not a field of 2026.8's Group",
+      );
+    } finally {
+      await old.stop();
+    }
+  });
+
+  it('refuses a release it has no contract for, naming the flag and the releases it serves', async () => {
+    await expect(startWorld({ authentikVersion: '2024.8.3' })).rejects.toThrow(
+      '--authentik-version: Authentik 2024.8.3 has no contract here (the releases served are 2024.10 to 2026.8)',
+    );
+    await expect(startWorld({ authentikVersion: '2026.10.0' })).rejects.toThrow('2024.10 to 2026.8');
+    await expect(startAuthentikEmulator({ version: '2024.4.1' })).rejects.toThrow('2024.10 to 2026.8');
   });
 });

@@ -5,6 +5,10 @@
 // - Group parents: a group's single `parent` became the list `parents` in 2026.2.
 // - grant_types: OAuth2ProviderRequest has it from 2026.8 on, and the token endpoint refuses a grant
 //   type the provider does not list (invalid_grant), so the product sets it.
+// - A key pair's key type: `key_type` since 2026.2, `private_key_type` before (CertificateKeyPair),
+//   which names an elliptic-curve key "ellipticcurve" (authentik/crypto/api.py); read from either.
+// Every other difference of the models the product uses (fields a release adds or drops: a user's
+// roles, a provider's logout_uri, an application's meta_hide, …) is in nothing it sends or reads.
 // The version comes from GET /admin/version/, read once per client (version.ts); the preflight has
 // already refused a version older than 2024.10 or one it cannot read.
 import type { AuthentikClient } from './client.ts';
@@ -42,4 +46,10 @@ export async function releaseFeatures(client: AuthentikClient): Promise<ReleaseF
   const text = await readVersion(client).catch(() => undefined);
   const version = text === undefined ? undefined : parseAuthentikVersion(text);
   return version ? featuresOf(version) : NEWEST_FEATURES;
+}
+
+/** A key pair's key type as the release names it (`key_type` 2026.2+, `private_key_type` before). */
+export function keyTypeOf(pair: { key_type?: unknown; private_key_type?: unknown }): string | undefined {
+  const type = pair.key_type ?? pair.private_key_type;
+  return typeof type === 'string' && type !== '' ? type : undefined;
 }

@@ -27,6 +27,7 @@ const require = createRequire(import.meta.url);
 /** The releases whose contracts are installed, oldest first, and the package each comes from. */
 export const RELEASES = ['2024.10', '2025.6', '2025.8', '2025.10', '2026.2', '2026.8'] as const;
 export type Release = (typeof RELEASES)[number];
+const NEWEST_RELEASE: Release = '2026.8';
 
 /** One version of each installed release (its package's own version): the version matrix. */
 export const MATRIX_VERSIONS = [
@@ -81,10 +82,10 @@ export function releaseFor(version: string): Release {
  */
 export function unservedVersion(version: string): string | undefined {
   const wanted = parseAuthentikVersion(version);
-  const range = `${RELEASES[0]} to ${RELEASES[RELEASES.length - 1]}`;
+  const range = `${RELEASES[0]} to ${NEWEST_RELEASE}`;
   if (!wanted) return `"${version}" is not a version like 2025.8.3`;
   const oldest = parse(RELEASES[0]);
-  const newest = parse(RELEASES[RELEASES.length - 1]);
+  const newest = parse(NEWEST_RELEASE);
   if (oldest && !isAtLeast(wanted, oldest))
     return `Authentik ${version} has no contract here (the releases served are ${range})`;
   if (newest && (wanted.year > newest.year || (wanted.year === newest.year && wanted.month > newest.month)))

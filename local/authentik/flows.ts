@@ -8,13 +8,20 @@ import { randomBytes, randomUUID } from 'node:crypto';
 import type { IncomingMessage, ServerResponse } from 'node:http';
 import type { AuthentikBackend, FlowSummary } from './backend.ts';
 import type { UserConsents } from './consents.ts';
+import {
+  csrfFailure,
+  isAbsoluteUrl,
+  readBody,
+  sendJson,
+  sendRedirect,
+  unsupportedMediaType,
+} from './flow-http.ts';
 import { flowPage } from './flow-page.ts';
 import {
   type AuthentikSession,
   type AuthentikSessions,
   appendSetCookie,
   CSRF_COOKIE,
-  CSRF_HEADER,
   type FlowPlan,
   readCookie,
   type StageKind,
@@ -30,7 +37,6 @@ const SHELL_PATH = /^\/if\/flow\/([^/]+)\/$/;
 const DEFAULT_AVATAR = '/static/dist/assets/images/user_default.png';
 // Authentik's password stage default (`failed_attempts_before_cancel`).
 const FAILED_ATTEMPTS_BEFORE_CANCEL = 5;
-const MAX_BODY_BYTES = 64 * 1024;
 
 export interface FlowExecutor {
   /** Serves the request when it is for a flow path; false otherwise. */
@@ -39,66 +45,8 @@ export interface FlowExecutor {
 
 type Json = Record<string, unknown>;
 
-function sendJson(res: ServerResponse, status: number, body: unknown): void {
-  const text = JSON.stringify(body);
-  res.writeHead(status, { 'content-type': 'application/json', 'content-length': Buffer.byteLength(text) });
-  res.end(text);
-}
-
-function sendRedirect(res: ServerResponse, location: string): void {
-  res.writeHead(302, { location, 'content-length': 0 });
-  res.end();
-}
-
 function errorDetail(message: string, code: string): { string: string; code: string } {
   return { string: message, code };
-}
-
-/** Authentik follows only relative `next` URLs (flows/views/executor.py, is_url_absolute). */
-function isAbsoluteUrl(url: string): boolean {
-  return /^[a-z][a-z0-9+.-]*:/i.test(url) || url.startsWith('//');
-}
-
-/**
- * DRF's SessionAuthentication.enforce_csrf for a request whose session has a logged-in user (the
- * executor takes the DEFAULT_AUTHENTICATION_CLASSES, authentik/root/settings.py): the
- * authentik_csrf cookie must come back in X-authentik-CSRF; a refusal is 403 "CSRF Failed: <Django's
- * reason>" (django/middleware/csrf.py). Anonymous POSTs (identification, password) are not checked.
- */
-function csrfFailure(req: IncomingMessage): string | undefined {
-  const cookie = readCookie(req, CSRF_COOKIE);
-  if (!cookie) return 'CSRF Failed: CSRF cookie not set.';
-  const header = req.headers[CSRF_HEADER];
-  const sent = Array.isArray(header) ? header[0] : header;
-  if (!sent) return 'CSRF Failed: CSRF token missing.';
-  if (sent !== cookie) return 'CSRF Failed: CSRF token incorrect.';
-  return undefined;
-}
-
-/** The executor parses JSON only (DEFAULT_PARSER_CLASSES: ORJSONParser, authentik/root/settings.py). */
-function unsupportedMediaType(req: IncomingMessage): string | undefined {
-  const type = (req.headers['content-type'] ?? '').split(';')[0]?.trim().toLowerCase() ?? '';
-  return type === 'application/json' || type === '' ? undefined : type;
-}
-
-async function readBody(req: IncomingMessage): Promise<Json | 'invalid'> {
-  const chunks: Buffer[] = [];
-  let size = 0;
-  for await (const chunk of req) {
-    size += (chunk as Buffer).length;
-    if (size > MAX_BODY_BYTES) return 'invalid';
-    chunks.push(chunk as Buffer);
-  }
-  const text = Buffer.concat(chunks).toString('utf8');
-  if (text.trim() === '') return {};
-  try {
-    const parsed: unknown = JSON.parse(text);
-    return parsed !== null && typeof parsed === 'object' && !Array.isArray(parsed)
-      ? (parsed as Json)
-      : 'invalid';
-  } catch {
-    return 'invalid';
-  }
 }
 
 export function createFlowExecutor(

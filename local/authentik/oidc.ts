@@ -4,8 +4,8 @@
 //   /application/o/authorize/, /token/, /userinfo/, /revoke/, /introspect/   (global)
 // A global request is routed to the instance of the application whose client it names: the
 // `client_id` of an authorization request, the client authentication of a token request, the
-// stored access token of a userinfo request. Instances are rebuilt when the application, its
-// provider or its key change. Authorization runs through Authentik's flows: without a session the
+// stored access token of a userinfo request (those two in oidc-backchannel.ts). Instances are
+// rebuilt when the application, its provider or its key change. Authorization runs through Authentik's flows: without a session the
 // user is sent to the authentication flow; with one, the application's policies are evaluated and
 // the provider's authorization flow is planned (consent, then fulfilment back into oidc-provider).
 import '#local/polyfills.ts';
@@ -15,6 +15,7 @@ import type { Interaction, KoaContext, Provider } from 'oidc-provider';
 import type { AuthentikBackend, OidcApplication, OidcProvider, OidcUser } from './backend.ts';
 import { UserConsents } from './consents.ts';
 import { createFlowExecutor, DEFAULT_AUTHENTICATION_PATH, type FlowExecutor } from './flows.ts';
+import { BACKCHANNEL_PATHS, serveBackchannel } from './oidc-backchannel.ts';
 import {
   accountFor,
   claimNamesFor,
@@ -24,20 +25,10 @@ import {
   subjectFor,
 } from './oidc-claims.ts';
 import { discoveryDocument, keySet } from './oidc-discovery.ts';
-import {
-  bearerToken,
-  formParams,
-  readRawBody,
-  replay,
-  sendDeniedPage,
-  sendErrorPage,
-  sendJson,
-  withoutProviderSession,
-} from './oidc-http.ts';
+import { sendDeniedPage, sendErrorPage, sendJson, withoutProviderSession } from './oidc-http.ts';
 import { AUTHENTIK_ACR, createOidcInstance, GLOBAL_PATHS, keyId } from './oidc-instance.ts';
 import { redirectUriAllowed } from './oidc-redirect-uri.ts';
 import { OidcStore } from './oidc-store.ts';
-import { clientAuth, tokenRefusal } from './oidc-token.ts';
 import { requestOrigin } from './origin.ts';
 import { type AuthentikSession, AuthentikSessions } from './sessions.ts';
 
@@ -74,11 +65,6 @@ const REDIRECT_URI_ERROR = [
 const RESUME_PATH = /^\/application\/o\/authorize\/([^/]+)$/;
 const DISCOVERY_PATH = /^\/application\/o\/([^/]+)\/\.well-known\/(openid-configuration)$/;
 const JWKS_PATH = /^\/application\/o\/([^/]+)\/jwks\/$/;
-const CLIENT_AUTHENTICATED_PATHS = new Set<string>([
-  GLOBAL_PATHS.token,
-  GLOBAL_PATHS.revocation,
-  GLOBAL_PATHS.introspection,
-]);
 export function createOidcHandler(backend: AuthentikBackend, sessions: AuthentikSessions): OidcHandler {
   const store = new OidcStore();
   const cookieKeys = [randomBytes(32).toString('base64url')];
@@ -288,54 +274,14 @@ export function createOidcHandler(backend: AuthentikBackend, sessions: Authentik
         return true;
       }
 
-      if (CLIENT_AUTHENTICATED_PATHS.has(path) || path === GLOBAL_PATHS.userinfo) {
-        let forward = req;
-        let form = new URLSearchParams();
-        if (req.method === 'POST') {
-          const body = await readRawBody(req);
-          if (!body) {
-            sendJson(res, 413, { error: 'invalid_request', error_description: 'request body too large' });
-            return true;
-          }
-          form = formParams(req, body);
-          forward = replay(req, body);
-        }
-        let found: Resolved | undefined;
-        if (path === GLOBAL_PATHS.userinfo) {
-          const token = bearerToken(req) ?? form.get('access_token') ?? undefined;
-          const stored = token === undefined ? undefined : store.get('AccessToken', token);
-          found = await resolveClient(
-            typeof stored?.clientId === 'string' ? stored.clientId : undefined,
-            origin,
-          );
-          if (!found) {
-            sendJson(
-              res,
-              401,
-              { error: 'invalid_token', error_description: 'invalid token provided' },
-              { 'www-authenticate': 'Bearer realm="authentik", error="invalid_token"' },
-            );
-            return true;
-          }
-        } else {
-          const client = clientAuth(req, form);
-          found = await resolveClient(client.id, origin);
-          if (path === GLOBAL_PATHS.token) {
-            const refusal = tokenRefusal(found?.provider, client.secret, form);
-            if (refusal) {
-              sendJson(res, refusal.status, refusal.body);
-              return true;
-            }
-          }
-          if (!found) {
-            sendJson(res, 401, {
-              error: 'invalid_client',
-              error_description: 'client authentication failed',
-            });
-            return true;
-          }
-        }
-        await found.instance.callback(forward, res);
+      if (BACKCHANNEL_PATHS.has(path)) {
+        await serveBackchannel(req, res, path, {
+          store,
+          resolveClient: async (clientId) => {
+            const found = await resolveClient(clientId, origin);
+            return found && { provider: found.provider, callback: found.instance.callback };
+          },
+        });
         return true;
       }
 

@@ -82,4 +82,19 @@ describe('npm run world', () => {
     child.kill('SIGTERM');
     expect(await exited).toBe(0);
   });
+
+  it('refuses a release it has no contract for, naming --authentik-version and the releases served', async () => {
+    const child = spawn('npm', ['run', '--silent', 'world', '--', '--authentik-version', '2024.8.3'], {
+      stdio: ['ignore', 'pipe', 'pipe'],
+    });
+    let stderr = '';
+    child.stderr?.on('data', (chunk: Buffer) => {
+      stderr += chunk.toString('utf8');
+    });
+    const code = await new Promise<number | null>((resolve) => child.once('exit', (c) => resolve(c)));
+    expect(code).toBe(2);
+    expect(stderr).toContain(
+      '--authentik-version: Authentik 2024.8.3 has no contract here (the releases served are 2024.10 to 2026.8)',
+    );
+  });
 });

@@ -146,7 +146,7 @@ function provider(overrides: Record<string, unknown> = {}) {
 function authentikWith(
   providers: ReturnType<typeof provider>[],
   extra: Record<string, Route> = {},
-  key = KEY,
+  key: Record<string, unknown> = KEY,
 ) {
   return fakeAuthentik({
     'GET /flows/instances/': ({ query }) => list(FLOWS.filter((f) => f.slug === query.get('slug'))),
@@ -355,6 +355,13 @@ describe('ensure-oidc-provider apply', () => {
       /no certificate key pair "no such key".*HS256/,
     ],
     ['an EC signing key', {}, { ...KEY, key_type: 'ec' }, /RS256, which needs an RSA key pair/],
+    [
+      // Before 2026.2 the key pair names its type private_key_type (functions/lib/authentik/release.ts).
+      'an EC signing key of a release before 2026.2',
+      {},
+      { pk: KEY.pk, name: KEY.name, private_key_available: true, private_key_type: 'ellipticcurve' },
+      /holds an ellipticcurve key.*RS256, which needs an RSA key pair/,
+    ],
   ])('refuses %s with a PreconditionError and writes nothing', async (_what, authentik, key, message) => {
     const fake = authentikWith([], {}, key);
     const failure = apply(specWith(authentik), resources, {

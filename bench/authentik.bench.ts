@@ -1,6 +1,7 @@
 // Provisioning against each supported Authentik release (the emulator serving that release's
 // contract, local/authentik/contract.ts): per version, the provisioning time of a new tenant, the
-// requests it sent to Authentik, and the requests that broke the release's contract (0 expected).
+// requests it sent to Authentik, and the requests and answers that broke the release's contract (0
+// expected).
 import '../local/polyfills.ts';
 import { performance } from 'node:perf_hooks';
 import { MATRIX_VERSIONS } from '../local/authentik/contract.ts';

@@ -4,53 +4,22 @@
 // tenant, the parent costs 13 events a page, and after 200 pages the run continues in a new
 // execution of itself, the last one summarizing the whole run.
 import { describe, expect, it } from 'vitest';
-import { MemoryMetrics } from '#lib/metrics.ts';
 import { HISTORY_EVENTS_QUOTA, PAYLOAD_BYTES_QUOTA } from '#local/execution-limits.ts';
 import { PAGES_PER_EXECUTION } from '../../functions/list-tenants/core.ts';
-import { listTenantsTask } from '../../functions/list-tenants/handler.ts';
-import { type RunSummary, reportPage, summarize } from '../../functions/report-verification/core.ts';
+import type { RunSummary } from '../../functions/report-verification/core.ts';
 import {
   everyExecution,
   type HandlersByPlaceholder,
-  type LambdaHandler,
   lastExecution,
   readDefinition,
   runStateMachine,
 } from '../../local/runner.ts';
+import { fakeVerificationHandlers } from '../support/fake-verification.ts';
 
 /** `count` active tenants, listed `perPage` at a time whatever the machine asks. */
 function handlersFor(count: number, perPage: number): HandlersByPlaceholder {
   const ids = Array.from({ length: count }, (_, i) => `t-${String(i).padStart(4, '0')}`);
-  const registry = {
-    get: async () => undefined,
-    list: async ({ cursor }: { cursor?: string }) => {
-      const from = cursor ? Number(cursor) : 0;
-      const items = ids.slice(from, from + perPage).map((tenantId) => ({ tenantId, status: 'active' }));
-      return { items, ...(from + perPage < ids.length ? { cursor: String(from + perPage) } : {}) };
-    },
-  };
-  const deps = { events: { put: async () => {} }, metrics: new MemoryMetrics() };
-  const report: LambdaHandler = async (event) => {
-    const { action } = event as { action: string };
-    if (action === 'page') return reportPage(event as Parameters<typeof reportPage>[0], deps);
-    return summarize(event as Parameters<typeof summarize>[0], deps);
-  };
-  return {
-    ListTenantsFunctionArn: listTenantsTask({ registry } as never) as LambdaHandler,
-    VerifyTenantFunctionArn: async (event) => {
-      const { tenantId } = event as { tenantId: string };
-      const summary = {
-        tenantId,
-        state: 'verified',
-        changed: false,
-        durationMs: 1,
-        reasons: [],
-        repairAttempted: false,
-      };
-      return { tenantId, state: 'verified', changed: false, summary };
-    },
-    ReportVerificationFunctionArn: report,
-  };
+  return fakeVerificationHandlers(ids, perPage);
 }
 
 describe('verify-federations, pages and continuation', () => {

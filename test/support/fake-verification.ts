@@ -5,8 +5,38 @@
 // and the benchmark of a run over 100,000 tenants.
 import { MemoryMetrics } from '#lib/metrics.ts';
 import { listTenantsTask } from '../../functions/list-tenants/handler.ts';
-import { reportPage, summarize } from '../../functions/report-verification/core.ts';
+import {
+  type ItemResult,
+  reportPage,
+  summarize,
+  type TenantChange,
+} from '../../functions/report-verification/core.ts';
 import type { HandlersByPlaceholder, LambdaHandler } from '../../local/runner.ts';
+
+/** A verified tenant's item in a page's results, as verify-tenant summarizes it. */
+export function itemResult(tenantId: string, overrides: Partial<ItemResult> = {}): ItemResult {
+  return {
+    tenantId,
+    state: 'verified',
+    changed: false,
+    durationMs: 300,
+    reasons: [],
+    repairAttempted: false,
+    ...overrides,
+  };
+}
+
+/** A verified tenant that did not change, as verify-tenant answers it to the report. */
+export function tenantChange(tenantId: string, overrides: Partial<TenantChange> = {}): TenantChange {
+  return {
+    tenantId,
+    state: 'verified',
+    previousState: 'verified',
+    changed: false,
+    failing: [],
+    ...overrides,
+  };
+}
 
 /**
  * Handlers for `ids`, all active tenants with their resources recorded. The registry lists the
@@ -33,24 +63,13 @@ export function fakeVerificationHandlers(ids: readonly string[], perPage?: numbe
   const deps = { events: { put: async () => {} }, metrics: new MemoryMetrics() };
   return {
     ListTenantsFunctionArn: listTenantsTask({ registry } as never) as LambdaHandler,
+    // What verify-tenant answers for a verified tenant that did not change: its summary.
     VerifyTenantFunctionArn: async (event) => {
       const { tenantId } = event as { tenantId: string };
-      const summary = {
-        tenantId,
-        state: 'verified',
-        changed: false,
-        durationMs: 1,
-        reasons: [],
-        repairAttempted: false,
-      };
       return {
-        tenantId,
-        state: 'verified',
-        previousState: 'verified',
-        changed: false,
-        failing: [],
+        ...tenantChange(tenantId),
         repairable: false,
-        summary,
+        summary: itemResult(tenantId, { durationMs: 1 }),
       };
     },
     ReportVerificationFunctionArn: async (event) => {

@@ -8,14 +8,9 @@ import { afterEach, beforeEach, describe, expect, it, vi } from 'vitest';
 import { TransientError } from '#lib/errors.ts';
 import { type EmfDocument, emit, lambdaMetrics, METRIC } from '#lib/metrics.ts';
 import { noTotals, type RunSettings } from '../../functions/list-tenants/core.ts';
-import {
-  type ItemResult,
-  reportChange,
-  reportPage,
-  summarize,
-  type TenantChange,
-} from '../../functions/report-verification/core.ts';
+import { reportChange, reportPage, summarize } from '../../functions/report-verification/core.ts';
 import { eventBridgeSink, memoryEventSink } from '../../functions/report-verification/events.ts';
+import { tenantChange as change, itemResult as summary } from '../support/fake-verification.ts';
 
 // Recent enough for CloudWatch (Powertools refuses timestamps older than 14 days).
 const at = new Date(Math.floor(Date.now() / 1000) * 1000);
@@ -43,29 +38,6 @@ function stdoutMetrics() {
     return true;
   }) as typeof process.stdout.write);
   return { metrics: lambdaMetrics('NS'), documents };
-}
-
-function summary(tenantId: string, overrides: Partial<ItemResult> = {}): ItemResult {
-  return {
-    tenantId,
-    state: 'verified',
-    changed: false,
-    durationMs: 300,
-    reasons: [],
-    repairAttempted: false,
-    ...overrides,
-  };
-}
-
-function change(tenantId: string, overrides: Partial<TenantChange> = {}): TenantChange {
-  return {
-    tenantId,
-    state: 'verified',
-    previousState: 'verified',
-    changed: false,
-    failing: [],
-    ...overrides,
-  };
 }
 
 function deps() {

@@ -82,6 +82,61 @@ def import_once(value, *args, **kwargs):
     return imported_keys[token]
 moto_cognito_jwk = moto_cognito.jwk
 moto_cognito.jwk = types.SimpleNamespace(RSAKey=types.SimpleNamespace(import_key=import_once))
+# Werkzeug's development server answers every request with "Connection: close" (werkzeug/serving.py,
+# WSGIRequestHandler.run_wsgi: http.server does not drain an unread request body before reading the
+# next request line), so every SDK call and every strict-layer request opened a new TCP connection
+# and moto a new thread for it: 8 per verification. The handler below reads the whole body before
+# moto sees the request, so nothing is left unread, and then keeps the connection open. A chunked
+# request body still closes it, as before.
+import io
+import werkzeug.serving as werkzeug_serving
+import moto.moto_server.threaded_moto_server as moto_threaded
+class KeepAliveHandler(werkzeug_serving.WSGIRequestHandler):
+    protocol_version = "HTTP/1.1"
+    # The headers and the body go out in two writes; on a connection that stays open, Nagle's
+    # algorithm would hold the body until the client's delayed ACK of the headers (~40 ms).
+    disable_nagle_algorithm = True
+    drained = False
+    def handle_one_request(self):
+        # Each request starts undrained: an error answered before its body is read still closes.
+        self.drained = False
+        this_request.drained = False
+        super().handle_one_request()
+    def make_environ(self):
+        environ = super().make_environ()
+        if "chunked" in self.headers.get("Transfer-Encoding", "").lower():
+            return environ
+        try:
+            length = int(self.headers.get("Content-Length") or 0)
+        except ValueError:
+            return environ
+        body = self.rfile.read(length) if length > 0 else b""
+        if len(body) == length:
+            environ["wsgi.input"] = io.BytesIO(body)
+            self.drained = True
+        this_request.drained = self.drained
+        return environ
+    def send_header(self, keyword, value):
+        if keyword.lower() == "connection" and value.lower() == "close" and self.drained:
+            return
+        super().send_header(keyword, value)
+# After each response werkzeug discards whatever else the socket holds (it may read the next request
+# line, as it expects to close): a request whose body was read here has nothing to discard.
+import threading as moto_threading
+this_request = moto_threading.local()
+real_selectors = werkzeug_serving.selectors
+class NothingLeft:
+    def register(self, *args, **kwargs): pass
+    def select(self, timeout=None): return []
+    def close(self): pass
+werkzeug_serving.selectors = types.SimpleNamespace(
+    EVENT_READ=real_selectors.EVENT_READ,
+    DefaultSelector=lambda: NothingLeft() if getattr(this_request, "drained", False) else real_selectors.DefaultSelector(),
+)
+def make_keep_alive_server(*args, **kwargs):
+    kwargs["request_handler"] = KeepAliveHandler
+    return werkzeug_serving.make_server(*args, **kwargs)
+moto_threaded.make_server = make_keep_alive_server
 server = ThreadedMotoServer(ip_address="127.0.0.1", port=0, verbose=False)
 server.start()
 print(json.dumps({"port": server.get_host_and_port()[1], "python": sys.executable}), flush=True)

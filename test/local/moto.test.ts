@@ -1,5 +1,6 @@
 import { spawn } from 'node:child_process';
 import { readFileSync } from 'node:fs';
+import { Agent, request } from 'node:http';
 import { fileURLToPath } from 'node:url';
 import { CreateUserPoolCommand, ListUserPoolsCommand } from '@aws-sdk/client-cognito-identity-provider';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
@@ -47,6 +48,54 @@ describe('startMoto', () => {
     const response = await fetch(`${moto.endpoint}/moto-api/`);
     expect(response.status).toBe(200);
     await response.arrayBuffer();
+  });
+
+  it('keeps a connection open from one request to the next, bodies and all', async () => {
+    const agent = new Agent({ keepAlive: true });
+    const call = (body: string) =>
+      new Promise<{ status: number; reused: boolean; connection: string | undefined; text: string }>(
+        (resolve, reject) => {
+          const req = request(
+            `${moto.endpoint}/`,
+            {
+              method: 'POST',
+              agent,
+              headers: {
+                'Content-Type': 'application/x-amz-json-1.1',
+                'X-Amz-Target': 'AWSCognitoIdentityProviderService.ListUserPools',
+                Authorization: `AWS4-HMAC-SHA256 Credential=local/20240101/${moto.region}/cognito-idp/aws4_request, SignedHeaders=host, Signature=0`,
+              },
+            },
+            (res) => {
+              let text = '';
+              res.setEncoding('utf8');
+              res.on('data', (chunk: string) => {
+                text += chunk;
+              });
+              res.on('end', () =>
+                resolve({
+                  status: res.statusCode ?? 0,
+                  reused: req.reusedSocket,
+                  connection: res.headers.connection,
+                  text,
+                }),
+              );
+            },
+          );
+          req.on('error', reject);
+          req.end(body);
+        },
+      );
+    try {
+      const first = await call(JSON.stringify({ MaxResults: 10 }));
+      const second = await call(JSON.stringify({ MaxResults: 5 }));
+      expect([first.status, second.status]).toEqual([200, 200]);
+      expect(JSON.parse(second.text)).toHaveProperty('UserPools');
+      expect(first.connection).not.toBe('close');
+      expect(second.reused).toBe(true);
+    } finally {
+      agent.destroy();
+    }
   });
 
   it('reset forgets every resource', async () => {

@@ -6,8 +6,6 @@
 // the pacing of one page's Map is the whole run's.
 import { beforeAll, describe, expect, it } from 'vitest';
 import type { TenantRegistry } from '#lib/registry.ts';
-import { type CognitoQuotaCategory, quotaCategoryOf } from '#local/cognito/operations.ts';
-import { cognitoDefaultQuotas } from '#local/cognito/quotas.ts';
 import { HISTORY_EVENTS_QUOTA, PAYLOAD_BYTES_QUOTA } from '#local/execution-limits.ts';
 import { listTenantsTask } from '../../functions/list-tenants/handler.ts';
 import type { RunSummary } from '../../functions/report-verification/core.ts';
@@ -17,9 +15,9 @@ import {
   everyExecution,
   type HandlersByPlaceholder,
   type LambdaHandler,
-  readDefinition,
   runStateMachine,
 } from '../../local/runner.ts';
+import { expectPacedVerificationReads } from '../support/verification-reads.ts';
 import { useWorld } from '../support/world.ts';
 
 const TENANTS = 30;
@@ -53,17 +51,6 @@ beforeAll(async () => {
   }
 }, 300_000);
 
-/** The most requests of one category admitted within any one second. */
-function busiestSecond(times: number[]): number {
-  const sorted = [...times].sort((a, b) => a - b);
-  let most = 0;
-  for (let start = 0, end = 0; end < sorted.length; end += 1) {
-    while ((sorted[end] as number) - (sorted[start] as number) >= 1_000) start += 1;
-    most = Math.max(most, end - start + 1);
-  }
-  return most;
-}
-
 describe('verify-federations, a page per execution', () => {
   it(`verifies ${TENANTS} tenants in three page executions, one at a time, without a throttled request`, async () => {
     const mark = fixture.world.cognito.requests.length;
@@ -86,27 +73,6 @@ describe('verify-federations, a page per execution', () => {
     }
 
     const calls = fixture.world.cognito.requests.slice(mark);
-    expect(calls.filter((c) => c.error !== undefined)).toEqual([]);
-    const byCategory = new Map<string, number[]>();
-    for (const call of calls) {
-      const category = quotaCategoryOf(call.operation) ?? call.operation;
-      byCategory.set(category, [...(byCategory.get(category) ?? []), call.at]);
-    }
-    const perVerification: Partial<Record<CognitoQuotaCategory, number>> = {
-      UserPoolRead: 1,
-      UserPoolClientRead: 1,
-      UserPoolResourceRead: 2,
-    };
-    const concurrency = (
-      readDefinition('verify-tenants-page').States['Verify tenants'] as { MaxConcurrency: number }
-    ).MaxConcurrency;
-    for (const [category, times] of byCategory) {
-      const reads = perVerification[category as CognitoQuotaCategory] ?? 0;
-      expect(times.length, category).toBe(reads * TENANTS);
-      expect(busiestSecond(times), category).toBeLessThanOrEqual(concurrency * reads);
-      expect(concurrency * reads, category).toBeLessThanOrEqual(
-        cognitoDefaultQuotas.perAccount[category as CognitoQuotaCategory],
-      );
-    }
+    expectPacedVerificationReads(calls, TENANTS);
   }, 180_000);
 });

@@ -13,6 +13,7 @@ import { openApiResponseChecker, readOpenApi } from '../../local/api-openapi.ts'
 import { type LocalApi, startLocalApi } from '../../local/api-server.ts';
 import { localHandlers } from '../../local/handlers.ts';
 import { runCli } from '../support/cli.ts';
+import { apiTenantSpecs } from '../support/tenants.ts';
 import { useWorld } from '../support/world.ts';
 
 const fixture = useWorld();
@@ -46,17 +47,7 @@ async function post(body: unknown): Promise<{ status: number; body: Record<strin
   return { status: response.status, body: parsed, text };
 }
 
-function specFor(tenantId: string, cognito: Record<string, unknown> = {}) {
-  return {
-    tenantId,
-    authentik: { baseUrl: fixture.world.endpoints.authentik },
-    cognito: {
-      region: fixture.world.endpoints.region,
-      callbackUrls: [`https://${tenantId}.app.example/callback`],
-      ...cognito,
-    },
-  };
-}
+const specFor = apiTenantSpecs(fixture);
 
 describe('POST /tenants (a batch)', () => {
   it('starts each valid tenant’s provisioning, names each bad item’s fields, and the others still go', async () => {

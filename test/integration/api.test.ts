@@ -13,6 +13,7 @@ import { localHandlers } from '../../local/handlers.ts';
 import type { HandlersByPlaceholder, LambdaHandler } from '../../local/runner.ts';
 import { localCredentials } from '../../local/world.ts';
 import { LOCAL_REGISTRY_TABLE } from '../../local/world-clients.ts';
+import { apiTenantSpecs } from '../support/tenants.ts';
 import { useWorld } from '../support/world.ts';
 
 // Every log line is searched for the token, so every level is written.
@@ -107,17 +108,7 @@ async function http(
   return { status: response.status, body, headers: response.headers };
 }
 
-function specFor(tenantId: string, cognito: Record<string, unknown> = {}) {
-  return {
-    tenantId,
-    authentik: { baseUrl: fixture.world.endpoints.authentik },
-    cognito: {
-      region: fixture.world.endpoints.region,
-      callbackUrls: [`https://${tenantId}.app.example/callback`],
-      ...cognito,
-    },
-  };
-}
+const specFor = apiTenantSpecs(fixture);
 
 const provision = (tenantId: string, cognito: Record<string, unknown> = {}) =>
   http('PUT', `/tenants/${tenantId}`, { body: { spec: specFor(tenantId, cognito), authentikToken: token } });

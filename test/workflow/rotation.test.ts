@@ -7,7 +7,6 @@ import { DescribeIdentityProviderCommand } from '@aws-sdk/client-cognito-identit
 import { DescribeSecretCommand, GetSecretValueCommand } from '@aws-sdk/client-secrets-manager';
 import { afterEach, beforeAll, describe, expect, it, vi } from 'vitest';
 import { getProvider } from '#lib/authentik/providers.ts';
-import type { TenantRecord } from '#lib/registry.ts';
 import { parseTenantSpec } from '#lib/tenant-spec.ts';
 import { verifyTenant } from '#lib/verification/tenant.ts';
 import { type FederationEvent, memoryEventSink } from '../../functions/report-verification/events.ts';
@@ -20,6 +19,8 @@ import { localRotation, type RotationFunction } from '../../local/rotation.ts';
 import { runStateMachine } from '../../local/runner.ts';
 import { hostedUiBaseUrl } from '../../local/world.ts';
 import { runCli } from '../support/cli.ts';
+import { capturingOutput } from '../support/output.ts';
+import { registeredTenants } from '../support/tenants.ts';
 import { useWorld } from '../support/world.ts';
 
 const fixture = useWorld();
@@ -38,11 +39,7 @@ afterEach(() => {
   vi.restoreAllMocks();
 });
 
-async function record(tenantId: string): Promise<TenantRecord> {
-  const found = await fixture.clients.registry.get(tenantId);
-  if (!found) throw new Error(`${tenantId} is not registered`);
-  return found;
-}
+const { record } = registeredTenants(fixture);
 
 async function current(arn: string): Promise<Record<string, string>> {
   const read = await fixture.clients.secrets.send(
@@ -103,27 +100,6 @@ async function verified(tenantId: string) {
 async function stagesOf(arn: string): Promise<Record<string, string[]>> {
   const described = await fixture.clients.secrets.send(new DescribeSecretCommand({ SecretId: arn }));
   return described.VersionIdsToStages ?? {};
-}
-
-/** Every line written to stdout/stderr or the console while `work` runs. */
-async function capturingOutput<T>(work: () => Promise<T>): Promise<{ result: T; output: string }> {
-  const chunks: string[] = [];
-  const keep = (chunk: unknown) => {
-    chunks.push(String(chunk));
-    return true;
-  };
-  vi.spyOn(process.stdout, 'write').mockImplementation(keep as typeof process.stdout.write);
-  vi.spyOn(process.stderr, 'write').mockImplementation(keep as typeof process.stderr.write);
-  for (const level of ['log', 'info', 'warn', 'error', 'debug'] as const) {
-    vi.spyOn(console, level).mockImplementation((...args: unknown[]) => {
-      chunks.push(args.map(String).join(' '));
-    });
-  }
-  try {
-    return { result: await work(), output: chunks.join('\n') };
-  } finally {
-    vi.restoreAllMocks();
-  }
 }
 
 describe('turning rotation on', () => {

@@ -3,6 +3,7 @@ import { afterEach, beforeAll, describe, expect, it, vi } from 'vitest';
 import { lambdaMetrics } from '#lib/metrics.ts';
 import { localHandlers } from '../../local/handlers.ts';
 import { type HandlersByPlaceholder, runStateMachine } from '../../local/runner.ts';
+import { capturingOutput } from '../support/output.ts';
 import { useWorld } from '../support/world.ts';
 
 const fixture = useWorld();
@@ -16,25 +17,6 @@ beforeAll(async () => {
 afterEach(() => {
   vi.restoreAllMocks();
 });
-
-/** Every line written to stdout/stderr or the console while `work` runs. */
-async function capturingOutput<T>(work: () => Promise<T>): Promise<{ result: T; output: string }> {
-  const chunks: string[] = [];
-  const keep = (chunk: unknown) => {
-    chunks.push(String(chunk));
-    return true;
-  };
-  vi.spyOn(process.stdout, 'write').mockImplementation(keep as typeof process.stdout.write);
-  vi.spyOn(process.stderr, 'write').mockImplementation(keep as typeof process.stderr.write);
-  for (const level of ['log', 'info', 'warn', 'error', 'debug'] as const) {
-    vi.spyOn(console, level).mockImplementation((...args: unknown[]) => {
-      chunks.push(args.map(String).join(' '));
-    });
-  }
-  const result = await work();
-  vi.restoreAllMocks();
-  return { result, output: chunks.join('\n') };
-}
 
 async function secretJson(arn: string): Promise<Record<string, string>> {
   const { SecretString } = await fixture.clients.secrets.send(new GetSecretValueCommand({ SecretId: arn }));

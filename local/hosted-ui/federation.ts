@@ -167,10 +167,14 @@ export class Federation {
     const idpError = query.get('error');
     if (idpError)
       return fail(idpError, `${name} Error - ${idpError} ${query.get('error_description') ?? ''}`.trim());
+    // The pool's facts do not depend on the IdP's answer: read alongside the exchange (a rejection
+    // is handled where it is awaited; one never awaited, after a failed exchange, is dropped).
+    const facts = this.reads.poolFacts(pending.userPoolId);
+    facts.catch(() => undefined);
     try {
       const claims = await this.claimsFrom(domain, pending, query.get('code') ?? '');
       if ('error' in claims) return fail(claims.error, claims.description);
-      return await this.signIn(pending, claims.claims);
+      return await this.signIn(pending, claims.claims, await facts);
     } catch (error) {
       return fail('server_error', `${name} Error - ${(error as Error).message}`);
     }
@@ -184,6 +188,9 @@ export class Federation {
   ): Promise<{ claims: Record<string, unknown> } | { error: string; description: string }> {
     const name = pending.provider.ProviderName;
     const details = pending.provider.ProviderDetails;
+    // The key set does not depend on the token response either: fetched alongside the exchange.
+    const keysAsked = this.fetchJson(details.jwks_uri ?? '', { method: 'GET' });
+    keysAsked.catch(() => undefined);
     // The IdP must support client_secret_post: "Amazon Cognito doesn't support client_secret_basic
     // client authentication" (OIDC IdP page, prerequisites).
     const exchanged = await this.fetchJson(details.token_url ?? '', {
@@ -205,7 +212,7 @@ export class Federation {
     const idToken = decodeJwt(String(exchanged.body.id_token ?? ''));
     if (!idToken)
       return { error: 'invalid_request', description: `${name} Error - no id_token in the token response` };
-    const keys = await this.fetchJson(details.jwks_uri ?? '', { method: 'GET' });
+    const keys = await keysAsked;
     const jwks = Array.isArray(keys.body.keys) ? (keys.body.keys as { kid?: string }[]) : [];
     if (!signatureHolds(idToken, jwks, details.client_secret ?? '')) {
       return { error: 'invalid_request', description: 'Invalid id_token signature' };
@@ -240,7 +247,11 @@ export class Federation {
   }
 
   /** The attribute mapping applied, the federated user made or updated, a code for the app. */
-  private async signIn(pending: Pending, claims: Record<string, unknown>): Promise<Answer> {
+  private async signIn(
+    pending: Pending,
+    claims: Record<string, unknown>,
+    facts: Awaited<ReturnType<PoolReads['poolFacts']>>,
+  ): Promise<Answer> {
     const provider = pending.provider;
     const mapping = { username: 'sub', ...provider.AttributeMapping };
     const attributes: Attributes = {};
@@ -250,7 +261,6 @@ export class Federation {
       attributes[attribute] = typeof value === 'string' ? value : JSON.stringify(value);
     }
     // "Your IdP didn't send claims that map to required attributes" ends the sign-in with an error.
-    const facts = await this.reads.poolFacts(pending.userPoolId);
     const missing = facts.required.filter((name) => !(name in attributes));
     if (missing.length > 0) {
       return toCallback(

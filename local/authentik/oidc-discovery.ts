@@ -8,8 +8,9 @@
 // - The key set is JWKSView (authentik/providers/oauth2/views/jwks.py): the signing key (and an
 //   encryption key, which the emulator's providers never have) as JWKs with x5c, x5t and x5t#S256;
 //   a provider without a key answers `{}`, without even a "keys" list.
-import { createHash, createPublicKey, X509Certificate } from 'node:crypto';
+import { createHash } from 'node:crypto';
 import type { SigningKey } from './backend.ts';
+import { certificateDerBase64, publicJwk } from './key-forms.ts';
 import { AUTHENTIK_ACR, signingAlgorithm } from './oidc-instance.ts';
 
 // ProviderInfoView.get_claims: what every token carries whatever the mappings.
@@ -77,7 +78,7 @@ const CURVES: Record<string, string> = { 'P-256': 'P-256', 'P-384': 'P-384', 'P-
 /** The provider's key set; `{}` without a signing key. */
 export function keySet(key: SigningKey | undefined, kid: string | undefined): Record<string, unknown> {
   if (!key || !kid) return {};
-  const jwk = createPublicKey(key.privateKeyPem).export({ format: 'jwk' }) as Record<string, string>;
+  const jwk = publicJwk(key.privateKeyPem);
   const entry: Record<string, unknown> = { alg: signingAlgorithm(key), kid };
   if (jwk.kty === 'RSA') Object.assign(entry, { kty: 'RSA', use: 'sig', n: jwk.n, e: jwk.e });
   else if (jwk.kty === 'EC') {
@@ -90,9 +91,10 @@ export function keySet(key: SigningKey | undefined, kid: string | undefined): Re
     });
   } else return { keys: [entry] };
   if (key.certificatePem) {
-    const der = new X509Certificate(key.certificatePem).raw;
+    const x5c = certificateDerBase64(key.certificatePem);
+    const der = Buffer.from(x5c, 'base64');
     Object.assign(entry, {
-      x5c: [der.toString('base64')],
+      x5c: [x5c],
       x5t: createHash('sha1').update(der).digest('base64url'),
       'x5t#S256': createHash('sha256').update(der).digest('base64url'),
     });

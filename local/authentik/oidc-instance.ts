@@ -4,7 +4,7 @@
 // JWKS sits under the issuer.
 // Before oidc-provider: its runtime warning is filtered (see oidc-runtime.ts).
 import './oidc-runtime.ts';
-import { createHash, createPrivateKey } from 'node:crypto';
+import { createHash } from 'node:crypto';
 import {
   type Account,
   type ClientMetadata,
@@ -15,6 +15,7 @@ import {
   Provider,
 } from 'oidc-provider';
 import type { OidcApplication, OidcProvider, SigningKey } from './backend.ts';
+import { privateJwk } from './key-forms.ts';
 import { errorPage } from './oidc-page.ts';
 import { redirectUriAllowed } from './oidc-redirect-uri.ts';
 import type { OidcStore } from './oidc-store.ts';
@@ -77,7 +78,7 @@ interface SigningSetup {
  */
 export function signingAlgorithm(key: SigningKey | undefined): string {
   if (!key) return 'HS256';
-  const jwk = createPrivateKey(key.privateKeyPem).export({ format: 'jwk' }) as Record<string, unknown>;
+  const jwk = privateJwk(key.privateKeyPem);
   const alg =
     jwk.kty === 'RSA'
       ? 'RS256'
@@ -100,7 +101,7 @@ export function keyId(key: SigningKey): string {
 function signingSetup(key: SigningKey | undefined): SigningSetup {
   const alg = signingAlgorithm(key);
   if (!key) return { jwks: { keys: [] }, alg };
-  const jwk = createPrivateKey(key.privateKeyPem).export({ format: 'jwk' }) as Record<string, unknown>;
+  const jwk = privateJwk(key.privateKeyPem) as Record<string, unknown>;
   return { jwks: { keys: [{ ...jwk, kid: keyId(key), use: 'sig', alg }] }, alg };
 }
 

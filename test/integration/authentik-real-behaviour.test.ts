@@ -4,15 +4,13 @@
 // looks at the code), a provider without a signing key (its key set is {}), and
 // include_claims_in_id_token turned off behind the product's back, then repaired.
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import type { AuthentikClient } from '#lib/authentik/client.ts';
 import { getProviderSetupUrls, strictRedirectUri, updateProvider } from '#lib/authentik/providers.ts';
-import type { TenantRecord } from '#lib/registry.ts';
-import { parseTenantSpec } from '#lib/tenant-spec.ts';
 import { verifyTenant } from '#lib/verification/tenant.ts';
 import type { TenantVerification } from '#lib/verification/types.ts';
 import { localHandlers } from '../../local/handlers.ts';
 import { runStateMachine } from '../../local/runner.ts';
 import { type ForwardingProxy, startForwardingProxy } from '../support/forwarding-proxy.ts';
+import { registeredTenants } from '../support/tenants.ts';
 import { useWorld } from '../support/world.ts';
 
 const fixture = useWorld();
@@ -27,17 +25,7 @@ async function provision(tenantId: string, baseUrl?: string): Promise<void> {
   if (result.status !== 'SUCCEEDED') throw new Error(`provisioning ${tenantId} failed: ${result.cause}`);
 }
 
-async function record(tenantId: string): Promise<TenantRecord> {
-  const found = await fixture.clients.registry.get(tenantId);
-  if (!found) throw new Error(`${tenantId} is not registered`);
-  return found;
-}
-
-async function authentikFor(tenantId: string): Promise<AuthentikClient> {
-  return fixture.clients.authentik(
-    parseTenantSpec((await record(tenantId)).spec, fixture.clients.deployment),
-  );
-}
+const { record, authentikFor } = registeredTenants(fixture);
 
 const reasonsOf = (result: TenantVerification) =>
   Object.fromEntries(result.failing.map((f) => [f.check, f.reason]));

@@ -10,36 +10,21 @@ import {
 } from '@aws-sdk/client-cognito-identity-provider';
 import { GetSecretValueCommand } from '@aws-sdk/client-secrets-manager';
 import { beforeAll, describe, expect, it } from 'vitest';
-import type { TenantRecord } from '#lib/registry.ts';
 import { verifyTenant } from '#lib/verification/tenant.ts';
 import type { TenantVerification } from '#lib/verification/types.ts';
-import { localHandlers } from '../../local/handlers.ts';
-import { runStateMachine } from '../../local/runner.ts';
 import { hostedUiBaseUrl } from '../../local/world.ts';
 import { dropIssuerSlashInMoto } from '../support/drift.ts';
+import { provisionTenants, registeredTenants } from '../support/tenants.ts';
 import { useWorld } from '../support/world.ts';
 
 const fixture = useWorld();
 const TENANTS = ['hu-control', 'hu-secret', 'hu-issuer', 'hu-mapping'] as const;
 
 beforeAll(async () => {
-  const handlers = await localHandlers(fixture.clients);
-  const queue = [...TENANTS];
-  await Promise.all(
-    Array.from({ length: 2 }, async () => {
-      for (let id = queue.shift(); id; id = queue.shift()) {
-        const result = await runStateMachine('provision-tenant', await fixture.tenant(id), { handlers });
-        if (result.status !== 'SUCCEEDED') throw new Error(`provisioning ${id} failed: ${result.cause}`);
-      }
-    }),
-  );
+  await provisionTenants(fixture, TENANTS, 2);
 }, 180_000);
 
-async function record(tenantId: string): Promise<TenantRecord> {
-  const found = await fixture.clients.registry.get(tenantId);
-  if (!found) throw new Error(`${tenantId} is not registered`);
-  return found;
-}
+const { record } = registeredTenants(fixture);
 
 async function secretsOf(tenantId: string): Promise<string[]> {
   const { resources } = await record(tenantId);

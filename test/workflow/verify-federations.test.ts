@@ -18,7 +18,6 @@ import { deleteProvider, strictRedirectUri, updateProvider } from '#lib/authenti
 import { updateUser } from '#lib/authentik/users.ts';
 import { clientUpdateInput } from '#lib/cognito.ts';
 import { MemoryMetrics } from '#lib/metrics.ts';
-import type { TenantRecord } from '#lib/registry.ts';
 import { parseTenantSpec } from '#lib/tenant-spec.ts';
 import type { RunSummary } from '../../functions/report-verification/core.ts';
 import { memoryEventSink } from '../../functions/report-verification/events.ts';
@@ -31,6 +30,7 @@ import {
   runStateMachine,
 } from '../../local/runner.ts';
 import { dropIssuerSlashInMoto } from '../support/drift.ts';
+import { registeredTenants } from '../support/tenants.ts';
 import { useWorld } from '../support/world.ts';
 
 const fixture = useWorld();
@@ -100,17 +100,7 @@ async function tenantSigningKey(authentik: AuthentikClient): Promise<string> {
   return data?.pk as string;
 }
 
-async function record(tenantId: string): Promise<TenantRecord> {
-  const found = await fixture.clients.registry.get(tenantId);
-  if (!found) throw new Error(`${tenantId} is not registered`);
-  return found;
-}
-
-async function authentikFor(tenantId: string): Promise<AuthentikClient> {
-  return fixture.clients.authentik(
-    parseTenantSpec((await record(tenantId)).spec, fixture.clients.deployment),
-  );
-}
+const { record, authentikFor } = registeredTenants(fixture);
 
 function run(input: unknown): Promise<ExecutionResult> {
   return runStateMachine('verify-federations', input, { handlers, retryIntervalMs: 50 });

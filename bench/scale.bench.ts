@@ -14,12 +14,10 @@
 import '../local/polyfills.ts';
 import { performance } from 'node:perf_hooks';
 import type { RunSummary } from '../functions/report-verification/core.ts';
-import { localHandlers } from '../local/handlers.ts';
 import { everyExecution, lastExecution, runStateMachine } from '../local/runner.ts';
-import { prepareWorld, worldStepClients } from '../local/world-clients.ts';
 import { fakeVerificationHandlers } from '../test/support/fake-verification.ts';
 import { printFigure } from './figure.ts';
-import { forkWorld, quotaBoundMinimum, seedWorldTenants } from './world-process.ts';
+import { forkSeededWorld, quotaBoundMinimum } from './world-process.ts';
 
 process.env.POWERTOOLS_LOG_LEVEL = 'WARN';
 const MANY = 100_000;
@@ -71,27 +69,16 @@ async function manyTenants(): Promise<void> {
 // 1,000 real verifications, the world in a child process (world-process.ts).
 
 async function realTenants(): Promise<void> {
-  const world = await forkWorld();
+  // Seeded with the quotas off (provisioning is not what is measured): 50 federations provisioned
+  // through the step cores, and the other tenants' records put straight into the registry, each a
+  // copy of one of them under its own id (seedTenants). Every tenant's verification is a real one
+  // (its reads, discovery, key set, token endpoint, headless login, its record written); 20
+  // tenants share a pool, which at 10 verifications a second reads each pool about 0.2 times a
+  // second, far from the 5 a second per pool and operation.
+  const ids = Array.from({ length: REAL }, (_, i) => `scale-${String(i).padStart(4, '0')}`);
+  const { world, clients, handlers, seedingMs } = await forkSeededWorld(ids, FEDERATIONS);
   try {
-    const { endpoints } = world;
-    await prepareWorld(endpoints);
-    const clients = worldStepClients(endpoints);
-    const handlers = await localHandlers(clients);
-
-    // Seeded with the quotas off (provisioning is not what is measured): 50 federations provisioned
-    // through the step cores, and the other tenants' records put straight into the registry, each a
-    // copy of one of them under its own id (seedTenants). Every tenant's verification is a real one
-    // (its reads, discovery, key set, token endpoint, headless login, its record written); 20
-    // tenants share a pool, which at 10 verifications a second reads each pool about 0.2 times a
-    // second, far from the 5 a second per pool and operation.
-    await world.setQuotas(false);
-    const seeding = performance.now();
-    const ids = Array.from({ length: REAL }, (_, i) => `scale-${String(i).padStart(4, '0')}`);
-    await seedWorldTenants(endpoints, clients, ids, FEDERATIONS);
-    process.stderr.write(
-      `# ${REAL} tenants seeded in ${((performance.now() - seeding) / 1000).toFixed(0)} s\n`,
-    );
-    await world.setQuotas(true);
+    process.stderr.write(`# ${REAL} tenants seeded in ${(seedingMs / 1000).toFixed(0)} s\n`);
 
     await world.mark();
     const started = performance.now();

@@ -10,31 +10,20 @@ import '../local/polyfills.ts';
 import { performance } from 'node:perf_hooks';
 import { verifyTenant } from '#lib/verification/tenant.ts';
 import type { RunSummary } from '../functions/report-verification/core.ts';
-import { localHandlers } from '../local/handlers.ts';
 import { everyExecution, runStateMachine } from '../local/runner.ts';
-import { prepareWorld, worldStepClients } from '../local/world-clients.ts';
 import { percentile, printFigure } from './figure.ts';
-import { forkWorld, quotaBoundMinimum, seedWorldTenants } from './world-process.ts';
+import { forkSeededWorld, quotaBoundMinimum } from './world-process.ts';
 
 process.env.POWERTOOLS_LOG_LEVEL = 'WARN';
 const TENANTS = 200;
 const SEQUENTIAL_RUNS = 20;
 
 async function bench(): Promise<void> {
-  const world = await forkWorld();
+  // Provisioned through the step cores with the quotas off: provisioning is not measured here.
+  // Every tenant is a federation of its own (as many federations as tenants).
+  const ids = Array.from({ length: TENANTS }, (_, i) => `bench-v-${String(i).padStart(3, '0')}`);
+  const { world, clients, handlers } = await forkSeededWorld(ids, TENANTS);
   try {
-    const { endpoints } = world;
-    await prepareWorld(endpoints);
-    const clients = worldStepClients(endpoints);
-    const handlers = await localHandlers(clients);
-
-    // Provisioned through the step cores with the quotas off: provisioning is not measured here.
-    // Every tenant is a federation of its own (seedTenants with as many federations as tenants).
-    await world.setQuotas(false);
-    const ids = Array.from({ length: TENANTS }, (_, i) => `bench-v-${String(i).padStart(3, '0')}`);
-    await seedWorldTenants(endpoints, clients, ids, TENANTS);
-    await world.setQuotas(true);
-
     // One verification at a time: its own time, and its Cognito reads.
     const durations: number[] = [];
     await world.mark();

@@ -5,13 +5,16 @@
 // layer records them (world.cognito.requests), in the child; the parent asks for them over IPC.
 import '../local/polyfills.ts';
 import { type ChildProcess, fork } from 'node:child_process';
+import { performance } from 'node:perf_hooks';
 import { fileURLToPath } from 'node:url';
 import type { StepClients } from '#lib/clients.ts';
 import { quotaCategoryOf } from '#local/cognito/operations.ts';
 import { cognitoDefaultQuotas } from '#local/cognito/quotas.ts';
+import { localHandlers } from '../local/handlers.ts';
 import { seedTenants } from '../local/provision-through-cores.ts';
+import type { HandlersByPlaceholder } from '../local/runner.ts';
 import { startWorld, type WorldEndpoints } from '../local/world.ts';
-import { localTenantSpec } from '../local/world-clients.ts';
+import { localTenantSpec, prepareWorld, worldStepClients } from '../local/world-clients.ts';
 
 /** Cognito calls by quota category (an operation without one under its own name), throttled ones as `throttled`. */
 export type Calls = Record<string, number>;
@@ -109,22 +112,41 @@ export function quotaBoundMinimum(calls: Calls): number {
   );
 }
 
+export interface SeededWorld {
+  world: WorldProcess;
+  clients: StepClients;
+  handlers: HandlersByPlaceholder;
+  /** How long seeding took. */
+  seedingMs: number;
+}
+
 /**
- * Registers `ids` as tenants of the world (seedTenants: the first `federations` provisioned through
- * the step cores, the others copies of their records), each spec pointed at the world's Authentik.
+ * Starts the world in a child process and registers `ids` as its tenants with the quotas off
+ * (seeding is not what a benchmark measures; the quotas are on again after it): seedTenants, the
+ * first `federations` provisioned through the step cores, the others copies of their records.
  */
-export function seedWorldTenants(
-  endpoints: WorldEndpoints,
-  clients: StepClients,
-  ids: readonly string[],
-  federations: number,
-): Promise<void> {
-  return seedTenants(clients, ids, federations, (tenantId) =>
-    localTenantSpec(endpoints, clients, {
-      tenantId,
-      cognito: { callbackUrls: [`https://${tenantId}.example/cb`] },
-    }),
-  );
+export async function forkSeededWorld(ids: readonly string[], federations: number): Promise<SeededWorld> {
+  const world = await forkWorld();
+  try {
+    const { endpoints } = world;
+    await prepareWorld(endpoints);
+    const clients = worldStepClients(endpoints);
+    const handlers = await localHandlers(clients);
+    await world.setQuotas(false);
+    const seeding = performance.now();
+    await seedTenants(clients, ids, federations, (tenantId) =>
+      localTenantSpec(endpoints, clients, {
+        tenantId,
+        cognito: { callbackUrls: [`https://${tenantId}.example/cb`] },
+      }),
+    );
+    const seedingMs = performance.now() - seeding;
+    await world.setQuotas(true);
+    return { world, clients, handlers, seedingMs };
+  } catch (error) {
+    await world.stop();
+    throw error;
+  }
 }
 
 if (process.argv[1] === fileURLToPath(import.meta.url)) await serveWorld();

@@ -136,6 +136,18 @@ describe('authentikReadsOnce', () => {
     expect(asked).toHaveLength(3);
   });
 
+  it("asks a client's Authentik its version once, not once per verification", async () => {
+    const { client, asked } = fakeAuthentik('https://version.example');
+    const [a, b] = [authentikReadsOnce(client), authentikReadsOnce(client)];
+    const [first, second] = [await a.api.GET('/admin/version/'), await b.api.GET('/admin/version/')];
+    expect(first).toBe(second);
+    expect(asked).toEqual(['/api/v3/admin/version/']);
+    // Another client (a new token, another tenant) asks again.
+    const other = fakeAuthentik('https://version.example');
+    await authentikReadsOnce(other.client).api.GET('/admin/version/');
+    expect(other.asked).toEqual(['/api/v3/admin/version/']);
+  });
+
   it('keeps the lookups every tenant shares across verifications of the same Authentik', async () => {
     const { client, asked } = fakeAuthentik('https://shared.example');
     const lookup = (c: typeof client) =>

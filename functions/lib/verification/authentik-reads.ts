@@ -13,6 +13,13 @@ const SHARED_LOOKUPS: ReadonlySet<string> = new Set([
 ]);
 const SHARED_TTL_MS = 60_000;
 const shared = new Map<string, { until: number; answer: Promise<unknown> }>();
+/**
+ * Read once per client, not per verification: the version (version.ts reads it once per client, but
+ * this wrapper is a new object each verification, so its cache never held; a warm Lambda keeps a
+ * tenant's client for the token's lifetime, and asked Authentik its version on every verification).
+ */
+const PER_CLIENT: ReadonlySet<string> = new Set(['/admin/version/']);
+const perClient = new WeakMap<AuthentikClient, Map<string, Promise<unknown>>>();
 
 type Get = AuthentikClient['api']['GET'];
 
@@ -22,6 +29,19 @@ export function authentikReadsOnce(client: AuthentikClient): AuthentikClient {
   const get = ((path: string, init?: { params?: unknown }) => {
     const key = `${path} ${JSON.stringify(init?.params ?? {})}`;
     const send = () => (client.api.GET as (path: string, init?: unknown) => Promise<unknown>)(path, init);
+    if (PER_CLIENT.has(path)) {
+      const kept = perClient.get(client) ?? new Map<string, Promise<unknown>>();
+      perClient.set(client, kept);
+      const known = kept.get(key);
+      if (known) return known;
+      const answer = send();
+      kept.set(key, answer);
+      // A failed read is not kept: the next verification asks again.
+      answer.catch(() => {
+        if (kept.get(key) === answer) kept.delete(key);
+      });
+      return answer;
+    }
     if (SHARED_LOOKUPS.has(path)) {
       const sharedKey = `${client.origin} ${key}`;
       const kept = shared.get(sharedKey);

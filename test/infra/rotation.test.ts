@@ -3,7 +3,7 @@
 // pools and the versions of the tenants' oidc-client and test-user secrets (through the
 // tenant-secrets role, per tenant); the steps that store those secrets turn rotation on with it, every
 // 90 days unless configured otherwise.
-import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { describe, expect, it } from 'vitest';
 import { principalTag } from '../../infra/grants.ts';
 import {
   actionsOf,
@@ -14,15 +14,11 @@ import {
   prop,
   resourcesOf,
   roleStatements,
-  type Synthesized,
   synth,
+  useSynth,
 } from './support.ts';
 
-let s: Synthesized;
-beforeAll(() => {
-  s = synth({ rotationAfterDays: 30 });
-}, 120_000);
-afterAll(() => s?.dispose());
+const s = useSynth({ rotationAfterDays: 30 });
 
 const environmentOf = (
   name: 'rotate-secret' | 'ensure-oidc-provider' | 'ensure-test-user' | 'ensure-group',

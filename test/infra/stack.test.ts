@@ -5,7 +5,7 @@ import { spawnSync } from 'node:child_process';
 import { readdirSync, readFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { Match } from 'aws-cdk-lib/assertions';
-import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { describe, expect, it } from 'vitest';
 import type { ZodMiniType } from 'zod/mini';
 import { routes } from '../../functions/api/routes.ts';
 import { functionCatalog, functionEnvSchemas, stepFunctions } from '../../functions/catalog.ts';
@@ -26,15 +26,10 @@ import {
   prop,
   resourcesOf,
   roleStatements,
-  type Synthesized,
-  synth,
+  useSynth,
 } from './support.ts';
 
-let s: Synthesized;
-beforeAll(() => {
-  s = synth({}, { builtinValidation: true });
-}, 120_000);
-afterAll(() => s?.dispose());
+const s = useSynth({}, { builtinValidation: true });
 
 const machineId = (machine: FederationStateMachine) =>
   logicalId(s.stack, machine.stateMachine.node.defaultChild);

@@ -6,6 +6,7 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import type { CfnElement } from 'aws-cdk-lib';
 import { Template } from 'aws-cdk-lib/assertions';
+import { afterAll, beforeAll } from 'vitest';
 import type { StepFunctionName } from '../../functions/catalog.ts';
 import { createFederationApp, STACK_NAME } from '../../infra/federation-app.ts';
 import type { FederationStack } from '../../infra/stack.ts';
@@ -68,6 +69,19 @@ export function synth(
     rmSync(outdir, { recursive: true, force: true });
     throw error;
   }
+}
+
+/**
+ * The app synthesized once for a test file (before its tests, the output removed after them): the
+ * object returned is filled in by then.
+ */
+export function useSynth(...args: Parameters<typeof synth>): Synthesized {
+  const synthesized = {} as Synthesized;
+  beforeAll(() => {
+    Object.assign(synthesized, synth(...args));
+  }, 120_000);
+  afterAll(() => synthesized.dispose?.());
+  return synthesized;
 }
 
 export function logicalId(stack: FederationStack, element: unknown): string {

@@ -5,7 +5,7 @@
 // Four provisionings side by side keep the account's categories near their quotas in the local
 // world's strict layer; a burst one provisioning makes on its own pool can still be throttled, and
 // each step sends it again with backoff (test/workflow/provision-batch.test.ts checks that every
-// throttled request went through on its next try). More at once would only wait on throttling, so
+// throttled request went through in the end). More at once would only wait on throttling, so
 // a batch goes no faster for it. Both the CLI (`federation provision <dir|file.ndjson>`) and the API's batch
 // (`POST /tenants`, at most this many a request) hold to it.
 export const PROVISIONINGS_AT_ONCE = 4;

@@ -21,6 +21,7 @@ import {
 import { createRequire } from 'node:module';
 import { dirname, join } from 'node:path';
 import { isAtLeast, parseAuthentikVersion } from '#lib/authentik/version.ts';
+import { emulatorCacheDir } from './schema.ts';
 
 const require = createRequire(import.meta.url);
 
@@ -182,13 +183,7 @@ export function contractFor(version: string): Contract {
   const dir = packageDir(release);
   const source = existsSync(join(dir, 'schema.yml')) ? join(dir, 'schema.yml') : join(dir, 'package.json');
   const stat = statSync(source);
-  const cacheDir = join(
-    dirname(require.resolve('@goauthentik/api/package.json')),
-    '..',
-    '..',
-    '.cache',
-    'authentik-emulator',
-  );
+  const cacheDir = emulatorCacheDir();
   const cacheFile = join(cacheDir, `contract-v2-${release}-${stat.size}-${Math.trunc(stat.mtimeMs)}.json`);
   let models: Record<string, Model> | undefined;
   try {

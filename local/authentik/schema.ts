@@ -64,6 +64,20 @@ interface PreparedSchema {
 const require = createRequire(import.meta.url);
 const PREPARED_FORMAT = 1; // bump when PreparedSchema or its transforms change
 
+/**
+ * `node_modules/.cache/authentik-emulator`: where the emulator keeps what it prepared from a
+ * release's schema (this one's, and each release's contract), so only the first start pays for it.
+ */
+export function emulatorCacheDir(): string {
+  return join(
+    dirname(require.resolve('@goauthentik/api/package.json')),
+    '..',
+    '..',
+    '.cache',
+    'authentik-emulator',
+  );
+}
+
 /** Where schema.yml lives: the pinned @goauthentik/api package. */
 export function schemaPath(): string {
   return join(dirname(require.resolve('@goauthentik/api/package.json')), 'schema.yml');
@@ -74,13 +88,7 @@ export function schemaPath(): string {
 function loadPrepared(): PreparedSchema {
   const path = schemaPath();
   const stat = statSync(path);
-  const cacheDir = join(
-    dirname(require.resolve('@goauthentik/api/package.json')),
-    '..',
-    '..',
-    '.cache',
-    'authentik-emulator',
-  );
+  const cacheDir = emulatorCacheDir();
   const cacheFile = join(
     cacheDir,
     `schema-v${PREPARED_FORMAT}-${stat.size}-${Math.trunc(stat.mtimeMs)}.json`,

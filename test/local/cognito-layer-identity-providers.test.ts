@@ -8,35 +8,29 @@ import {
 import { afterAll, beforeAll, beforeEach, describe, expect, it } from 'vitest';
 import {
   type CognitoTestWorld,
+  type CognitoWorldWithIssuer,
   createUserPool,
   discoveryDocument,
   rejectionOf,
-  startCognitoTestWorld,
-  startDiscoveryServer,
+  startCognitoWorldWithIssuer,
 } from '../support/moto.ts';
 
 // Each rule runs the same SDK call twice: against moto, which wrongly accepts it (asserted, so a
 // moto upgrade that fixes it gets noticed), and through the layer, which refuses it as Cognito does.
 
 let world: CognitoTestWorld;
-let discovery: Awaited<ReturnType<typeof startDiscoveryServer>>;
+let discovery: CognitoWorldWithIssuer['discovery'];
 let issuer: string;
 let poolId: string;
 
+let started: CognitoWorldWithIssuer | undefined;
 beforeAll(async () => {
-  [world, discovery] = await Promise.all([
-    startCognitoTestWorld({ quotas: false, discoveryTimeoutMs: 1_000 }),
-    startDiscoveryServer(),
-  ]);
-  issuer = `${discovery.origin}/application/o/tenant-a/`;
-  discovery.documents.set(
-    '/application/o/tenant-a/.well-known/openid-configuration',
-    discoveryDocument(issuer),
-  );
+  started = await startCognitoWorldWithIssuer({ quotas: false, discoveryTimeoutMs: 1_000 });
+  ({ world, discovery, issuer } = started);
 });
 
 afterAll(async () => {
-  await Promise.all([world?.stop(), discovery?.stop()]);
+  await started?.stop();
 });
 
 beforeEach(async () => {

@@ -8,39 +8,31 @@ import {
 import { afterAll, beforeAll, beforeEach, describe, expect, it } from 'vitest';
 import {
   type CognitoTestWorld,
-  discoveryDocument,
+  type CognitoWorldWithIssuer,
   rejectionOf,
-  startCognitoTestWorld,
-  startDiscoveryServer,
+  startCognitoWorldWithIssuer,
 } from '../support/moto.ts';
 
 // Identity-provider rules moto lacks: the issuer's scheme and port, attribute mappings to
 // attributes the pool has, and the identity-provider quota per pool.
 
 let world: CognitoTestWorld;
-let discovery: Awaited<ReturnType<typeof startDiscoveryServer>>;
 let issuer: string;
 let poolId: string;
 let pools = 0;
 
+let started: CognitoWorldWithIssuer | undefined;
 beforeAll(async () => {
-  [world, discovery] = await Promise.all([
-    startCognitoTestWorld({
-      quotas: false,
-      discoveryTimeoutMs: 1_000,
-      resourceLimits: { identityProvidersPerPool: 2 },
-    }),
-    startDiscoveryServer(),
-  ]);
-  issuer = `${discovery.origin}/application/o/tenant-a/`;
-  discovery.documents.set(
-    '/application/o/tenant-a/.well-known/openid-configuration',
-    discoveryDocument(issuer),
-  );
+  started = await startCognitoWorldWithIssuer({
+    quotas: false,
+    discoveryTimeoutMs: 1_000,
+    resourceLimits: { identityProvidersPerPool: 2 },
+  });
+  ({ world, issuer } = started);
 });
 
 afterAll(async () => {
-  await Promise.all([world?.stop(), discovery?.stop()]);
+  await started?.stop();
 });
 
 beforeEach(async () => {

@@ -150,3 +150,31 @@ export function discoveryDocument(issuer: string): Record<string, unknown> {
     jwks_uri: `${issuer}jwks/`,
   };
 }
+
+/** A Cognito test world beside a discovery server that publishes one issuer's document. */
+export interface CognitoWorldWithIssuer {
+  world: CognitoTestWorld;
+  discovery: Awaited<ReturnType<typeof startDiscoveryServer>>;
+  /** `<discovery origin>/application/o/tenant-a/`, with its document served. */
+  issuer: string;
+  stop(): Promise<void>;
+}
+
+export async function startCognitoWorldWithIssuer(
+  layerOptions: Omit<CognitoLayerOptions, 'motoEndpoint'> = {},
+): Promise<CognitoWorldWithIssuer> {
+  const [world, discovery] = await Promise.all([startCognitoTestWorld(layerOptions), startDiscoveryServer()]);
+  const issuer = `${discovery.origin}/application/o/tenant-a/`;
+  discovery.documents.set(
+    '/application/o/tenant-a/.well-known/openid-configuration',
+    discoveryDocument(issuer),
+  );
+  return {
+    world,
+    discovery,
+    issuer,
+    stop: async () => {
+      await Promise.all([world.stop(), discovery.stop()]);
+    },
+  };
+}

@@ -1,6 +1,7 @@
 // How the flow executor takes requests and answers them (flows.ts): a logged-in session's POST must
 // echo the CSRF cookie, bodies are JSON only, a `next` URL is followed only when relative.
 import type { IncomingMessage, ServerResponse } from 'node:http';
+import { readCappedBody } from '../http-body.ts';
 import { CSRF_COOKIE, CSRF_HEADER, readCookie } from './sessions.ts';
 
 const MAX_BODY_BYTES = 64 * 1024;
@@ -46,14 +47,9 @@ export function unsupportedMediaType(req: IncomingMessage): string | undefined {
 }
 
 export async function readBody(req: IncomingMessage): Promise<Json | 'invalid'> {
-  const chunks: Buffer[] = [];
-  let size = 0;
-  for await (const chunk of req) {
-    size += (chunk as Buffer).length;
-    if (size > MAX_BODY_BYTES) return 'invalid';
-    chunks.push(chunk as Buffer);
-  }
-  const text = Buffer.concat(chunks).toString('utf8');
+  const body = await readCappedBody(req, MAX_BODY_BYTES);
+  if (body === undefined) return 'invalid';
+  const text = body.toString('utf8');
   if (text.trim() === '') return {};
   try {
     const parsed: unknown = JSON.parse(text);

@@ -3,6 +3,7 @@
 // request, and the client id or token a request carries.
 import type { IncomingMessage, ServerResponse } from 'node:http';
 import { Readable } from 'node:stream';
+import { readCappedBody } from '../http-body.ts';
 import { deniedPage, errorPage } from './oidc-page.ts';
 
 const MAX_BODY_BYTES = 56 * 1024;
@@ -48,15 +49,8 @@ export function sendJson(
   res.end(text);
 }
 
-export async function readRawBody(req: IncomingMessage): Promise<Buffer | undefined> {
-  const chunks: Buffer[] = [];
-  let size = 0;
-  for await (const chunk of req) {
-    size += (chunk as Buffer).length;
-    if (size > MAX_BODY_BYTES) return undefined;
-    chunks.push(chunk as Buffer);
-  }
-  return Buffer.concat(chunks);
+export function readRawBody(req: IncomingMessage): Promise<Buffer | undefined> {
+  return readCappedBody(req, MAX_BODY_BYTES);
 }
 
 /** The request again, with its body readable once more, for oidc-provider to parse. */

@@ -8,6 +8,7 @@
 import { createServer, type IncomingMessage, type ServerResponse } from 'node:http';
 import type { AddressInfo } from 'node:net';
 import { MotoUpstream } from '../cognito/moto-upstream.ts';
+import { readCappedBody } from '../http-body.ts';
 import { type Answer, Federation } from './federation.ts';
 import { PoolReads } from './pool-reads.ts';
 import { TokenIssuer } from './tokens.ts';
@@ -65,14 +66,8 @@ function sendJson(res: ServerResponse, status: number, body: unknown): void {
 }
 
 async function readForm(req: IncomingMessage): Promise<URLSearchParams | undefined> {
-  const chunks: Buffer[] = [];
-  let size = 0;
-  for await (const chunk of req) {
-    size += (chunk as Buffer).length;
-    if (size > MAX_BODY_BYTES) return undefined;
-    chunks.push(chunk as Buffer);
-  }
-  return new URLSearchParams(Buffer.concat(chunks).toString('utf8'));
+  const body = await readCappedBody(req, MAX_BODY_BYTES);
+  return body === undefined ? undefined : new URLSearchParams(body.toString('utf8'));
 }
 
 export async function startHostedUi(options: HostedUiOptions): Promise<HostedUi> {

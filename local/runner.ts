@@ -8,6 +8,7 @@ import { dirname, join } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { StateMachine, type StateMachineDefinition } from 'aws-local-stepfunctions';
 import { type AslStates, statesOf } from '../statemachine/walk.ts';
+import { isKnownValid, rememberValid } from './asl-validation.ts';
 import { ExecutionLimits, type LocalEvent, taskKindsOf } from './execution-limits.ts';
 
 /** One execution event as aws-local-stepfunctions streams it (its type is not exported). */
@@ -172,8 +173,6 @@ export function lastExecution(result: ExecutionResult): ExecutionResult {
   return continued ? lastExecution(continued) : result;
 }
 
-const validated = new Set<string>();
-
 export function runStateMachine(
   name: StateMachineName,
   input: unknown,
@@ -228,12 +227,13 @@ export async function runDefinition(
   }
 
   const limits = new ExecutionLimits(taskKindsOf(statesOf(definition as AslStates)));
-  // Validating compiles the ASL schema (most of a page execution's time): once per definition.
+  // Validating compiles the ASL schema (most of a page execution's time): once per definition text.
   const text = JSON.stringify(definition);
+  const known = isKnownValid(text);
   const machine = new StateMachine(definition, {
-    validationOptions: validated.has(text) ? { noValidate: true } : { checkPaths: true, checkArn: true },
+    validationOptions: known ? { noValidate: true } : { checkPaths: true, checkArn: true },
   });
-  validated.add(text);
+  if (!known) rememberValid(text);
   const executionName = options.executionName ?? `local-${randomUUID()}`;
   const execution = machine.run(input as never, {
     overrides: { taskResourceLocalHandlers: localHandlers as never, retryIntervalOverrides },

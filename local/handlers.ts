@@ -1,6 +1,8 @@
 // The product's Lambda handlers, built in-process against a local world's clients: the same step
 // cores, the same wrapper and the same tasks as on Lambda, each given exactly the clients its Lambda
 // would build (lib/lambda.ts `pickClients`), only pointed elsewhere.
+
+import type { LogLevel } from '@aws-lambda-powertools/logger/types';
 import type { StepClients } from '#lib/clients.ts';
 import { type CoreClients, pickClients, tenantClients } from '#lib/lambda.ts';
 import { createLogger } from '#lib/logger.ts';
@@ -29,6 +31,8 @@ export interface LocalHandlerOptions {
   metrics?: Metrics;
   /** Where the world's hosted UI serves the pools' domains (`hostedUiBaseUrl` of world.ts). */
   hostedUiBaseUrl?: string;
+  /** The handlers' log level, instead of POWERTOOLS_LOG_LEVEL's (a test that reads every line). */
+  logLevel?: LogLevel;
 }
 
 /** A workflow step's handler: its core (the folder its catalog name names) in the step wrapper. */
@@ -36,6 +40,7 @@ async function workflowStepHandler<N extends WorkflowStepName>(
   name: N,
   clients: StepClients,
   metrics: Metrics,
+  logLevel: LogLevel | undefined,
 ) {
   const core = (await import(`../functions/${name}/core.ts`)) as StepModule<CoreClients<N>>;
   return workflowStep(
@@ -43,7 +48,7 @@ async function workflowStepHandler<N extends WorkflowStepName>(
     core,
     tenantClients(pickClients(name, clients)),
     () => clients.deployment,
-    createLogger(name),
+    createLogger(name, logLevel === undefined ? {} : { logLevel }),
     metrics,
   );
 }
@@ -61,10 +66,13 @@ export async function localHandlers(
       metrics,
     }) as LambdaHandler,
     'list-tenants': listTenantsTask(pickClients('list-tenants', clients)) as LambdaHandler,
-    'verify-tenant': verifyTenantTask({
-      ...pickClients('verify-tenant', clients),
-      ...(options.hostedUiBaseUrl ? { hostedUiBaseUrl: options.hostedUiBaseUrl } : {}),
-    }) as LambdaHandler,
+    'verify-tenant': verifyTenantTask(
+      {
+        ...pickClients('verify-tenant', clients),
+        ...(options.hostedUiBaseUrl ? { hostedUiBaseUrl: options.hostedUiBaseUrl } : {}),
+      },
+      createLogger('verify-tenant', options.logLevel === undefined ? {} : { logLevel: options.logLevel }),
+    ) as LambdaHandler,
     // The local world has no EventBridge: the events and metrics go to the sinks given.
     'report-verification': reportVerificationTask({
       events: options.events ?? memoryEventSink(),
@@ -73,7 +81,7 @@ export async function localHandlers(
   };
   for (const fn of stepFunctions) {
     handlers[fn.placeholder] = isWorkflowStep(fn)
-      ? ((await workflowStepHandler(fn.name, clients, metrics)) as LambdaHandler)
+      ? ((await workflowStepHandler(fn.name, clients, metrics, options.logLevel)) as LambdaHandler)
       : others[fn.name];
   }
   return handlers;

@@ -8,8 +8,10 @@
 // AWS Secrets Manager User Guide, "Rotation by Lambda function" (the event and the order of the
 // steps) and "Troubleshoot rotation" (a failed rotation is retried; AWSPENDING stays meanwhile).
 import { randomUUID } from 'node:crypto';
+import type { LogLevel } from '@aws-lambda-powertools/logger/types';
 import { DescribeSecretCommand } from '@aws-sdk/client-secrets-manager';
 import type { StepClients } from '#lib/clients.ts';
+import { createLogger } from '#lib/logger.ts';
 import { secretName } from '#lib/secrets.ts';
 import { HttpError } from '../functions/api/http.ts';
 import type { RotationStarted, Rotator } from '../functions/api/rotate.ts';
@@ -32,6 +34,8 @@ export interface LocalRotationOptions {
   attempts?: number;
   /** Wraps the function (tests inject crashes). */
   wrap?: (fn: RotationFunction) => RotationFunction;
+  /** The function's log level, instead of POWERTOOLS_LOG_LEVEL's (a test that reads every line). */
+  logLevel?: LogLevel;
 }
 
 export interface LocalRotationRun {
@@ -52,17 +56,20 @@ export interface LocalRotation {
 
 export function localRotation(clients: StepClients, options: LocalRotationOptions = {}): LocalRotation {
   const events = options.events ?? memoryEventSink();
-  const task: RotationFunction = rotateSecretTask({
-    secretsFor: clients.secretsFor,
-    secretPrefix: clients.secretPrefix,
-    cognito: clients.cognito,
-    registry: clients.registry,
-    authentik: clients.authentik,
-    deployment: clients.deployment,
-    events,
-    ...(options.hostedUiBaseUrl ? { hostedUiBaseUrl: options.hostedUiBaseUrl } : {}),
-    ...(options.onWrite ? { onWrite: options.onWrite } : {}),
-  });
+  const task: RotationFunction = rotateSecretTask(
+    {
+      secretsFor: clients.secretsFor,
+      secretPrefix: clients.secretPrefix,
+      cognito: clients.cognito,
+      registry: clients.registry,
+      authentik: clients.authentik,
+      deployment: clients.deployment,
+      events,
+      ...(options.hostedUiBaseUrl ? { hostedUiBaseUrl: options.hostedUiBaseUrl } : {}),
+      ...(options.onWrite ? { onWrite: options.onWrite } : {}),
+    },
+    createLogger('rotate-secret', options.logLevel === undefined ? {} : { logLevel: options.logLevel }),
+  );
   const invoke = options.wrap ? options.wrap(task) : task;
   const attempts = options.attempts ?? 1;
 

@@ -6,6 +6,7 @@
 // string under a key that names a credential, should one slip into a logged object.
 
 import { Logger } from '@aws-lambda-powertools/logger';
+import type { LogLevel } from '@aws-lambda-powertools/logger/types';
 
 export const SERVICE_NAME = 'authentik-cognito-federation';
 
@@ -17,10 +18,14 @@ export function redactCredentials(key: string, value: unknown): unknown {
   return CREDENTIAL_KEY.test(key) ? '[redacted]' : value;
 }
 
-/** A logger whose every line carries the step; `tenantId` is added per invocation with `forTenant`. */
-export function createLogger(step: string, options: { tenantId?: string } = {}): Logger {
+/**
+ * A logger whose every line carries the step; `tenantId` is added per invocation with `forTenant`.
+ * `logLevel` overrides POWERTOOLS_LOG_LEVEL for this logger only (a local run that reads every line).
+ */
+export function createLogger(step: string, options: { tenantId?: string; logLevel?: LogLevel } = {}): Logger {
   return new Logger({
     serviceName: process.env.POWERTOOLS_SERVICE_NAME ?? SERVICE_NAME,
+    ...(options.logLevel === undefined ? {} : { logLevel: options.logLevel }),
     persistentKeys: { step, ...(options.tenantId === undefined ? {} : { tenantId: options.tenantId }) },
     jsonReplacerFn: redactCredentials,
   });

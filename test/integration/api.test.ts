@@ -16,8 +16,6 @@ import { LOCAL_REGISTRY_TABLE } from '../../local/world-clients.ts';
 import { apiTenantSpecs } from '../support/tenants.ts';
 import { useWorld } from '../support/world.ts';
 
-// Every log line is searched for the token, so every level is written.
-process.env.POWERTOOLS_LOG_LEVEL = 'DEBUG';
 const fixture = useWorld();
 const checkResponse = openApiResponseChecker();
 let api: LocalApi;
@@ -53,7 +51,8 @@ const answers: string[] = [];
 
 beforeAll(async () => {
   token = fixture.world.endpoints.authentikToken;
-  const handlers: HandlersByPlaceholder = await localHandlers(fixture.clients);
+  // Every log line is searched for the token, so every level is written.
+  const handlers: HandlersByPlaceholder = await localHandlers(fixture.clients, { logLevel: 'DEBUG' });
   const ensureGroup = handlers.EnsureGroupFunctionArn as LambdaHandler;
   handlers.EnsureGroupFunctionArn = async (event) => {
     await gate.pass();
@@ -64,7 +63,7 @@ beforeAll(async () => {
     handlers,
     region: fixture.world.endpoints.region,
     retryIntervalMs: 10,
-    logger: createLogger('api'),
+    logger: createLogger('api', { logLevel: 'DEBUG' }),
   });
   const capture = (chunk: unknown, ...rest: unknown[]): boolean => {
     written.push(String(chunk));

@@ -120,7 +120,6 @@ describe('turning rotation on', () => {
 
 describe('rotation', () => {
   it('puts a new client secret and password everywhere, verifies, refuses the old, and never shows a value', async () => {
-    process.env.POWERTOOLS_LOG_LEVEL = 'DEBUG';
     const before = await clientSecrets('rot-e2e');
     const { resources } = await record('rot-e2e');
     const oldPassword = (await current(resources.testUserPasswordSecretArn as string)).password as string;
@@ -128,6 +127,8 @@ describe('rotation', () => {
     expect(before.cognito).toBe(before.stored);
     const sink = memoryEventSink();
     const rotation = localRotation(fixture.clients, {
+      // Every line the function can write, so the search for values covers them all.
+      logLevel: 'DEBUG',
       events: sink,
       hostedUiBaseUrl: hostedUiBaseUrl(fixture.world.endpoints),
     });

@@ -9,10 +9,9 @@ import { useWorld } from '../support/world.ts';
 const fixture = useWorld();
 let handlers: HandlersByPlaceholder;
 beforeAll(async () => {
-  // Every log line the steps can write, so the search below covers them all.
-  process.env.POWERTOOLS_LOG_LEVEL = 'DEBUG';
-  // The metrics as on Lambda, EMF lines on stdout, so the search covers them too.
-  handlers = await localHandlers(fixture.clients, { metrics: lambdaMetrics() });
+  // Every log line the steps can write, so the search below covers them all, and the metrics as on
+  // Lambda, EMF lines on stdout, so the search covers them too.
+  handlers = await localHandlers(fixture.clients, { metrics: lambdaMetrics(), logLevel: 'DEBUG' });
 });
 afterEach(() => {
   vi.restoreAllMocks();
@@ -43,8 +42,10 @@ describe('secrets', () => {
     for (const [name, value] of Object.entries(secrets)) {
       expect(value, name).toMatch(/.{16,}/);
     }
-    // The run logged something (so the search below searched something).
+    // The run logged something (so the search below searched something), at every level the steps
+    // write.
     expect(output).toContain('wf-secrets');
+    expect(output).toContain('"level":"INFO"');
     // So did the metrics (Powertools' EMF lines), each step's among them.
     expect(output).toContain('"StepDuration"');
     expect(output).toContain('"ExecutionSucceeded"');

@@ -8,16 +8,21 @@ import { BaseSequencer, type TestSpecification } from 'vitest/node';
 // `local` holds the tests of the local world itself (moto's wrapper, the strict Cognito layer, the
 // Authentik emulator, the runner), apart from the product's.
 const kinds = ['unit', 'integration', 'contract', 'workflow', 'infra', 'local'] as const;
-const worldKinds = new Set<string>(['integration', 'contract', 'workflow', 'local']);
+// The kinds that start a world run as one project, `world`, heaviest kind first: a worker of a
+// project keeps its module cache from file to file, and one of another project starts with an empty
+// one, so the four kinds in one project load the SDK, the emulator and its compiled schema three
+// times (once per worker) instead of up to twelve.
+const worldKinds = ['workflow', 'integration', 'local', 'contract'] as const;
 
-// The files of a kind share one module cache per worker (isolate: false): loading the SDK, zod,
+// The files of a project share one module cache per worker (isolate: false): loading the SDK, zod,
 // aws-cdk-lib and the emulator's compiled OpenAPI schema once per worker instead of once per file
 // halves the CPU the suite needs on this 2-core machine. A file that replaces modules, globals or
 // environment variables (vi.mock, vi.stubEnv, vi.stubGlobal, process.env.X = …) would leak them
 // into the next file, so those files are found here and run in a project of their own with a fresh
 // module cache each. (vi.spyOn does not leak: restoreMocks puts every spied method back before the
 // next test. A stubbed env or global is only undone before the next test too, which is after the
-// module that read it at import time has kept it.)
+// module that read it at import time has kept it. A test that needs every log line passes
+// `logLevel` to the handlers it builds instead of setting POWERTOOLS_LOG_LEVEL.)
 const replacesModules =
   /\bvi\.(mock|doMock|stubEnv|stubGlobal)\(|process\.env\.\w+\s*=(?!=)|process\.env\[[^\]]+\]\s*=(?!=)/;
 const filesOf = (kind: string) =>
@@ -32,13 +37,17 @@ const isolatedFiles = kinds
 const worldSetup = { globalSetup: ['./test/global-setup.ts'] };
 
 // vitest runs the projects in the order of their names, and on a fresh clone (no timings cached) a
-// project's files largest first. That put the workflow project, whose files take longest, last:
-// its 200-tenant verification started when the rest of the run was over and ran alone. The
-// projects that take longest start first instead, and in each the files that take longest (this
-// list; a name that no longer matches changes nothing). A project's files stay together, as vitest
-// hands a worker the next file of the same project without starting a new one (and reloading
-// every module).
-const projectsByWeight = ['workflow', 'integration', 'isolated', 'infra', 'local', 'contract', 'unit'];
+// project's files largest first. That put the workflow files, which take longest, last: the
+// 200-tenant verification started when the rest of the run was over and ran alone. The projects
+// that take longest start first instead, in the world project the heaviest kinds, and in each the
+// files that take longest (this list; a name that no longer matches changes nothing). A project's
+// files stay together, as vitest hands a worker the next file of the same project without starting
+// a new one (and reloading every module).
+const projectsByWeight = ['world', 'isolated', 'infra', 'unit'];
+const kindOf = (file: string) => /^test\/([^/]+)\//.exec(file)?.[1] ?? '';
+// `npm run synth` (synth.test.ts) is a child process of some 25 s that leaves its worker idle: it
+// starts first, beside the world's files, where it used to start last and run alone.
+const startsFirst = ['test/infra/synth.test.ts'];
 const slowestFiles = [
   'test/workflow/verify-scale.test.ts',
   'test/workflow/verify-federations.test.ts',
@@ -56,12 +65,15 @@ class LongestFirst extends BaseSequencer {
       const index = list.indexOf(item);
       return index === -1 ? list.length : index;
     };
-    const slowness = (file: TestSpecification) =>
-      rankOf(slowestFiles, relative(file.project.config.root, file.moduleId));
+    const path = (file: TestSpecification) => relative(file.project.config.root, file.moduleId);
+    const slowness = (file: TestSpecification) => rankOf(slowestFiles, path(file));
+    const kindWeight = (file: TestSpecification) => rankOf([...worldKinds], kindOf(path(file)));
     // Array sort is stable: what ties keeps vitest's own order (cached durations, or file sizes).
     return (await super.sort(files)).sort(
       (a, b) =>
+        rankOf(startsFirst, path(a)) - rankOf(startsFirst, path(b)) ||
         rankOf(projectsByWeight, a.project.name) - rankOf(projectsByWeight, b.project.name) ||
+        kindWeight(a) - kindWeight(b) ||
         slowness(a) - slowness(b),
     );
   }
@@ -76,22 +88,27 @@ export default defineConfig({
     sequence: { sequencer: LongestFirst },
     setupFiles: ['./test/setup.ts'],
     projects: [
-      ...kinds.map((kind) => ({
+      ...[
+        { name: 'unit', dirs: ['unit'] },
+        { name: 'infra', dirs: ['infra'] },
+        { name: 'world', dirs: worldKinds },
+      ].map(({ name, dirs }) => ({
         extends: true as const,
         test: {
-          name: kind,
-          include: [`test/${kind}/**/*.test.ts`],
+          name,
+          include: dirs.map((kind) => `test/${kind}/**/*.test.ts`),
           exclude: isolatedFiles,
           isolate: false,
-          setupFiles: ['./test/setup.ts', './test/support/shared-module-cache.ts'],
+          // Added to the root's test/setup.ts (`extends` appends to it).
+          setupFiles: ['./test/support/shared-module-cache.ts'],
           // What one test spies on or stubs is put back before the next (files share a worker).
           restoreMocks: true,
           unstubEnvs: true,
           unstubGlobals: true,
-          testTimeout: kind === 'unit' ? 5_000 : 60_000,
+          testTimeout: name === 'unit' ? 5_000 : 60_000,
           hookTimeout: 60_000,
           // Only the projects that start a world need moto (a pool of it, test/support/moto-pool.ts).
-          ...(worldKinds.has(kind) ? worldSetup : {}),
+          ...(name === 'world' ? worldSetup : {}),
         },
       })),
       {

@@ -2,7 +2,9 @@
 // signed in (its callback page showing the test user's email), in headless Chromium through the
 // demo app, the local hosted UI and the emulator's login page; and the same sign-in without a
 // browser (the verification's hosted-UI check alone). p50 over 20 runs each; each browser run
-// starts without an Authentik session.
+// starts without an Authentik session. The headline's clock starts when the browser sends the
+// authorize request (the span the figure is defined on); a second figure starts it at the demo's
+// "Sign in", one redirect earlier.
 import { performance } from 'node:perf_hooks';
 import { GetSecretValueCommand } from '@aws-sdk/client-secrets-manager';
 import { chromium } from 'playwright-core';
@@ -111,7 +113,11 @@ try {
       executablePath: CHROMIUM,
       args: [...CHROMIUM_ARGS, ...front.chromiumFlags([domain]), ...chromiumArgs],
     });
+    // From the demo's "Sign in" (its /login, which redirects to the hosted UI's authorize URL), and
+    // from that authorize request as the browser sent it (the span the figure is defined on).
     const times: number[] = [];
+    const fromAuthorize: number[] = [];
+    let authorizeSentAt = 0;
     // Per phase, from the requests the tab sends (ms since the run started).
     const phases = new Map<string, number[]>();
     const marks = new Map<string, number>();
@@ -126,6 +132,13 @@ try {
       await page.exposeFunction('signedInAs', (email: string) => signedInAs(email));
       await page.addInitScript({
         content: `(${PERSON_ON_LOGIN_PAGE})(${JSON.stringify({ username, password, callbackUrl: demo.callbackUrl })})`,
+      });
+      // The browser's own clock for when it sent the authorize request (epoch ms; known once the
+      // request is done), not the request event's arrival here, which trails it by however long
+      // the driver took to hear of it.
+      page.on('requestfinished', (request) => {
+        if (authorizeSentAt === 0 && request.url().includes('/oauth2/authorize'))
+          authorizeSentAt = request.timing().startTime;
       });
       page.on('request', (request) => {
         const url = request.url();
@@ -142,6 +155,7 @@ try {
       for (let run = 0; run < RUNS; run += 1) {
         await context.clearCookies();
         marks.clear();
+        authorizeSentAt = 0;
         started = performance.now();
         let timer: NodeJS.Timeout | undefined;
         const shown = Promise.race([
@@ -156,8 +170,11 @@ try {
         // page, where the person above signs in; the app's callback page then says who signed in.
         await page.goto(`${demo.url}/login`, { waitUntil: 'commit' });
         const email = await shown.finally(() => clearTimeout(timer));
-        const took = performance.now() - started;
+        const endedAt = performance.now();
+        const took = endedAt - started;
         times.push(took);
+        if (authorizeSentAt === 0) throw new Error('the browser reported no hosted-UI authorize request');
+        fromAuthorize.push(performance.timeOrigin + endedAt - authorizeSentAt);
         if (email !== testUser.email) throw new Error(`signed in as ${email}, not ${testUser.email}`);
         let last = 0;
         for (const [name, at] of [...marks, ['signed in', took] as const]) {
@@ -168,13 +185,18 @@ try {
     } finally {
       await browser.close();
     }
-    return { times, phases };
+    return { times, fromAuthorize, phases };
   };
 
   for (const [index, [label, flags]] of CONFIGURATIONS.entries()) {
     const inBrowser = await signIns(flags);
     printFigure(
       `test-it in headless Chromium (authorize → signed in at the app; ${label}) p50`,
+      percentile(inBrowser.fromAuthorize, 50),
+      'ms',
+    );
+    printFigure(
+      `test-it in headless Chromium (the demo's Sign in → signed in at the app; ${label}) p50`,
       percentile(inBrowser.times, 50),
       'ms',
     );
@@ -234,6 +256,10 @@ try {
   const headless: number[] = [];
   const withHostedUi = { ...clients, hostedUiBaseUrl: hostedUiBaseUrl(world.endpoints) };
   for (let run = 0; run < RUNS; run += 1) {
+    // One verification a second: the runs above and each verification read the same pool, and
+    // back to back they would pass Cognito's per-pool read quota (as moto answers faster now), which
+    // the scheduled verification's pacing keeps to. Each run's own duration is what is measured.
+    await new Promise((resolve) => setTimeout(resolve, 1_000));
     let took = 0;
     await verifyTenant('bench-test-it', withHostedUi, {
       onCheck: (check) => {

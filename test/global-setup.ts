@@ -2,6 +2,7 @@ import { mkdtempSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import type { TestProject } from 'vitest/node';
+import { cacheSchema } from '#local/authentik/schema.ts';
 import { type MotoServer, startMoto } from '#local/moto.ts';
 import type { MotoPool } from './support/moto-pool.ts';
 
@@ -16,7 +17,10 @@ export default async function setup(project: TestProject): Promise<() => Promise
     // One server per file that can run at once. Without moto, startMoto fails here, before any test,
     // saying how to install it.
     const size = Math.max(1, Number(project.globalConfig.maxWorkers) || 1);
-    const servers = await Promise.all(Array.from({ length: size }, () => startMoto()));
+    const starting = Array.from({ length: size }, () => startMoto());
+    // While moto imports itself: the emulator's prepared schema, which every worker reads.
+    cacheSchema();
+    const servers = await Promise.all(starting);
     const pool = {
       leases: mkdtempSync(join(tmpdir(), 'federation-moto-leases-')),
       endpoints: servers.map((s) => s.endpoint),

@@ -1,6 +1,6 @@
-// How every Lambda of the product is bundled. One definition, read by the function construct (CDK
-// runs esbuild with it) and by the bundle benchmark (which runs esbuild directly), so the figures
-// measure what is deployed.
+// How every Lambda of the product is bundled. One definition, built by the function construct
+// (infra/federation-function.ts, esbuild's API during synth) and by the bundle benchmark, so the
+// figures measure what is deployed.
 
 import { readFileSync } from 'node:fs';
 import { dirname, join } from 'node:path';
@@ -72,7 +72,7 @@ export const requireBanner =
 /** Prefer ES module builds of dependencies: they tree-shake where CommonJS builds do not. */
 export const mainFields = ['module', 'main'];
 
-/** The esbuild build options equivalent to the construct's bundling (for the benchmark). */
+/** The esbuild build options of a function's bundle (the construct's, and the benchmark's). */
 export function esbuildOptions(entry: string, outfile: string, choice: SdkBundling = sdkBundling) {
   return {
     entryPoints: [entry],
@@ -83,6 +83,7 @@ export function esbuildOptions(entry: string, outfile: string, choice: SdkBundli
     target: nodeTarget,
     minify: true,
     sourcemap: true,
+    // The map only needs to translate positions; the sources themselves would double the asset.
     sourcesContent: false,
     external: externalModulesFor(choice),
     banner: { js: requireBanner },

@@ -2,27 +2,23 @@
 // bundling, logging and source maps. Environments are typed from the functions' own zod schemas in
 // environments.ts.
 
-import { Duration, Tags } from 'aws-cdk-lib';
+import { join } from 'node:path';
+import { AssetHashType, DockerImage, Duration, Tags } from 'aws-cdk-lib';
 import { Role, ServicePrincipal } from 'aws-cdk-lib/aws-iam';
 import {
   ApplicationLogLevel,
   Architecture,
+  Code,
+  Function as LambdaFunction,
   LoggingFormat,
   Runtime,
   SystemLogLevel,
 } from 'aws-cdk-lib/aws-lambda';
-import { NodejsFunction, OutputFormat } from 'aws-cdk-lib/aws-lambda-nodejs';
 import { LogGroup, type RetentionDays } from 'aws-cdk-lib/aws-logs';
 import { Construct } from 'constructs';
+import { buildSync } from 'esbuild';
 import { FUNCTION_TAG } from '../functions/lib/tenant-secrets.ts';
-import {
-  externalModules,
-  handlerEntry,
-  mainFields,
-  nodeTarget,
-  projectRoot,
-  requireBanner,
-} from './bundling.ts';
+import { esbuildOptions, handlerEntry, projectRoot } from './bundling.ts';
 
 export const LAMBDA_RUNTIME = Runtime.NODEJS_22_X;
 export const LAMBDA_ARCHITECTURE = Architecture.ARM_64;
@@ -40,6 +36,29 @@ export interface FederationFunctionProps {
   readonly memorySize?: number;
 }
 
+/**
+ * A function's code: its handler bundled by esbuild's API, in this process, with the options
+ * infra/bundling.ts defines (the ones the bundle benchmark measures), into `index.mjs` and its map.
+ * NodejsFunction ran the same build as `npx --no-install esbuild` for each function: a fresh npm and
+ * esbuild process apiece, which cost more CPU than the builds themselves. As with NodejsFunction,
+ * the asset is hashed by its output, and a synth that skips bundling (template tests) hashes
+ * nothing. The image is required by the API and never used: the local build succeeds or throws.
+ */
+function bundledHandler(name: string): Code {
+  return Code.fromAsset(join(projectRoot, 'functions', name), {
+    assetHashType: AssetHashType.OUTPUT,
+    bundling: {
+      image: DockerImage.fromRegistry('public.ecr.aws/sam/build-nodejs22.x'),
+      local: {
+        tryBundle(outputDir) {
+          buildSync(esbuildOptions(handlerEntry(name), join(outputDir, 'index.mjs')));
+          return true;
+        },
+      },
+    },
+  });
+}
+
 /** Drops unset optional variables: Lambda only takes strings, and absent means "not configured". */
 function lambdaEnvironment(environment: object): Record<string, string> {
   const entries = Object.entries(environment).filter(
@@ -50,7 +69,7 @@ function lambdaEnvironment(environment: object): Record<string, string> {
 
 export class FederationFunction extends Construct {
   readonly name: string;
-  readonly function: NodejsFunction;
+  readonly function: LambdaFunction;
   readonly logGroup: LogGroup;
   readonly role: Role;
 
@@ -70,12 +89,10 @@ export class FederationFunction extends Construct {
     // with the caller's own name (infra/tenant-secrets-role.ts).
     Tags.of(this.role).add(FUNCTION_TAG, props.name);
     this.logGroup.grantWrite(this.role);
-    this.function = new NodejsFunction(this, 'Function', {
-      entry: handlerEntry(props.name),
-      handler: 'handler',
+    this.function = new LambdaFunction(this, 'Function', {
+      code: bundledHandler(props.name),
+      handler: 'index.handler',
       role: this.role,
-      projectRoot,
-      depsLockFilePath: `${projectRoot}/package-lock.json`,
       runtime: LAMBDA_RUNTIME,
       architecture: LAMBDA_ARCHITECTURE,
       description: props.description,
@@ -89,17 +106,6 @@ export class FederationFunction extends Construct {
         ...lambdaEnvironment(props.environment),
         // Stack traces point at the TypeScript sources, not at the minified bundle.
         NODE_OPTIONS: '--enable-source-maps',
-      },
-      bundling: {
-        format: OutputFormat.ESM,
-        target: nodeTarget,
-        minify: true,
-        sourceMap: true,
-        // The map only needs to translate positions; the sources themselves would double the asset.
-        sourcesContent: false,
-        externalModules,
-        banner: requireBanner,
-        mainFields,
       },
     });
   }

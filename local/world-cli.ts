@@ -5,9 +5,6 @@
 // contract and behaviour (local/authentik/contract.ts); the JSON line carries it as "authentikVersion".
 import { parseArgs } from 'node:util';
 import { unservedVersion } from './authentik/contract.ts';
-import { serveDemo } from './demo/serve.ts';
-import { startWorld } from './world.ts';
-import { worldStepClients } from './world-clients.ts';
 
 const { values } = parseArgs({ options: { 'authentik-version': { type: 'string' } } });
 const authentikVersion = values['authentik-version'];
@@ -17,6 +14,13 @@ if (unserved) {
   process.stderr.write(`--authentik-version: ${unserved}\n`);
   process.exit(2);
 }
+// The world's modules (the SDK, moto's wrapper, the emulator) load only once the flags are good, so
+// a wrong flag is told at once.
+const [{ serveDemo }, { startWorld }, { worldStepClients }] = await Promise.all([
+  import('./demo/serve.ts'),
+  import('./world.ts'),
+  import('./world-clients.ts'),
+]);
 const world = await startWorld(authentikVersion === undefined ? {} : { authentikVersion });
 const demo = await serveDemo(world.endpoints.hostedUi, worldStepClients(world.endpoints).registry);
 process.stdout.write(`${JSON.stringify(world.endpoints)}\n`);

@@ -1,6 +1,6 @@
-// How long `npm test` takes: its wall time end to end (typecheck, lint, every test), and per vitest
-// project the wall time between its first file starting and its last file ending, with the summed
-// durations of its files (the work, whatever ran beside it). Run on an idle machine: the figure is
+// How long `npm test` takes: its wall time end to end (typecheck, lint, every test), and per kind of
+// test (test/<kind>/) the wall time between its first file starting and its last file ending, with
+// the summed durations of its files (the work, whatever ran beside it). Run on an idle machine: the figure is
 // the one the README quotes.
 import { spawnSync } from 'node:child_process';
 import { mkdtempSync, readFileSync, rmSync } from 'node:fs';
@@ -45,8 +45,8 @@ try {
     const wall =
       (Math.max(...files.map((f) => f.endTime)) - Math.min(...files.map((f) => f.startTime))) / 1000;
     const work = files.reduce((sum, f) => sum + (f.endTime - f.startTime), 0) / 1000;
-    printFigure(`project ${project} wall time (${files.length} files)`, wall, 's');
-    printFigure(`project ${project} summed file time`, work, 's');
+    printFigure(`test/${project} wall time (${files.length} files)`, wall, 's');
+    printFigure(`test/${project} summed file time`, work, 's');
   }
   const slowest = [...testResults]
     .sort((a, b) => b.endTime - b.startTime - (a.endTime - a.startTime))

@@ -86,7 +86,8 @@ function mapSecretsError(error: unknown, what: string): unknown {
   return error;
 }
 
-async function send<T>(what: string, call: () => Promise<T>): Promise<T> {
+/** A Secrets Manager call whose transient failures throw TransientError (the rotation's calls too). */
+export async function sendToSecretsManager<T>(what: string, call: () => Promise<T>): Promise<T> {
   try {
     return await call();
   } catch (error) {
@@ -190,13 +191,15 @@ export async function putSecret(
     }
     const arn = found.ARN ?? name;
     if (found.DeletedDate) {
-      await send(`RestoreSecret ${arn}`, () => client.send(new RestoreSecretCommand({ SecretId: arn })));
+      await sendToSecretsManager(`RestoreSecret ${arn}`, () =>
+        client.send(new RestoreSecretCommand({ SecretId: arn })),
+      );
       writes += 1;
       changed = true;
       found = { ...found, DeletedDate: undefined };
     }
     if (!found.Tags?.some((tag) => tag.Key === TENANT_TAG && tag.Value === request.tenantId)) {
-      await send(`TagResource ${arn}`, () =>
+      await sendToSecretsManager(`TagResource ${arn}`, () =>
         client.send(new TagResourceCommand({ SecretId: arn, Tags: tags })),
       );
       writes += 1;
@@ -204,7 +207,7 @@ export async function putSecret(
     }
     const current = await getString(client, arn);
     if (sameValue(current, wanted)) return { arn, outcome: changed ? 'updated' : 'unchanged', writes };
-    await send(`PutSecretValue ${arn}`, () =>
+    await sendToSecretsManager(`PutSecretValue ${arn}`, () =>
       client.send(new PutSecretValueCommand({ SecretId: arn, SecretString: wanted })),
     );
     writes += 1;

@@ -18,7 +18,8 @@ import {
 } from '@aws-sdk/client-secrets-manager';
 import * as z from 'zod/mini';
 import { awsErrorName } from '#lib/aws-errors.ts';
-import { PreconditionError, TransientError } from '#lib/errors.ts';
+import { PreconditionError } from '#lib/errors.ts';
+import { sendToSecretsManager } from '#lib/secrets.ts';
 
 export const AWSCURRENT = 'AWSCURRENT';
 export const AWSPENDING = 'AWSPENDING';
@@ -30,27 +31,8 @@ export interface SecretVersions {
   current: string | undefined;
 }
 
-function isTransient(error: unknown): boolean {
-  const name = awsErrorName(error);
-  return (
-    name === 'ThrottlingException' ||
-    name === 'InternalServiceError' ||
-    name === 'InternalServiceErrorException' ||
-    name === 'ServiceUnavailable'
-  );
-}
-
-async function send<T>(what: string, call: () => Promise<T>): Promise<T> {
-  try {
-    return await call();
-  } catch (error) {
-    if (isTransient(error)) throw new TransientError(`Secrets Manager ${what}: ${awsErrorName(error)}`);
-    throw error;
-  }
-}
-
 export async function versionsOf(secrets: SecretsManagerClient, secretId: string): Promise<SecretVersions> {
-  const described = await send(`DescribeSecret ${secretId}`, () =>
+  const described = await sendToSecretsManager(`DescribeSecret ${secretId}`, () =>
     secrets.send(new DescribeSecretCommand({ SecretId: secretId })),
   ).catch((error: unknown) => {
     if (awsErrorName(error) === 'ResourceNotFoundException') {
@@ -72,7 +54,7 @@ export async function readVersion<S extends z.core.$ZodType>(
 ): Promise<z.output<S> | undefined> {
   let text: string | undefined;
   try {
-    const answer = await send(`GetSecretValue ${secretId}`, () =>
+    const answer = await sendToSecretsManager(`GetSecretValue ${secretId}`, () =>
       secrets.send(new GetSecretValueCommand({ SecretId: secretId, ...version })),
     );
     text = answer.SecretString;
@@ -103,7 +85,7 @@ export async function putPending(
   token: string,
   value: unknown,
 ): Promise<void> {
-  await send(`PutSecretValue ${secretId}`, () =>
+  await sendToSecretsManager(`PutSecretValue ${secretId}`, () =>
     secrets.send(
       new PutSecretValueCommand({
         SecretId: secretId,
@@ -127,7 +109,7 @@ export async function finishVersion(
 ): Promise<boolean> {
   const moved = versions.current !== token;
   if (moved) {
-    await send(`UpdateSecretVersionStage ${versions.arn}`, () =>
+    await sendToSecretsManager(`UpdateSecretVersionStage ${versions.arn}`, () =>
       secrets.send(
         new UpdateSecretVersionStageCommand({
           SecretId: versions.arn,
@@ -139,7 +121,7 @@ export async function finishVersion(
     );
   }
   if (versions.stages[token]?.includes(AWSPENDING)) {
-    await send(`UpdateSecretVersionStage ${versions.arn}`, () =>
+    await sendToSecretsManager(`UpdateSecretVersionStage ${versions.arn}`, () =>
       secrets.send(
         new UpdateSecretVersionStageCommand({
           SecretId: versions.arn,

@@ -6,7 +6,6 @@
 // authorize request (the span the figure is defined on); a second figure starts it at the demo's
 // "Sign in", one redirect earlier.
 import { performance } from 'node:perf_hooks';
-import { GetSecretValueCommand } from '@aws-sdk/client-secrets-manager';
 import { chromium } from 'playwright-core';
 import { headlessLogin } from '#lib/authentik/headless-login.ts';
 import { verifyTenant } from '#lib/verification/tenant.ts';
@@ -14,6 +13,7 @@ import { startDemoApp } from '../local/demo/server.ts';
 import { localHandlers } from '../local/handlers.ts';
 import { startDomainFront } from '../local/hosted-ui/domain-front.ts';
 import { runStateMachine } from '../local/runner.ts';
+import { testUserCredentials } from '../local/test-user.ts';
 import { hostedUiBaseUrl, startWorld } from '../local/world.ts';
 import { localTenantSpec, prepareWorld, worldStepClients } from '../local/world-clients.ts';
 import { CHROMIUM, CHROMIUM_ARGS } from '../test/support/chromium.ts';
@@ -91,12 +91,8 @@ try {
   if (!record) throw new Error('bench-test-it is not registered');
   const resources = record.resources;
   const domain = new URL(resources.loginUrl as string).host;
-  const testUser = (record.spec as { authentik: { testUser: { username: string; email: string } } }).authentik
-    .testUser;
-  const stored = await clients.secrets.send(
-    new GetSecretValueCommand({ SecretId: resources.testUserPasswordSecretArn }),
-  );
-  const { username = testUser.username, password } = JSON.parse(stored.SecretString ?? '{}');
+  const testUser = await testUserCredentials(clients.secrets, record);
+  const { username, password } = testUser;
   demo.use({
     domainUrl: `${world.endpoints.hostedUi}/${domain}`,
     hostedUi: world.endpoints.hostedUi,

@@ -1,5 +1,4 @@
 // The CLI's commands over a local session; `npm start` runs provision and verify with them too.
-import { GetSecretValueCommand } from '@aws-sdk/client-secrets-manager';
 import type { TenantRecord } from '#lib/registry.ts';
 import type { Resources } from '#lib/step.ts';
 import type { TenantSpec } from '#lib/tenant-spec.ts';
@@ -12,6 +11,7 @@ import { memoryEventSink } from '../functions/report-verification/events.ts';
 import { localHandlers } from '../local/handlers.ts';
 import { type EventLog, lastExecution, runStateMachine } from '../local/runner.ts';
 import type { LocalSession } from '../local/session.ts';
+import { testUserCredentials } from '../local/test-user.ts';
 import { hostedUiBaseUrl } from '../local/world.ts';
 import { localTenantSpec } from '../local/world-clients.ts';
 import { type Output, TenantNotFoundError } from './output.ts';
@@ -137,20 +137,12 @@ export async function status(
  */
 export async function testUser(session: LocalSession, tenantId: string) {
   const record = await status(session, tenantId);
-  const secretArn = record.resources.testUserPasswordSecretArn;
-  if (!secretArn) throw new Error(`tenant ${tenantId} has no test user yet: provision it first`);
-  // AWSCURRENT by name: moto answers the last-written version otherwise, the old password after a
-  // rotation (functions/lib/secrets.ts says more).
-  const read = await session.clients.secrets.send(
-    new GetSecretValueCommand({ SecretId: secretArn, VersionStage: 'AWSCURRENT' }),
-  );
-  const stored = JSON.parse(read.SecretString ?? '{}') as { username?: string; password?: string };
-  const spec = record.spec as { authentik?: { testUser?: { username?: string; email?: string } } };
+  const { username, email, password, secretArn } = await testUserCredentials(session.clients.secrets, record);
   return {
     tenantId,
-    username: stored.username ?? spec.authentik?.testUser?.username,
-    email: spec.authentik?.testUser?.email,
-    password: stored.password,
+    username,
+    email,
+    password,
     secretArn,
     ...(record.localLoginUrl ? { localLoginUrl: record.localLoginUrl } : {}),
   };

@@ -7,13 +7,13 @@
 // test-results/test-it/.
 import { mkdirSync } from 'node:fs';
 import { resolve } from 'node:path';
-import { GetSecretValueCommand } from '@aws-sdk/client-secrets-manager';
 import { type Browser, chromium } from 'playwright-core';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { type DemoApp, startDemoApp } from '../../local/demo/server.ts';
 import { localHandlers } from '../../local/handlers.ts';
 import { type DomainFront, startDomainFront } from '../../local/hosted-ui/domain-front.ts';
 import { runStateMachine } from '../../local/runner.ts';
+import { testUserCredentials } from '../../local/test-user.ts';
 import { CHROMIUM, CHROMIUM_ARGS, launchChromium } from '../support/chromium.ts';
 import { useWorld } from '../support/world.ts';
 
@@ -42,13 +42,7 @@ beforeAll(async () => {
   // The pool's domain host, as the guide's login URL names it.
   domain = new URL(resources.loginUrl as string).host;
   if (!record) throw new Error('tib-acme is not registered');
-  const testUser = (record.spec as { authentik: { testUser: { email: string; username: string } } }).authentik
-    .testUser;
-  email = testUser.email;
-  const stored = await fixture.clients.secrets.send(
-    new GetSecretValueCommand({ SecretId: resources.testUserPasswordSecretArn }),
-  );
-  ({ username = testUser.username, password } = JSON.parse(stored.SecretString ?? '{}'));
+  ({ username, email, password } = await testUserCredentials(fixture.clients.secrets, record));
   demo.use({
     domainUrl: `${fixture.world.endpoints.hostedUi}/${domain}`,
     hostedUi: fixture.world.endpoints.hostedUi,

@@ -18,8 +18,7 @@ import {
   RotateSecretCommand,
   type SecretsManagerClient,
 } from '@aws-sdk/client-secrets-manager';
-import { awsErrorName } from './aws-errors.ts';
-import { TransientError } from './errors.ts';
+import { sendToSecretsManager } from './secrets.ts';
 
 /** A deployment's rotation: its function, and the days between rotations unless a tenant says otherwise. */
 export interface RotationSchedule {
@@ -32,18 +31,6 @@ export const MIN_ROTATION_DAYS = 1;
 export const MAX_ROTATION_DAYS = 1000;
 export const DEFAULT_ROTATION_DAYS = 90;
 
-async function send<T>(what: string, call: () => Promise<T>): Promise<T> {
-  try {
-    return await call();
-  } catch (error) {
-    const name = awsErrorName(error);
-    if (name === 'ThrottlingException' || name === 'InternalServiceError') {
-      throw new TransientError(`Secrets Manager ${what}: ${name}`);
-    }
-    throw error;
-  }
-}
-
 /**
  * Turns on rotation every `days` days with the deployment's function, unless the secret already
  * rotates so. Answers the write requests sent (0 or 1), so a second run says it changed nothing.
@@ -54,7 +41,7 @@ export async function ensureRotation(
   schedule: RotationSchedule,
   days: number = schedule.afterDays,
 ): Promise<number> {
-  const described = await send(`DescribeSecret ${secretArn}`, () =>
+  const described = await sendToSecretsManager(`DescribeSecret ${secretArn}`, () =>
     secrets.send(new DescribeSecretCommand({ SecretId: secretArn })),
   );
   const sameFunction =
@@ -66,7 +53,7 @@ export async function ensureRotation(
   ) {
     return 0;
   }
-  await send(`RotateSecret ${secretArn}`, () =>
+  await sendToSecretsManager(`RotateSecret ${secretArn}`, () =>
     secrets.send(
       new RotateSecretCommand({
         SecretId: secretArn,
@@ -84,7 +71,7 @@ export async function rotateNow(
   secrets: SecretsManagerClient,
   secretArn: string,
 ): Promise<string | undefined> {
-  const answer = await send(`RotateSecret ${secretArn}`, () =>
+  const answer = await sendToSecretsManager(`RotateSecret ${secretArn}`, () =>
     secrets.send(new RotateSecretCommand({ SecretId: secretArn })),
   );
   return answer?.VersionId;

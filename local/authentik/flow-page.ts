@@ -19,7 +19,10 @@ async function call(body) {
   render(await response.json());
 }
 function form(challenge, fields, button, extra) {
+  // The stage's component on the form, so a reader (or a test) can tell the password stage's
+  // "Continue" from the consent stage's while one replaces the other.
   const f = el('form');
+  f.setAttribute('data-component', challenge.component);
   for (const [name, label, type] of fields) {
     const input = el('input', { name, type, id: name, required: true, autocomplete: type === 'password' ? 'current-password' : 'username' });
     f.append(el('label', { htmlFor: name }, label), input);

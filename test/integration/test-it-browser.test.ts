@@ -81,7 +81,8 @@ describe('Test it, in a browser', () => {
     await page.getByRole('button', { name: 'Continue' }).click();
     // Consent, where the authorization flow asks for it; the page then follows Authentik's
     // redirect to Cognito's idpresponse, and Cognito's to the demo app.
-    const consent = page.locator('form button', { hasText: 'Continue' });
+    // By its stage: the password form's own "Continue" stays on the page until its answer is rendered.
+    const consent = page.locator('form[data-component="ak-stage-consent"] button');
     const signedIn = page.waitForURL(`${demo.callbackUrl}?**`);
     if (
       (await Promise.race([signedIn.then(() => 'in'), consent.waitFor().then(() => 'consent')])) === 'consent'

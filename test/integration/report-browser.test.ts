@@ -45,7 +45,7 @@ async function register(record: NewRecord): Promise<void> {
 describe('federation report', () => {
   it('fails, saying how to install it, where Chromium is missing (never a silent skip)', async () => {
     await expect(launchChromium('/nonexistent/chromium')).rejects.toThrow(
-      /Chromium is missing \(\/nonexistent\/chromium\).*apt-get install -y chromium/,
+      /Chromium is missing \(\/nonexistent\/chromium\).*apt-get install -y chromium-headless-shell`/,
     );
   });
 

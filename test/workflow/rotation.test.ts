@@ -14,6 +14,7 @@ import { ROTATED_EVENT, ROTATION_FAILED_EVENT } from '../../functions/rotate-sec
 import type { RotationStep } from '../../functions/rotate-secret/event.ts';
 import { openApiResponseChecker } from '../../local/api-openapi.ts';
 import { startLocalApi } from '../../local/api-server.ts';
+import { cognitoDefaultQuotas } from '../../local/cognito/quotas.ts';
 import { localHandlers } from '../../local/handlers.ts';
 import { localRotation, type RotationFunction } from '../../local/rotation.ts';
 import { runStateMachine } from '../../local/runner.ts';
@@ -90,7 +91,20 @@ async function tokenEndpoint(
   return ((await answer.json()) as { error?: string }).error;
 }
 
+/**
+ * Cognito's per-pool quota (5 requests a second for one operation on one pool) counts a rotation's
+ * reads of the identity provider (setSecret's, testSecret's verification) and a verification's.
+ * Back to back, a crashed rotation, its retry and the verification after it pass it within one
+ * second, and a throttled read that the SDK's own retries did not get through failed the test. On
+ * AWS, Secrets Manager tries a failed rotation again later and the verification is the schedule's;
+ * here each waits out the window instead.
+ */
+function afterQuotaWindow(): Promise<void> {
+  return new Promise((resolve) => setTimeout(resolve, cognitoDefaultQuotas.windowMs));
+}
+
 async function verified(tenantId: string) {
+  await afterQuotaWindow();
   return verifyTenant(tenantId, {
     ...fixture.clients,
     hostedUiBaseUrl: hostedUiBaseUrl(fixture.world.endpoints),
@@ -204,12 +218,14 @@ describe('rotation', () => {
   it.each(['createSecret', 'setSecret', 'testSecret'] as const)(
     'converges when the function crashes after %s and Secrets Manager tries again',
     async (step) => {
+      await afterQuotaWindow();
       const before = await clientSecrets('rot-crash');
       const crashing = localRotation(fixture.clients, { wrap: crashAfter(step) });
       await expect(crashing.rotate('rot-crash', 'oidc-client')).rejects.toThrow(`crashed after ${step}`);
       // AWSCURRENT has not moved.
       expect((await clientSecrets('rot-crash')).stored).toBe(before.stored);
 
+      await afterQuotaWindow();
       const retry = await localRotation(fixture.clients, {
         hostedUiBaseUrl: hostedUiBaseUrl(fixture.world.endpoints),
       }).rotate('rot-crash', 'oidc-client');
@@ -227,6 +243,7 @@ describe('rotation', () => {
   );
 
   it('converges when the function dies between the Cognito and the Authentik write', async () => {
+    await afterQuotaWindow();
     const before = await clientSecrets('rot-crash');
     const failedSink = memoryEventSink();
     const dying = localRotation(fixture.clients, {
@@ -254,6 +271,7 @@ describe('rotation', () => {
     expect(await tokenEndpoint('rot-crash', torn.clientId, torn.cognito as string)).toBe('invalid_client');
 
     const sink = memoryEventSink();
+    await afterQuotaWindow();
     const retry = await localRotation(fixture.clients, {
       events: sink,
       hostedUiBaseUrl: hostedUiBaseUrl(fixture.world.endpoints),
@@ -269,6 +287,7 @@ describe('rotation', () => {
   }, 120_000);
 
   it('converges when the function crashes after finishSecret: the retry finds it done and announces once', async () => {
+    await afterQuotaWindow();
     const sink = memoryEventSink();
     let crashed: Record<string, unknown> | undefined;
     const crashing = localRotation(fixture.clients, {

@@ -2,6 +2,11 @@
 // test (test/<kind>/) the wall time between its first file starting and its last file ending, with
 // the summed durations of its files (the work, whatever ran beside it). Run on an idle machine: the figure is
 // the one the README quotes.
+//
+// The suite is CPU-bound on a 2-core machine, and the same machine runs the same work 10-30% slower
+// or faster from one hour to the next. So beside the wall time it prints the CPU the whole machine
+// used (Linux's /proc/stat), and a fixed loop's time before and after: a figure is only comparable
+// with another taken at a like reference.
 import { spawnSync } from 'node:child_process';
 import { mkdtempSync, readFileSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
@@ -22,14 +27,39 @@ function timed(command: string, args: string[], env: NodeJS.ProcessEnv = process
   return (performance.now() - started) / 1000;
 }
 
+/** CPU seconds the whole machine has been busy (user, nice, system, irq, softirq), on Linux. */
+function machineBusySeconds(): number | undefined {
+  try {
+    const [, ...fields] = (readFileSync('/proc/stat', 'utf8').split('\n')[0] ?? '').trim().split(/\s+/);
+    const [user, nice, system, , , irq, softirq] = fields.map(Number);
+    const ticks = Number(spawnSync('getconf', ['CLK_TCK'], { encoding: 'utf8' }).stdout) || 100;
+    return [user, nice, system, irq, softirq].reduce((sum: number, n) => sum + (n ?? 0), 0) / ticks;
+  } catch {
+    return undefined;
+  }
+}
+
+/** A fixed single-threaded loop's time in a fresh Node process (ms): how fast the machine is now. */
+function referenceLoopMs(): number {
+  const run = spawnSync(
+    process.execPath,
+    ['-e', 'let x=0;const t=performance.now();for(let i=0;i<5e8;i++)x+=i%7;console.log(performance.now()-t)'],
+    { encoding: 'utf8' },
+  );
+  return Number(run.stdout);
+}
+
+const referenceBefore = referenceLoopMs();
 const dir = mkdtempSync(join(tmpdir(), 'tests-bench-'));
 try {
   const report = join(dir, 'report.json');
+  const busyBefore = machineBusySeconds();
   const started = performance.now();
   const typecheck = timed('npm', ['run', '--silent', 'typecheck']);
   const lint = timed('npx', ['biome', 'check', '.']);
   const tests = timed('npx', ['vitest', 'run', '--reporter=json', `--outputFile=${report}`]);
   const total = (performance.now() - started) / 1000;
+  const busyAfter = machineBusySeconds();
 
   const { testResults } = JSON.parse(readFileSync(report, 'utf8')) as { testResults: FileResult[] };
   const byProject = new Map<string, FileResult[]>();
@@ -41,6 +71,11 @@ try {
   printFigure('typecheck', typecheck, 's');
   printFigure('lint', lint, 's');
   printFigure('vitest run', tests, 's');
+  if (busyBefore !== undefined && busyAfter !== undefined) {
+    printFigure('CPU the machine used during npm test', busyAfter - busyBefore, 's');
+  }
+  printFigure('reference loop before', referenceBefore, 'ms');
+  printFigure('reference loop after', referenceLoopMs(), 'ms');
   for (const [project, files] of [...byProject].sort(([a], [b]) => a.localeCompare(b))) {
     const wall =
       (Math.max(...files.map((f) => f.endTime)) - Math.min(...files.map((f) => f.startTime))) / 1000;

@@ -3,6 +3,7 @@
 // structures a certificate needs; node:crypto signs it and parses it back. What matters for OIDC is
 // the RSA key (JWKS, RS256); the certificate makes the key pair look as Authentik's does.
 import {
+  createPrivateKey,
   createPublicKey,
   generateKeyPair,
   type KeyObject,
@@ -119,6 +120,12 @@ export async function generateSelfSignedKeyPair(
   commonName: string,
   modulusLength = 2048,
 ): Promise<SelfSignedKeyPair> {
-  const { privateKey } = await generateKeyPairAsync('rsa', { modulusLength });
-  return selfSignedCertificate(commonName, privateKey);
+  // As PEM, parsed back: a KeyObject straight from the generation job can hang the process when the
+  // job is collected during an export of the key (local/rsa-key-pair.ts).
+  const { privateKey } = await generateKeyPairAsync('rsa', {
+    modulusLength,
+    publicKeyEncoding: { type: 'spki', format: 'pem' },
+    privateKeyEncoding: { type: 'pkcs8', format: 'pem' },
+  });
+  return selfSignedCertificate(commonName, createPrivateKey(privateKey));
 }

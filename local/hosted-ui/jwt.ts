@@ -8,12 +8,12 @@ import {
   createPublicKey,
   createSign,
   createVerify,
-  generateKeyPairSync,
   type JsonWebKey,
   type KeyObject,
   randomUUID,
   timingSafeEqual,
 } from 'node:crypto';
+import { newRsaKeyPair } from '../rsa-key-pair.ts';
 
 export interface SigningKey {
   kid: string;
@@ -22,7 +22,7 @@ export interface SigningKey {
 }
 
 export function newSigningKey(): SigningKey {
-  const { privateKey, publicKey } = generateKeyPairSync('rsa', { modulusLength: 2048 });
+  const { privateKey, publicKey } = newRsaKeyPair();
   const kid = randomUUID();
   return {
     kid,

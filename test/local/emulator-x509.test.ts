@@ -1,8 +1,8 @@
 // The emulator's self-signed certificate: its DER must be what OpenSSL accepts whatever the random
 // serial is (a serial starting with a zero byte once made the emulator fail to start).
-import { generateKeyPairSync } from 'node:crypto';
 import { describe, expect, it } from 'vitest';
 import { derPositiveInteger, selfSignedCertificate } from '#local/authentik/x509.ts';
+import { newRsaKeyPair } from '#local/rsa-key-pair.ts';
 
 const hex = (buffer: Buffer) => buffer.toString('hex');
 
@@ -22,7 +22,7 @@ describe('derPositiveInteger', () => {
 });
 
 describe('selfSignedCertificate', () => {
-  const { privateKey } = generateKeyPairSync('rsa', { modulusLength: 1024 });
+  const { privateKey } = newRsaKeyPair(1024);
 
   it('is parsed by OpenSSL with the subject Authentik writes', () => {
     const pair = selfSignedCertificate('authentik Self-signed Certificate', privateKey);

@@ -1,7 +1,7 @@
 // An in-memory AuthentikBackend with Authentik's default flows, scope mappings and a generated RSA
 // signing key, behind a loopback HTTP server that mounts only the OIDC endpoints and the flow
 // executor. For testing those two without the rest of the emulator.
-import { generateKeyPairSync, randomBytes, randomUUID, timingSafeEqual } from 'node:crypto';
+import { randomBytes, randomUUID, timingSafeEqual } from 'node:crypto';
 import { createServer, type Server } from 'node:http';
 import type { AddressInfo } from 'node:net';
 import type {
@@ -15,6 +15,7 @@ import type {
   SigningKey,
 } from '#local/authentik/backend.ts';
 import { createOidcAndFlows } from '#local/authentik/oidc.ts';
+import { newRsaKeyPair } from '#local/rsa-key-pair.ts';
 
 export const EXPLICIT_CONSENT_FLOW = 'default-provider-authorization-explicit-consent';
 export const IMPLICIT_CONSENT_FLOW = 'default-provider-authorization-implicit-consent';
@@ -85,11 +86,10 @@ export class FakeAuthentikBackend implements AuthentikBackend {
   readonly #requiredGroups = new Map<string, string>();
 
   constructor() {
-    const { privateKey } = generateKeyPairSync('rsa', { modulusLength: 2048 });
     this.key = {
       pk: randomUUID(),
       name: 'authentik Self-signed Certificate',
-      privateKeyPem: privateKey.export({ format: 'pem', type: 'pkcs8' }).toString(),
+      privateKeyPem: newRsaKeyPair().privateKeyPem,
     };
   }
 

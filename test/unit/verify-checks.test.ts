@@ -2,7 +2,7 @@
 // OIDC, with a real RSA key) and a mocked Cognito: keys, token endpoint, client credentials, ID
 // token, attribute mapping, every domain of the pool, the test user and the access policy.
 import 'aws-sdk-client-mock-vitest/extend';
-import { createHash, generateKeyPairSync, type JsonWebKey, randomBytes, sign } from 'node:crypto';
+import { createHash, type JsonWebKey, randomBytes, sign } from 'node:crypto';
 import {
   CognitoIdentityProviderClient,
   DescribeIdentityProviderCommand,
@@ -25,6 +25,7 @@ import {
 } from '#lib/verification/pairing-checks.ts';
 import { idTokenCheck, keySetCheck } from '#lib/verification/signing-checks.ts';
 import { tokenEndpointCheck } from '#lib/verification/token-endpoint.ts';
+import { newRsaKeyPair } from '#local/rsa-key-pair.ts';
 
 const ORIGIN = 'https://authentik.example.com';
 const ISSUER = `${ORIGIN}/application/o/cognito-acme/`;
@@ -59,8 +60,8 @@ const resources: Resources = {
   identityProviderName: 'authentik-acme',
 };
 
-const signingKey = generateKeyPairSync('rsa', { modulusLength: 2048 });
-const otherKey = generateKeyPairSync('rsa', { modulusLength: 2048 });
+const signingKey = newRsaKeyPair();
+const otherKey = newRsaKeyPair();
 const certificate = randomBytes(64);
 const fingerprint = createHash('sha256').update(certificate).digest('hex').match(/../g)?.join(':') ?? '';
 

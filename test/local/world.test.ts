@@ -44,7 +44,17 @@ describe('npm run world', () => {
 
   it('prints one JSON line of endpoints and stops cleanly on SIGTERM, leaving nothing behind', async () => {
     const child = spawn('npm', ['run', '--silent', 'world'], { stdio: ['ignore', 'pipe', 'pipe'] });
-    const exited = new Promise<number | null>((resolve) => child.once('exit', (code) => resolve(code)));
+    // What the world said, and the signal npm died of if it did, to name in a failure.
+    let stderr = '';
+    child.stderr?.on('data', (chunk: Buffer) => {
+      stderr += chunk.toString('utf8');
+    });
+    const exited = new Promise<number | null>((resolve) =>
+      child.once('exit', (code, signal) => {
+        if (signal) stderr += `\n(npm ended by ${signal})`;
+        resolve(code);
+      }),
+    );
     const line = await firstLine(child);
     const endpoints = JSON.parse(line) as WorldEndpoints;
     expect(Object.keys(endpoints).sort()).toEqual(
@@ -64,7 +74,7 @@ describe('npm run world', () => {
     for (const key of endpointKeys) expect(await answers(endpoints[key]), key).toBe(true);
 
     child.kill('SIGTERM');
-    expect(await exited).toBe(0);
+    expect(await exited, stderr).toBe(0);
     for (const key of endpointKeys) expect(await answers(endpoints[key]), key).toBe(false);
   });
 

@@ -19,7 +19,7 @@ import { testUserCredentials } from '../local/test-user.ts';
 import { hostedUiBaseUrl, startWorld } from '../local/world.ts';
 import { localTenantSpec, prepareWorld, worldStepClients } from '../local/world-clients.ts';
 import { CHROMIUM, CHROMIUM_ARGS, CHROMIUM_BROWSER } from '../test/support/chromium.ts';
-import { percentile, printFigure } from './figure.ts';
+import { percentile, printFigure, printReferenceLoops, referenceLoops } from './figure.ts';
 
 const RUNS = 20;
 
@@ -73,6 +73,8 @@ const PERSON_ON_LOGIN_PAGE = `({ username, password, callbackUrl }) => {
   new MutationObserver(act).observe(document, { childList: true, subtree: true });
 }`;
 process.env.POWERTOOLS_LOG_LEVEL = 'WARN';
+// How fast the machine is, before and after: the browser's figure moves with it (figure.ts).
+const referenceBefore = await referenceLoops();
 const world = await startWorld();
 const demo = await startDemoApp();
 const front = await startDomainFront(world.endpoints.hostedUi);
@@ -271,6 +273,8 @@ try {
     headless.push(took);
   }
   printFigure('verification in depth with the hosted-UI leg, per tenant p50', percentile(headless, 50), 'ms');
+  printReferenceLoops('before', referenceBefore);
+  printReferenceLoops('after', await referenceLoops());
 } finally {
   await Promise.allSettled([demo.stop(), front.stop()]);
   await world.stop();

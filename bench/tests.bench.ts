@@ -5,14 +5,14 @@
 //
 // The suite is CPU-bound on a 2-core machine, and the same machine runs the same work 10-30% slower
 // or faster from one hour to the next. So beside the wall time it prints the CPU the whole machine
-// used (Linux's /proc/stat), and a fixed loop's time before and after: a figure is only comparable
-// with another taken at a like reference.
+// used (Linux's /proc/stat), and the reference loops' times before and after (figure.ts): a figure
+// is only comparable with another taken at a like reference.
 import { spawnSync } from 'node:child_process';
 import { mkdtempSync, readFileSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { performance } from 'node:perf_hooks';
-import { printFigure } from './figure.ts';
+import { printFigure, printReferenceLoops, referenceLoops } from './figure.ts';
 
 interface FileResult {
   name: string;
@@ -39,17 +39,7 @@ function machineBusySeconds(): number | undefined {
   }
 }
 
-/** A fixed single-threaded loop's time in a fresh Node process (ms): how fast the machine is now. */
-function referenceLoopMs(): number {
-  const run = spawnSync(
-    process.execPath,
-    ['-e', 'let x=0;const t=performance.now();for(let i=0;i<5e8;i++)x+=i%7;console.log(performance.now()-t)'],
-    { encoding: 'utf8' },
-  );
-  return Number(run.stdout);
-}
-
-const referenceBefore = referenceLoopMs();
+const referenceBefore = await referenceLoops();
 const dir = mkdtempSync(join(tmpdir(), 'tests-bench-'));
 try {
   const report = join(dir, 'report.json');
@@ -74,8 +64,8 @@ try {
   if (busyBefore !== undefined && busyAfter !== undefined) {
     printFigure('CPU the machine used during npm test', busyAfter - busyBefore, 's');
   }
-  printFigure('reference loop before', referenceBefore, 'ms');
-  printFigure('reference loop after', referenceLoopMs(), 'ms');
+  printReferenceLoops('before', referenceBefore);
+  printReferenceLoops('after', await referenceLoops());
   for (const [project, files] of [...byProject].sort(([a], [b]) => a.localeCompare(b))) {
     const wall =
       (Math.max(...files.map((f) => f.endTime)) - Math.min(...files.map((f) => f.startTime))) / 1000;

@@ -34,7 +34,7 @@ function loop(): Promise<number> {
 
 /**
  * How fast the machine is now. The same 2-core machine runs the same work 10-40% faster or slower
- * from one hour to the next (more so with both cores busy), so a bench prints these beside its
+ * from one hour to the next, so a bench prints these beside its
  * figures: a figure is only comparable with another taken at a like reference.
  */
 export async function referenceLoops(): Promise<ReferenceLoops> {

@@ -3,7 +3,7 @@
 // the summed durations of its files (the work, whatever ran beside it). Run on an idle machine: the figure is
 // the one the README quotes.
 //
-// The suite is CPU-bound on a 2-core machine, and the same machine runs the same work 10-30% slower
+// The suite is CPU-bound on a 2-core machine, and the same machine runs the same work 10-40% slower
 // or faster from one hour to the next. So beside the wall time it prints the CPU the whole machine
 // used (Linux's /proc/stat), and the reference loops' times before and after (figure.ts): a figure
 // is only comparable with another taken at a like reference.

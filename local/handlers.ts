@@ -48,7 +48,7 @@ async function workflowStepHandler<N extends WorkflowStepName>(
     core,
     tenantClients(pickClients(name, clients)),
     () => clients.deployment,
-    createLogger(name, logLevel === undefined ? {} : { logLevel }),
+    createLogger(name, { logLevel }),
     metrics,
   );
 }
@@ -71,7 +71,7 @@ export async function localHandlers(
         ...pickClients('verify-tenant', clients),
         ...(options.hostedUiBaseUrl ? { hostedUiBaseUrl: options.hostedUiBaseUrl } : {}),
       },
-      createLogger('verify-tenant', options.logLevel === undefined ? {} : { logLevel: options.logLevel }),
+      createLogger('verify-tenant', { logLevel: options.logLevel }),
     ) as LambdaHandler,
     // The local world has no EventBridge: the events and metrics go to the sinks given.
     'report-verification': reportVerificationTask({

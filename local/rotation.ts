@@ -68,7 +68,7 @@ export function localRotation(clients: StepClients, options: LocalRotationOption
       ...(options.hostedUiBaseUrl ? { hostedUiBaseUrl: options.hostedUiBaseUrl } : {}),
       ...(options.onWrite ? { onWrite: options.onWrite } : {}),
     },
-    createLogger('rotate-secret', options.logLevel === undefined ? {} : { logLevel: options.logLevel }),
+    createLogger('rotate-secret', { logLevel: options.logLevel }),
   );
   const invoke = options.wrap ? options.wrap(task) : task;
   const attempts = options.attempts ?? 1;

@@ -2,7 +2,7 @@ import { mkdtempSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import type { TestProject } from 'vitest/node';
-import { cacheSchema } from '#local/authentik/schema.ts';
+import { prepareEmulatorCache } from '#local/authentik/contract.ts';
 import { type MotoServer, startMoto } from '#local/moto.ts';
 import type { MotoPool } from './support/moto-pool.ts';
 
@@ -18,8 +18,9 @@ export default async function setup(project: TestProject): Promise<() => Promise
     // saying how to install it.
     const size = Math.max(1, Number(project.globalConfig.maxWorkers) || 1);
     const starting = Array.from({ length: size }, () => startMoto());
-    // While moto imports itself: the emulator's prepared schema, which every worker reads.
-    cacheSchema();
+    // While moto imports itself: the emulator's schema and contracts, which every worker reads
+    // (prepared by npm ci; only a cache missing since costs anything here).
+    prepareEmulatorCache();
     const servers = await Promise.all(starting);
     const pool = {
       leases: mkdtempSync(join(tmpdir(), 'federation-moto-leases-')),

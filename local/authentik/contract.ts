@@ -21,7 +21,7 @@ import {
 import { createRequire } from 'node:module';
 import { dirname, join } from 'node:path';
 import { isAtLeast, parseAuthentikVersion } from '#lib/authentik/version.ts';
-import { emulatorCacheDir } from './schema.ts';
+import { cacheSchema, emulatorCacheDir } from './schema.ts';
 
 const require = createRequire(import.meta.url);
 
@@ -202,6 +202,17 @@ export function contractFor(version: string): Contract {
   const contract = { release, models };
   loaded.set(release, contract);
   return contract;
+}
+
+/**
+ * Prepares the parsed schema and every release's contract in the cache, where they are not yet:
+ * once, by `npm ci` (local/prepare.ts) and, should that not have run, by a test run before its
+ * workers start. Otherwise each process that started a world first would build them itself, the
+ * test workers at the same moment.
+ */
+export function prepareEmulatorCache(): void {
+  cacheSchema();
+  for (const release of RELEASES) contractFor(release);
 }
 
 // The renames between releases, from the packages' models: a group's single `parent` (and

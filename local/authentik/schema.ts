@@ -374,10 +374,7 @@ function formatErrors(schemaName: string, errors: ErrorObject[]): string[] {
 
 let loaded: AuthentikSchema | undefined;
 
-/**
- * Prepares schema.yml into the cache now, if it is not there yet: a test run calls it once before
- * its workers start, which would otherwise each parse the YAML at the same moment on a fresh clone.
- */
+/** Prepares schema.yml into the cache now, if it is not there yet (prepareEmulatorCache in contract.ts). */
 export function cacheSchema(): void {
   loadPrepared();
 }

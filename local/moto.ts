@@ -67,6 +67,60 @@ def one_at_a_time(write):
 for name in ("put_item", "update_item", "delete_item", "transact_write_items", "batch_write_item"):
     if hasattr(moto_dynamodb.DynamoDBBackend, name):
         setattr(moto_dynamodb.DynamoDBBackend, name, one_at_a_time(getattr(moto_dynamodb.DynamoDBBackend, name)))
+# Three costs of moto's own that grow with the size of what a request carries, cut without changing
+# an answer (the tests in test/local/moto-dynamodb.test.ts hold the answers to the AWS behaviour):
+# 1. Every request lists the methods of its service's response class with inspect.getmembers
+#    (moto/core/responses.py, BaseResponse.call_action, through moto/core/utils.py
+#    method_names_from_class). The classes do not change while the server runs: listed once each.
+import functools
+import moto.core.responses as moto_responses
+moto_responses.method_names_from_class = functools.lru_cache(maxsize=None)(moto_responses.method_names_from_class)
+# 2. A response is serialized member by member along the botocore output shape, and for each member
+#    of each value six alias providers are asked which keys might hold it (moto/core/serialize.py,
+#    AttributePicker.get_possible_keys): for a DynamoDB item, ten times per AttributeValue. For a
+#    plain dict the answer depends only on the member's shape, the structure it is a member of and
+#    its key (a dict has no Meta class, and its class name is "dict"), so it is worked out once.
+import moto.core.serialize as moto_serialize
+def keys_worked_out_once(picker_class):
+    original = picker_class.__dict__["get_possible_keys"]
+    known = {}
+    def get_possible_keys(self, context):
+        if type(context.obj) is not dict:
+            return original(self, context)
+        shape = context.shape
+        token = (type(self), tuple(self.alias_providers), shape, getattr(shape, "parent", None), context.key)
+        keys = known.get(token)
+        if keys is None:
+            keys = known[token] = tuple(original(self, context))
+        return keys
+    picker_class.get_possible_keys = get_possible_keys
+keys_worked_out_once(moto_serialize.AttributePicker)
+keys_worked_out_once(moto_serialize.XFormedAttributePicker)
+# 3. A DynamoDB item is built attribute by attribute into a LimitedSizeDict, whose every insert sums
+#    the size of all the attributes before it to enforce DynamoDB's 400 KB item limit
+#    (moto/dynamodb/models/dynamo_type.py, Item.__init__ and LimitedSizeDict.__setitem__): quadratic,
+#    on every write and every projected read. Sizes only grow as attributes are added, so one check
+#    when the item is complete (moto's own, on its last attribute) refuses exactly the same items.
+import moto.dynamodb.models.dynamo_type as moto_dynamo_type
+building_item = threading.local()
+limited_setitem = moto_dynamo_type.LimitedSizeDict.__setitem__
+def setitem(self, key, value):
+    if getattr(building_item, "active", False):
+        dict.__setitem__(self, key, value)
+    else:
+        limited_setitem(self, key, value)
+moto_dynamo_type.LimitedSizeDict.__setitem__ = setitem
+item_init = moto_dynamo_type.Item.__init__
+def init_then_check_size(self, *args, **kwargs):
+    building_item.active = True
+    try:
+        item_init(self, *args, **kwargs)
+    finally:
+        building_item.active = False
+    if self.attrs:
+        last = next(reversed(self.attrs))
+        limited_setitem(self.attrs, last, dict.pop(self.attrs, last))
+moto_dynamo_type.Item.__init__ = init_then_check_size
 # Every CreateUserPool imports the same private key from moto's resources, and importing checks the
 # RSA key: about 0.3 s of CPU, most of the request. moto signs with that one fixed key for every pool,
 # so the imported key is kept and handed out again (it is only ever read).

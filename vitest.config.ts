@@ -8,10 +8,12 @@ import { BaseSequencer, type TestSpecification } from 'vitest/node';
 // `local` holds the tests of the local world itself (moto's wrapper, the strict Cognito layer, the
 // Authentik emulator, the runner), apart from the product's.
 const kinds = ['unit', 'integration', 'contract', 'workflow', 'infra', 'local'] as const;
-// The kinds that start a world run as one project, `world`, heaviest kind first: a worker of a
-// project keeps its module cache from file to file, and one of another project starts with an empty
-// one, so the four kinds in one project load the SDK, the emulator and its compiled schema three
-// times (once per worker) instead of up to twelve.
+// The kinds that start a world, and the unit tests with them, run as one project, `shared`, heaviest
+// kind first: a worker of a project keeps its module cache from file to file, and one of another
+// project starts with an empty one, so the five kinds in one project load the SDK, zod, the product's
+// modules, the emulator and its compiled schema three times (once per worker) instead of up to
+// fifteen. (Measured on the 2-core machine: unit files in a project of their own cost its three
+// workers about 6 s of CPU in loading alone.)
 const worldKinds = ['workflow', 'integration', 'local', 'contract'] as const;
 
 // The files of a project share one module cache per worker (isolate: false): loading the SDK, zod,
@@ -44,7 +46,7 @@ const worldSetup = { globalSetup: ['./test/global-setup.ts'] };
 // changes nothing), then the heaviest kinds. A fresh clone has no timings of its own, and with only
 // file sizes to go by it ran some 10% longer. A project's files stay together, as vitest hands a
 // worker the next file of the same project without starting a new one (and reloading every module).
-const projectsByWeight = ['world', 'isolated', 'infra', 'unit'];
+const projectsByWeight = ['shared', 'isolated', 'infra'];
 const kindOf = (file: string) => /^test\/([^/]+)\//.exec(file)?.[1] ?? '';
 // `npm run synth` (synth.test.ts) is a child process of some 25 s that leaves its worker idle: it
 // starts first, beside the world's files, where it used to start last and run alone.
@@ -107,9 +109,8 @@ export default defineConfig({
     setupFiles: ['./test/setup.ts'],
     projects: [
       ...[
-        { name: 'unit', dirs: ['unit'] },
         { name: 'infra', dirs: ['infra'] },
-        { name: 'world', dirs: worldKinds },
+        { name: 'shared', dirs: [...worldKinds, 'unit'] },
       ].map(({ name, dirs }) => ({
         extends: true as const,
         test: {
@@ -123,10 +124,11 @@ export default defineConfig({
           restoreMocks: true,
           unstubEnvs: true,
           unstubGlobals: true,
-          testTimeout: name === 'unit' ? 5_000 : 60_000,
+          // Unit files tighten it to 5 s each (test/setup.ts).
+          testTimeout: 60_000,
           hookTimeout: 60_000,
-          // Only the projects that start a world need moto (a pool of it, test/support/moto-pool.ts).
-          ...(name === 'world' ? worldSetup : {}),
+          // Only the project that starts worlds needs moto (a pool of it, test/support/moto-pool.ts).
+          ...(name === 'shared' ? worldSetup : {}),
         },
       })),
       {

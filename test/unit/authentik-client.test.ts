@@ -15,6 +15,9 @@ function clientAnswering(answer: Answer, timeoutMs?: number) {
   const client = createAuthentikClient({
     baseUrl: BASE,
     token: TOKEN,
+    // What is retried, and how often, is asserted here; the backoff between tries is not
+    // (authentik-retries.test.ts), so it takes a millisecond instead of the default 200.
+    retryBaseMs: 1,
     ...(timeoutMs === undefined ? {} : { timeoutMs }),
     fetch: async (request) => {
       requests.push(request.clone());

@@ -7,7 +7,14 @@
 // hangs for good. A test run hung so, its main thread in KeyGenJob's destructor under
 // KeyObjectHandle::ExportJWK. Asking the job for PEM and parsing it back gives keys that share
 // nothing with the job.
-import { createPrivateKey, createPublicKey, generateKeyPairSync, type KeyObject } from 'node:crypto';
+import {
+  createPrivateKey,
+  createPublicKey,
+  generateKeyPair,
+  generateKeyPairSync,
+  type KeyObject,
+  type RSAKeyPairOptions,
+} from 'node:crypto';
 
 export interface RsaKeyPair {
   privateKey: KeyObject;
@@ -16,15 +23,28 @@ export interface RsaKeyPair {
   privateKeyPem: string;
 }
 
-export function newRsaKeyPair(modulusLength = 2048): RsaKeyPair {
-  const pem = generateKeyPairSync('rsa', {
-    modulusLength,
-    publicKeyEncoding: { type: 'spki', format: 'pem' },
-    privateKeyEncoding: { type: 'pkcs8', format: 'pem' },
-  });
+const asPem: Omit<RSAKeyPairOptions<'pem', 'pem'>, 'modulusLength'> = {
+  publicKeyEncoding: { type: 'spki', format: 'pem' },
+  privateKeyEncoding: { type: 'pkcs8', format: 'pem' },
+};
+
+function parsed(pem: { publicKey: string; privateKey: string }): RsaKeyPair {
   return {
     privateKey: createPrivateKey(pem.privateKey),
     publicKey: createPublicKey(pem.publicKey),
     privateKeyPem: pem.privateKey,
   };
+}
+
+export function newRsaKeyPair(modulusLength = 2048): RsaKeyPair {
+  return parsed(generateKeyPairSync('rsa', { modulusLength, ...asPem }));
+}
+
+/** The same, generated on libuv's thread pool: a caller that starts a server does not block on it. */
+export function newRsaKeyPairAsync(modulusLength = 2048): Promise<RsaKeyPair> {
+  return new Promise((resolve, reject) => {
+    generateKeyPair('rsa', { modulusLength, ...asPem }, (error, publicKey, privateKey) =>
+      error ? reject(error) : resolve(parsed({ publicKey, privateKey })),
+    );
+  });
 }

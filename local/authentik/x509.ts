@@ -2,18 +2,8 @@
 // can parse certificates (X509Certificate) but not create them, so this writes the few DER
 // structures a certificate needs; node:crypto signs it and parses it back. What matters for OIDC is
 // the RSA key (JWKS, RS256); the certificate makes the key pair look as Authentik's does.
-import {
-  createPrivateKey,
-  createPublicKey,
-  generateKeyPair,
-  type KeyObject,
-  randomBytes,
-  sign,
-  X509Certificate,
-} from 'node:crypto';
-import { promisify } from 'node:util';
-
-const generateKeyPairAsync = promisify(generateKeyPair);
+import { createPublicKey, type KeyObject, randomBytes, sign, X509Certificate } from 'node:crypto';
+import { newRsaKeyPairAsync } from '../rsa-key-pair.ts';
 
 function length(n: number): Buffer {
   if (n < 0x80) return Buffer.from([n]);
@@ -120,12 +110,6 @@ export async function generateSelfSignedKeyPair(
   commonName: string,
   modulusLength = 2048,
 ): Promise<SelfSignedKeyPair> {
-  // As PEM, parsed back: a KeyObject straight from the generation job can hang the process when the
-  // job is collected during an export of the key (local/rsa-key-pair.ts).
-  const { privateKey } = await generateKeyPairAsync('rsa', {
-    modulusLength,
-    publicKeyEncoding: { type: 'spki', format: 'pem' },
-    privateKeyEncoding: { type: 'pkcs8', format: 'pem' },
-  });
-  return selfSignedCertificate(commonName, createPrivateKey(privateKey));
+  const { privateKey } = await newRsaKeyPairAsync(modulusLength);
+  return selfSignedCertificate(commonName, privateKey);
 }

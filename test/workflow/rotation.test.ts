@@ -14,7 +14,6 @@ import { ROTATED_EVENT, ROTATION_FAILED_EVENT } from '../../functions/rotate-sec
 import type { RotationStep } from '../../functions/rotate-secret/event.ts';
 import { openApiResponseChecker } from '../../local/api-openapi.ts';
 import { startLocalApi } from '../../local/api-server.ts';
-import { cognitoDefaultQuotas } from '../../local/cognito/quotas.ts';
 import { localHandlers } from '../../local/handlers.ts';
 import { localRotation, type RotationFunction } from '../../local/rotation.ts';
 import { runStateMachine } from '../../local/runner.ts';
@@ -22,6 +21,7 @@ import { hostedUiBaseUrl } from '../../local/world.ts';
 import { runCli } from '../support/cli.ts';
 import { capturingOutput } from '../support/output.ts';
 import { registeredTenants } from '../support/tenants.ts';
+import { afterQuotaWindow } from '../support/verification-reads.ts';
 import { useWorld } from '../support/world.ts';
 
 const fixture = useWorld();
@@ -91,17 +91,12 @@ async function tokenEndpoint(
   return ((await answer.json()) as { error?: string }).error;
 }
 
-/**
- * Cognito's per-pool quota (5 requests a second for one operation on one pool) counts a rotation's
- * reads of the identity provider (setSecret's, testSecret's verification) and a verification's.
- * Back to back, a crashed rotation, its retry and the verification after it pass it within one
- * second, and a throttled read that the SDK's own retries did not get through failed the test. On
- * AWS, Secrets Manager tries a failed rotation again later and the verification is the schedule's;
- * here each waits out the window instead.
- */
-function afterQuotaWindow(): Promise<void> {
-  return new Promise((resolve) => setTimeout(resolve, cognitoDefaultQuotas.windowMs));
-}
+// Cognito's per-pool quota counts a rotation's reads of the identity provider (setSecret's,
+// testSecret's verification) and a verification's. Back to back, a crashed rotation, its retry and
+// the verification after it pass it within one second, and a throttled read that the SDK's own
+// retries did not get through failed the test. On AWS, Secrets Manager tries a failed rotation
+// again later and the verification is the schedule's; here each waits out the window instead
+// (afterQuotaWindow).
 
 async function verified(tenantId: string) {
   await afterQuotaWindow();
